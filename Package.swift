@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "migctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "migctl", targets: ["migctl"]),
+        .library(name: "MigrationCore", targets: ["MigrationCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        .target(
+            name: "MigrationCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict,
+            plugins: ["EmbedRunbooks"]
+        ),
+        .executableTarget(name: "RunbookEmbedder", swiftSettings: strict),
+        .plugin(name: "EmbedRunbooks", capability: .buildTool(), dependencies: ["RunbookEmbedder"]),
+        .executableTarget(
+            name: "migctl",
+            dependencies: [
+                "MigrationCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MigrationCoreTests",
+            dependencies: ["MigrationCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MigctlCLITests",
+            dependencies: ["MigrationCore"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,54 @@
+/// One of the two data stores a migration moves between.
+public enum DataStore: String, Sendable, Codable, CaseIterable {
+    case old
+    case new
+}
+
+/// Where a phase reads a record from.
+public enum ReadMode: String, Sendable, Codable, CaseIterable {
+    /// Only the old store.
+    case old
+    /// The new store; on a miss, the old one, and the record is copied to the new store.
+    case newFallbackOld = "new-fallback-old"
+    /// Only the new store.
+    case new
+}
+
+/// One step of a migration plan: how reads and writes are routed while it is current.
+///
+/// A phase is data: the phase machine decides which moves between phases are
+/// allowed, and the client library routes each request by the phase its key gets.
+public struct Phase: Sendable, Equatable, Codable {
+    /// Stable identifier, e.g. `new-primary`; typed by operators to confirm a move.
+    public var id: String
+    /// A short human title for the console.
+    public var title: String
+    /// Where reads go.
+    public var reads: ReadMode
+    /// The stores written, primary first. The primary must succeed; the others are best effort.
+    public var writes: [DataStore]
+    /// Once entered, the migration can never go back to an earlier phase:
+    /// the old store has started to miss writes.
+    public var irreversible: Bool
+    /// Whether keys move into this phase gradually with a rollout percentage.
+    /// A phase that is not ramped takes every key at once (rollout 100%).
+    public var ramp: Bool
+    /// Path of the phase's runbook as the plan names it (informational once the plan is stored).
+    public var runbook: String?
+
+    public init(
+        id: String, title: String, reads: ReadMode, writes: [DataStore],
+        irreversible: Bool = false, ramp: Bool = true, runbook: String? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.reads = reads
+        self.writes = writes
+        self.irreversible = irreversible
+        self.ramp = ramp
+        self.runbook = runbook
+    }
+
+    /// The store whose write must succeed for a request to succeed.
+    public var primary: DataStore { writes[0] }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// The migration's name and birth: the row `init` writes once.
+public struct MigrationInfo: Sendable, Equatable, Codable {
+    /// The migration's name, which is also the bucketing salt.
+    public var name: String
+    public var createdAt: Date
+    public var createdBy: String
+
+    public init(name: String, createdAt: Date, createdBy: String) {
+        self.name = name
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+}
+
+/// The last value reported for a gauge, e.g. `backfill.remaining`.
+public struct Gauge: Sendable, Equatable, Codable {
+    public var name: String
+    public var value: Double
+    public var updatedAt: Date
+
+    public init(name: String, value: Double, updatedAt: Date) {
+        self.name = name
+        self.value = value
+        self.updatedAt = updatedAt
+    }
+}
+
+/// The shared control database, as the rest of migctl sees it.
+///
+/// Callers never see SQL: the SQLite file behind ``SQLiteControlStore`` is one
+/// implementation, and a networked store can take its place without touching them.
+/// Every method throws ``ControlStoreError`` only.
+public protocol ControlStore: Sendable {
+    /// Where the store lives, for messages and for programs the gates run.
+    var location: String { get }
+    /// The migration's name and creation.
+    func migration() throws(ControlStoreError) -> MigrationInfo
+    /// The plan copied in at `init`.
+    func plan() throws(ControlStoreError) -> Plan
+    /// The runbook text copied in at `init` for `phase`, if the plan names one.
+    func runbook(phase: String) throws(ControlStoreError) -> String?
+    /// The current state.
+    func state() throws(ControlStoreError) -> MigrationState
+    /// Replaces `old` by `new` and appends `event`, atomically, only if the stored
+    /// version still equals `old.version`.
+    /// - Throws: ``ControlStoreError/conflict(expected:found:)`` when it does not.
+    func commit(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent) throws(ControlStoreError)
+    /// Appends an event that changes no state (an approval, a checklist tick).
+    func append(_ event: AuditEvent) throws(ControlStoreError)
+    /// The newest `limit` audit events, newest first.
+    func auditLog(limit: Int) throws(ControlStoreError) -> [AuditEvent]
+    /// Adds each count to its counter's bucket for the second `second` (Unix time), in one transaction.
+    /// Additions saturate at `Int64.max`; they never wrap.
+    func add(counts: [String: Int64], second: Int64) throws(ControlStoreError)
+    /// Sets a gauge's value.
+    func setGauge(_ name: String, to value: Double, at date: Date) throws(ControlStoreError)
+    /// Every counter's total since `init`.
+    func counterTotals() throws(ControlStoreError) -> [String: Int64]
+    /// Every gauge's last value.
+    func gauges() throws(ControlStoreError) -> [Gauge]
+}

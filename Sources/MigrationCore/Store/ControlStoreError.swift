@@ -1,0 +1,49 @@
+/// What can go wrong reaching the control database. Each case reads as one sentence
+/// that says what to do next; none leaks SQL arguments.
+public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
+    /// No file at the path; only `init` creates one.
+    case missing(path: String)
+    /// `init` will not touch an existing path.
+    case alreadyExists(path: String)
+    /// The file is not SQLite at all.
+    case notSQLite(path: String)
+    /// SQLite, but not a migctl control database.
+    case notAControlDatabase(path: String)
+    /// Written by a newer migctl.
+    case newerSchema(path: String, found: Int, known: Int)
+    /// Written by an older migctl; `migctl upgrade` brings it up to date.
+    case olderSchema(path: String, found: Int, known: Int)
+    /// The state changed since it was read (compare-and-swap failed).
+    case conflict(expected: Int64, found: Int64)
+    /// A counter or gauge name outside `[a-z0-9][a-z0-9._-]{0,63}`.
+    case invalidName(String)
+    /// A counter increment below zero or a gauge value that is not a finite number.
+    case invalidValue(String)
+    /// Any other failure of the database or the file system.
+    case io(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            "no control database at \(path); create one with 'migctl init --name NAME' or point --db (or MIGCTL_DB) at an existing one."
+        case .alreadyExists(let path):
+            "\(path) already exists and init never touches an existing file; choose another --db path or remove it yourself."
+        case .notSQLite(let path):
+            "\(path) is not a SQLite database; check the --db path (or MIGCTL_DB)."
+        case .notAControlDatabase(let path):
+            "\(path) is a SQLite database but not a migctl control database; check the --db path (or MIGCTL_DB)."
+        case .newerSchema(let path, let found, let known):
+            "\(path) has schema version \(found), newer than the \(known) this migctl knows; use a newer migctl."
+        case .olderSchema(let path, let found, let known):
+            "\(path) has schema version \(found), older than the \(known) this migctl needs; run 'migctl upgrade' once, after every reader has been updated."
+        case .conflict(let expected, let found):
+            "the state changed under you (expected version \(expected), found \(found)); run 'migctl status' and decide again."
+        case .invalidName(let name):
+            "'\(name.terminalSafe)' is not a valid name; use 1–64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit."
+        case .invalidValue(let message):
+            "\(message); nothing was written."
+        case .io(let path, let message):
+            "could not use \(path): \(message)."
+        }
+    }
+}

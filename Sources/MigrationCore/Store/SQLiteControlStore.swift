@@ -1,0 +1,314 @@
+import Foundation
+import GRDB
+
+/// The control database as one SQLite file in WAL mode, shared by every process.
+///
+/// Opening never creates or changes a file: it refuses a missing path, a file that is
+/// not SQLite, and a schema version it does not know. Only ``create(at:name:plan:runbooks:by:at:)``
+/// makes a new database.
+///
+/// ```swift
+/// let store = try SQLiteControlStore(path: "migctl.db")
+/// let state = try store.state()
+/// ```
+public final class SQLiteControlStore: ControlStore {
+    public let location: String
+    let queue: DatabaseQueue
+
+    /// Opens an existing control database at `path`.
+    /// - Parameter allowOlderSchema: only `upgrade` opens a file of an older schema.
+    /// - Throws: ``ControlStoreError`` when the file is missing, not SQLite, not a control
+    ///   database, or of a schema version this build does not read.
+    public init(path: String, allowOlderSchema: Bool = false) throws(ControlStoreError) {
+        try Self.checkIsSQLiteFile(path)
+        self.location = path
+        do {
+            queue = try DatabaseQueue(path: path, configuration: Self.configuration())
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+        let version = try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        let hasMigration = try read { db in try db.tableExists("migration") }
+        guard version > 0, hasMigration else { throw .notAControlDatabase(path: path) }
+        if version > Schema.currentVersion {
+            throw .newerSchema(path: path, found: version, known: Schema.currentVersion)
+        }
+        if version < Schema.currentVersion, !allowOlderSchema {
+            throw .olderSchema(path: path, found: version, known: Schema.currentVersion)
+        }
+    }
+
+    /// Creates a new control database at `path` (mode 0660), at the plan's first phase.
+    ///
+    /// - Parameter runbooks: each phase's runbook text by phase id, copied in so every
+    ///   console shows the same runbook wherever it runs.
+    /// - Throws: ``ControlStoreError/alreadyExists(path:)`` if anything is at `path`;
+    ///   nothing is left behind when creation fails.
+    public static func create(
+        at path: String, name: String, plan: Plan, runbooks: [String: String], by signer: Operator, at date: Date
+    ) throws(ControlStoreError) -> SQLiteControlStore {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o660)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw .alreadyExists(path: path) }
+            throw .io(path: path, message: String(cString: strerror(errno)))
+        }
+        fchmod(fd, 0o660)
+        close(fd)
+        do {
+            var config = configuration()
+            config.journalMode = .wal
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try Schema.migrator().migrate(queue)
+            try queue.inTransaction(.immediate) { db in
+                try insertInitialRows(db, name: name, plan: plan, runbooks: runbooks, by: signer, at: date)
+                return .commit
+            }
+            try queue.close()
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            throw storeError(error, path: path)
+        }
+        return try SQLiteControlStore(path: path)
+    }
+
+    /// Brings an older control database up to ``Schema/currentVersion``, recording an
+    /// `upgrade` audit event in the same transaction as each schema step.
+    /// - Returns: the schema version before and after.
+    public static func upgrade(at path: String, by signer: Operator, at date: Date) throws(ControlStoreError) -> (from: Int, to: Int) {
+        let store = try SQLiteControlStore(path: path, allowOlderSchema: true)
+        let before = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        let migrator = Schema.migrator { db, from, to in
+            try insert(AuditEvent(at: date, actor: signer.name, host: signer.host, action: AuditAction.upgrade.rawValue,
+                                  reason: "schema version \(from) to \(to)"), db)
+        }
+        do {
+            try migrator.migrate(store.queue)
+        } catch {
+            throw storeError(error, path: path)
+        }
+        return (before, Schema.currentVersion)
+    }
+
+    // MARK: - ControlStore
+
+    public func migration() throws(ControlStoreError) -> MigrationInfo {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT name, created_at, created_by FROM migration WHERE id = 1") else {
+                throw ControlStoreError.notAControlDatabase(path: location)
+            }
+            return MigrationInfo(name: row["name"], createdAt: try date(row["created_at"]), createdBy: row["created_by"])
+        }
+    }
+
+    public func plan() throws(ControlStoreError) -> Plan {
+        let phases = try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM phases ORDER BY position").map { row in
+                guard let reads = ReadMode(rawValue: row["reads"]) else { throw damaged("phases.reads") }
+                let writes = try (row["writes"] as String).split(separator: ",").map { text in
+                    guard let store = DataStore(rawValue: String(text)) else { throw damaged("phases.writes") }
+                    return store
+                }
+                guard !writes.isEmpty else { throw damaged("phases.writes") }
+                return Phase(id: row["id"], title: row["title"], reads: reads, writes: writes,
+                             irreversible: row["irreversible"], ramp: row["ramp"], runbook: row["runbook_path"])
+            }
+        }
+        guard !phases.isEmpty else { throw damaged("phases") }
+        return Plan(phases: phases)
+    }
+
+    public func runbook(phase: String) throws(ControlStoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT runbook FROM phases WHERE id = ?", arguments: [phase]) }
+    }
+
+    public func state() throws(ControlStoreError) -> MigrationState {
+        try read { db in try fetchState(db) }
+    }
+
+    public func commit(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent) throws(ControlStoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE state SET phase = ?, rollout = ?, version = ?, phase_since = ?, changed_at = ?, changed_by = ?
+                WHERE id = 1 AND version = ?
+                """, arguments: [new.phase, new.rollout.basisPoints, new.version, Timestamp.string(new.phaseSince),
+                                 Timestamp.string(new.changedAt), new.changedBy, old.version])
+            guard db.changesCount == 1 else {
+                throw ControlStoreError.conflict(expected: old.version, found: try fetchState(db).version)
+            }
+            try Self.insert(event, db)
+        }
+    }
+
+    public func append(_ event: AuditEvent) throws(ControlStoreError) {
+        try write { db in try Self.insert(event, db) }
+    }
+
+    public func auditLog(limit: Int) throws(ControlStoreError) -> [AuditEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [max(0, limit)]).map { row in
+                AuditEvent(
+                    id: row["id"], at: try date(row["at"]), actor: row["actor"], host: row["host"], action: row["action"],
+                    fromPhase: row["from_phase"], toPhase: row["to_phase"],
+                    fromRollout: (row["from_rollout"] as Int?).flatMap { try? Rollout(basisPoints: $0) },
+                    toRollout: (row["to_rollout"] as Int?).flatMap { try? Rollout(basisPoints: $0) },
+                    version: row["version"], reason: row["reason"], details: row["details"])
+            }
+        }
+    }
+
+    public func add(counts: [String: Int64], second: Int64) throws(ControlStoreError) {
+        for (name, value) in counts {
+            guard Names.isValidMetricName(name) else { throw .invalidName(name) }
+            guard value >= 0 else { throw .invalidValue("a counter only grows; \(value) is below zero") }
+        }
+        try write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO counters (name, second, value) VALUES (?, ?, ?)
+                ON CONFLICT (name, second) DO UPDATE SET value =
+                  CASE WHEN value > \(Schema.counterMax) - excluded.value THEN \(Schema.counterMax) ELSE value + excluded.value END
+                """)
+            for (name, value) in counts where value > 0 {
+                try statement.execute(arguments: [name, second, value])
+            }
+        }
+    }
+
+    public func setGauge(_ name: String, to value: Double, at date: Date) throws(ControlStoreError) {
+        guard Names.isValidMetricName(name) else { throw .invalidName(name) }
+        guard value.isFinite else { throw .invalidValue("a gauge holds a finite number, not \(value)") }
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO gauges (name, value, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, arguments: [name, value, Timestamp.string(date)])
+        }
+    }
+
+    public func counterTotals() throws(ControlStoreError) -> [String: Int64] {
+        try read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counter_totals").map {
+                ($0["name"] as String, $0["value"] as Int64)
+            })
+        }
+    }
+
+    public func gauges() throws(ControlStoreError) -> [Gauge] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT name, value, updated_at FROM gauges ORDER BY name").map { row in
+                Gauge(name: row["name"], value: row["value"], updatedAt: try date(row["updated_at"]))
+            }
+        }
+    }
+
+    // MARK: - Plumbing
+
+    func read<T>(_ body: (Database) throws -> T) throws(ControlStoreError) -> T {
+        do {
+            return try queue.read(body)
+        } catch {
+            throw Self.storeError(error, path: location)
+        }
+    }
+
+    /// Runs `body` in an IMMEDIATE transaction, so a read-then-write inside it cannot be
+    /// overtaken by another writer.
+    func write(_ body: (Database) throws -> Void) throws(ControlStoreError) {
+        do {
+            try queue.inTransaction(.immediate) { db in
+                try body(db)
+                return .commit
+            }
+        } catch {
+            throw Self.storeError(error, path: location)
+        }
+    }
+
+    private func damaged(_ what: String) -> ControlStoreError {
+        .io(path: location, message: "\(what) holds a value migctl does not know; restore the file from a backup")
+    }
+
+    private func date(_ text: String) throws -> Date {
+        guard let date = Timestamp.date(text) else { throw damaged("a timestamp ('\(text.terminalSafe)')") }
+        return date
+    }
+
+    private func fetchState(_ db: Database) throws -> MigrationState {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM state WHERE id = 1") else { throw damaged("state") }
+        return MigrationState(
+            phase: row["phase"], rollout: try Rollout(basisPoints: row["rollout"]), version: row["version"],
+            phaseSince: try date(row["phase_since"]), changedAt: try date(row["changed_at"]), changedBy: row["changed_by"])
+    }
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.foreignKeysEnabled = true
+        config.label = "migctl"
+        return config
+    }
+
+    private static func insertInitialRows(
+        _ db: Database, name: String, plan: Plan, runbooks: [String: String], by signer: Operator, at date: Date
+    ) throws {
+        let now = Timestamp.string(date)
+        try db.execute(sql: "INSERT INTO migration (id, name, created_at, created_by) VALUES (1, ?, ?, ?)",
+                       arguments: [name, now, signer.name])
+        for (position, phase) in plan.phases.enumerated() {
+            try db.execute(sql: """
+                INSERT INTO phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [position + 1, phase.id, phase.title, phase.reads.rawValue,
+                                 phase.writes.map(\.rawValue).joined(separator: ","), phase.irreversible, phase.ramp,
+                                 phase.runbook, runbooks[phase.id]])
+        }
+        let first = plan.first
+        let rollout = Rollout.full
+        try db.execute(sql: """
+            INSERT INTO state (id, phase, rollout, version, phase_since, changed_at, changed_by)
+            VALUES (1, ?, ?, 1, ?, ?, ?)
+            """, arguments: [first.id, rollout.basisPoints, now, now, signer.name])
+        try insert(AuditEvent(at: date, actor: signer.name, host: signer.host, action: AuditAction.initialize.rawValue,
+                              toPhase: first.id, toRollout: rollout, version: 1,
+                              reason: "created migration '\(name)' with \(plan.phases.count) phases"), db)
+    }
+
+    static func insert(_ event: AuditEvent, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO audit (at, actor, host, action, from_phase, to_phase, from_rollout, to_rollout, version, reason, details)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Timestamp.string(event.at), event.actor, event.host, event.action, event.fromPhase, event.toPhase,
+                             event.fromRollout?.basisPoints, event.toRollout?.basisPoints, event.version, event.reason, event.details])
+    }
+
+    /// Refuses, without opening it, a path that is missing, a directory, or not a SQLite file.
+    private static func checkIsSQLiteFile(_ path: String) throws(ControlStoreError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missing(path: path) }
+        guard !isDirectory.boolValue else { throw .io(path: path, message: "it is a directory, not a file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .io(path: path, message: "it cannot be read (check its permissions)")
+        }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        if header.isEmpty { throw .notAControlDatabase(path: path) }
+        guard header == Data("SQLite format 3\0".utf8) else { throw .notSQLite(path: path) }
+    }
+
+    static func storeError(_ error: any Error, path: String) -> ControlStoreError {
+        if let error = error as? ControlStoreError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB: return .notSQLite(path: path)
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return .io(path: path, message: "the database stayed locked by another process for too long; try again")
+            case .SQLITE_READONLY:
+                return .io(path: path, message: "it is read-only for this user (check its permissions and its folder's)")
+            case .SQLITE_CANTOPEN:
+                return .io(path: path, message: "it cannot be opened (check its permissions and its folder's)")
+            default:
+                return .io(path: path, message: error.message ?? "SQLite error \(error.resultCode.rawValue)")
+            }
+        }
+        return .io(path: path, message: "\(error)")
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import MigrationCore
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the audit log, newest first.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: "How many events to show (1–100000).")
+    var limit = 20
+
+    func validate() throws {
+        guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 100000.") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let events = try store.open().auditLog(limit: limit)
+            if output.json {
+                try JSONOutput.print(events)
+            } else {
+                for event in events { print(line(event)) }
+            }
+        }
+    }
+
+    private func line(_ event: AuditEvent) -> String {
+        var parts = ["#\(event.id)", Timestamp.string(event.at), "\(event.actor)@\(event.host)".terminalSafe, event.action.terminalSafe]
+        switch (event.fromPhase, event.toPhase) {
+        case let (from?, to?) where from != to: parts.append("\(from) → \(to)".terminalSafe)
+        case let (_, to?): parts.append(to.terminalSafe)
+        default: break
+        }
+        switch (event.fromRollout, event.toRollout) {
+        case let (from?, to?) where from != to: parts.append("\(from) → \(to)")
+        case let (_, to?): parts.append("\(to)")
+        default: break
+        }
+        if let version = event.version { parts.append("v\(version)") }
+        if let reason = event.reason, !reason.isEmpty { parts.append("\"\(reason.terminalSafe)\"") }
+        return parts.joined(separator: "  ")
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import MigrationCore
+
+struct Advance: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move the migration one phase forward.",
+        discussion: "The current phase must be at 100%. A ramped phase is entered at --rollout (default 0%), one that is not ramped at 100%."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var change: ChangeOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Assert the phase being entered; refused if it is not the next one.", valueName: "phase"))
+    var to: String?
+
+    @Option(name: .long, help: ArgumentHelp("The rollout the new phase starts at, in percent (0–100, two decimals).", valueName: "percent"))
+    var rollout: String?
+
+    func validate() throws {
+        if let rollout { _ = try parsePercent(rollout) }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let request = PhaseRequest.advance(to: to, rollout: try rollout.map(parsePercent))
+            try perform(request, store: store, actor: actor, change: change, output: output)
+        }
+    }
+}
+
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move the migration one phase back, to 100% of the previous phase.",
+        discussion: "Refused out of an irreversible phase: after the point of no return the old store has missed writes."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var change: ChangeOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Assert the phase being returned to; refused if it is not the previous one.", valueName: "phase"))
+    var to: String?
+
+    func run() throws {
+        try reportingFailures {
+            try perform(.rollback(to: to), store: store, actor: actor, change: change, output: output)
+        }
+    }
+}
+
+struct RolloutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout",
+        abstract: "Set the share of keys that get the current phase's behaviour.",
+        discussion: "In an irreversible phase the rollout may only go up."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var change: ChangeOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("Percent of keys, 0–100 with at most two decimals (e.g. 12.5).", valueName: "percent"))
+    var percent: String
+
+    func validate() throws {
+        _ = try parsePercent(percent)
+    }
+
+    func run() throws {
+        try reportingFailures {
+            try perform(.setRollout(try parsePercent(percent)), store: store, actor: actor, change: change, output: output)
+        }
+    }
+}
+
+func parsePercent(_ text: String) throws -> Rollout {
+    do {
+        return try Rollout(percent: text)
+    } catch {
+        throw ValidationError(error.description)
+    }
+}
+
+/// The shared body of every state-changing command.
+private func perform(
+    _ request: PhaseRequest, store: StoreOptions, actor: ActorOptions, change: ChangeOptions, output: OutputOptions
+) throws {
+    let control = MigrationControl(store: try store.open(), signer: actor.signer)
+    let result = try control.perform(request, expectVersion: change.expectVersion, reason: change.reason)
+    if output.json {
+        try JSONOutput.print(ChangeReport(result))
+    } else if result.changed {
+        let before = result.before, after = result.after
+        let what = before.phase == after.phase
+            ? "rollout of '\(after.phase)' \(before.rollout) → \(after.rollout)"
+            : "'\(before.phase)' → '\(after.phase)' at \(after.rollout)"
+        print("\(what) (version \(after.version))")
+    } else {
+        print("nothing to change: '\(result.after.phase)' is already at \(result.after.rollout) (version \(result.after.version))")
+    }
+}
+
+/// What `advance`, `rollback` and `rollout` print with `--json`.
+struct ChangeReport: Encodable {
+    let changed: Bool
+    let before: MigrationState
+    let after: MigrationState
+
+    init(_ change: StateChange) {
+        changed = change.changed
+        before = change.before
+        after = change.after
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import MigrationCore
+
+struct Upgrade: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Upgrade an older control database to this migctl's schema, recording it in the audit log.",
+        discussion: "Readers never upgrade a file by themselves. Update every process that reads the file first: an older migctl refuses a newer schema."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var actor: ActorOptions
+
+    func run() throws {
+        try reportingFailures {
+            let (from, to) = try SQLiteControlStore.upgrade(at: store.path, by: actor.signer, at: Date())
+            print(from == to ? "\(store.path) is already at schema version \(to); nothing to do" : "upgraded \(store.path) from schema version \(from) to \(to)")
+        }
+    }
+}

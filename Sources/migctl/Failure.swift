@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import MigrationCore
+
+/// The exit codes every command shares; scripts branch on them.
+enum ExitStatus: Int32 {
+    case done = 0
+    case error = 1
+    case gateFailed = 3
+    case confirmation = 4
+    case conflict = 5
+    case refused = 6
+    case usage = 64
+}
+
+/// Runs a command body, turning migctl's errors into one sentence on stderr and the
+/// exit code of their kind.
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        let (status, message) = describe(error)
+        FileHandle.standardError.write(Data("migctl: \(message)\n".utf8))
+        throw ExitCode(status.rawValue)
+    }
+}
+
+private func describe(_ error: any Error) -> (ExitStatus, String) {
+    switch error {
+    case let error as ControlError:
+        switch error {
+        case .store(let store): describe(store)
+        case .refused(let refusal): (.refused, refusal.description)
+        }
+    case let error as ControlStoreError:
+        (error.isConflict ? .conflict : .error, error.description)
+    case let error as PlanError:
+        (.error, error.description)
+    case let error as RolloutError:
+        (.usage, error.description)
+    default:
+        (.error, "\(error)")
+    }
+}
+
+extension ControlStoreError {
+    var isConflict: Bool {
+        if case .conflict = self { return true }
+        return false
+    }
+}

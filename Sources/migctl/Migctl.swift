@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@main
+struct Migctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migctl",
+        abstract: "Run a zero-downtime data-store migration: watch it, step it through its phases, ramp it, and keep its audit trail.",
+        discussion: """
+            Every command works on one control database (--db, else $MIGCTL_DB, else ./migctl.db), \
+            which only 'migctl init' creates.
+
+            Exit codes: 0 done; 1 error (file, database, I/O); 3 a gate failed; 4 confirmation \
+            missing or wrong; 5 conflict (the state changed under you); 6 refused by the plan; 64 usage.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Init.self, Status.self, Advance.self, Rollback.self, RolloutCommand.self, Log.self,
+            Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
+        ]
+    )
+}

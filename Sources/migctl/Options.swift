@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import MigrationCore
+
+/// Where the control database is.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The control database.", discussion: "Defaults to $MIGCTL_DB, else ./migctl.db.", valueName: "path"))
+    var db: String?
+
+    var path: String {
+        db ?? ProcessInfo.processInfo.environment["MIGCTL_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "migctl.db"
+    }
+
+    func open() throws(ControlStoreError) -> SQLiteControlStore {
+        try SQLiteControlStore(path: path)
+    }
+}
+
+/// Who is acting, for the audit log.
+struct ActorOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Who makes the change, for the audit log.", discussion: "Defaults to $MIGCTL_ACTOR, else the login name.", valueName: "name"))
+    var actor: String?
+
+    var signer: Operator { Operator.current(explicit: actor) }
+
+    func validate() throws {
+        if let actor, actor.trimmingCharacters(in: .whitespaces).isEmpty || actor.count > 128 {
+            throw ValidationError("--actor must be a non-empty name of at most 128 characters.")
+        }
+    }
+}
+
+/// What every state change takes.
+struct ChangeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Why, recorded in the audit log.", valueName: "text"))
+    var reason: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only change if the state is still at this version (from 'migctl status').", valueName: "n"))
+    var expectVersion: Int64?
+
+    func validate() throws {
+        if let reason, reason.count > 2000 {
+            throw ValidationError("--reason is limited to 2000 characters.")
+        }
+    }
+}
+
+/// `--json` for commands that report.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of text, for scripts.")
+    var json = false
+}
