@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MigrationCoreTests",
-            dependencies: ["MigrationCore"],
+            dependencies: ["MigrationCore", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

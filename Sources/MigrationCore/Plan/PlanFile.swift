@@ -69,6 +69,12 @@ public struct PlanProblem: Sendable, Equatable {
     /// The field path, e.g. `phases[3].reads`.
     public let field: String
     public let message: String
+
+    public init(line: Int?, field: String, message: String) {
+        self.line = line
+        self.field = field
+        self.message = message
+    }
 }
 
 private struct PlanReader {

@@ -1,0 +1,228 @@
+import Foundation
+import Testing
+
+struct CLITests {
+    let folder = TemporaryDirectory()
+    var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
+
+    func initialized() throws -> MigctlProcess {
+        let result = try migctl.run(["init", "--name", "users-v2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return migctl
+    }
+
+    @Test func initCreatesTheDatabaseAndRefusesToDoItTwice() throws {
+        let migctl = try initialized()
+        #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "migctl.db").path))
+        let before = try migctl.dump("migctl.db")
+        let again = try migctl.run(["init", "--name", "other"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already exists"))
+        #expect(try migctl.dump("migctl.db") == before)
+    }
+
+    @Test func theDatabasePathComesFromTheFlagThenTheEnvironment() throws {
+        var migctl = self.migctl
+        migctl.environment["MIGCTL_DB"] = "from-env.db"
+        #expect(try migctl.run(["init", "--name", "m"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "from-env.db").path))
+        #expect(try migctl.run(["status", "--db", "from-env.db"]).status == 0)
+        #expect(try migctl.run(["status", "--db", "elsewhere.db"]).status == 1)
+    }
+
+    @Test func statusJSONHasTheContractFields() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["count", "hit", "7"]).status == 0)
+        #expect(try migctl.run(["count", "hit"]).status == 0)
+        let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
+        #expect(status["migration"] as? String == "users-v2")
+        #expect(status["phase"] as? String == "old-only")
+        #expect(status["rollout"] as? Double == 100)
+        #expect(status["version"] as? Int == 1)
+        #expect((status["since"] as? String)?.hasSuffix("Z") == true)
+        #expect(status["next"] as? String == "dual-write")
+        #expect(status["irreversible"] as? Bool == false)
+        #expect(status["counters"] as? [String: Int] == ["hit": 8])
+    }
+
+    @Test func walkingThePlanEndToEnd() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["advance", "--reason", "dual writes deployed"]).status == 0)
+        #expect(try migctl.run(["rollout", "12.5"]).stdout.contains("0% → 12.5%"))
+        #expect(try migctl.run(["rollout", "100"]).status == 0)
+        #expect(try migctl.run(["advance", "--to", "read-new", "--rollout", "50"]).status == 0)
+        #expect(try migctl.run(["rollback", "--to", "dual-write"]).status == 0)
+        let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
+        #expect(status["phase"] as? String == "dual-write" && status["rollout"] as? Double == 100)
+        #expect(status["version"] as? Int == 6)
+        let log = try #require(try migctl.json(["log", "--json", "--limit", "3"]) as? [[String: Any]])
+        #expect(log.map { $0["action"] as? String } == ["rollback", "advance", "rollout"])
+        #expect(log[0]["actor"] as? String == "tester")
+        let text = try migctl.run(["log"]).stdout
+        #expect(text.contains("advance  old-only → dual-write") && text.contains("\"dual writes deployed\""))
+    }
+
+    @Test func changeCommandsPrintTheirChangeAsJSON() throws {
+        let migctl = try initialized()
+        let change = try #require(try migctl.json(["advance", "--json"]) as? [String: Any])
+        #expect(change["changed"] as? Bool == true)
+        #expect((change["after"] as? [String: Any])?["phase"] as? String == "dual-write")
+        let same = try #require(try migctl.json(["rollout", "0", "--json"]) as? [String: Any])
+        #expect(same["changed"] as? Bool == false)
+    }
+
+    @Test func refusalsByThePlanExitSixAndChangeNothing() throws {
+        let migctl = try initialized()
+        for args in [["rollback"], ["rollout", "50"]] {
+            let before = try migctl.dump("migctl.db")
+            let result = try migctl.run(args)
+            #expect(result.status == 6, "\(args): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("migctl: ") && result.stderr.split(separator: "\n").count == 1)
+            #expect(try migctl.dump("migctl.db") == before)
+        }
+        #expect(try migctl.run(["advance", "--to", "read-new"]).status == 6)
+        #expect(try migctl.run(["advance"]).status == 0)
+        #expect(try migctl.run(["advance"]).status == 6, "advancing at 0% is refused")
+        for _ in 0..<2 { _ = try migctl.run(["rollout", "100"]); _ = try migctl.run(["advance"]) }
+        #expect(try migctl.json(["status", "--json"]) as? [String: Any] != nil)
+        #expect(try migctl.run(["rollout", "10"]).status == 0)
+        let down = try migctl.run(["rollout", "5"])
+        #expect(down.status == 6 && down.stderr.contains("may only go up"))
+        let back = try migctl.run(["rollback"])
+        #expect(back.status == 6 && back.stderr.contains("irreversible"))
+    }
+
+    @Test func aStaleExpectedVersionExitsFive() throws {
+        let migctl = try initialized()
+        let result = try migctl.run(["advance", "--expect-version", "7"])
+        #expect(result.status == 5 && result.stderr.contains("changed under you"))
+        #expect(try migctl.run(["advance", "--expect-version", "1"]).status == 0)
+    }
+
+    @Test func racingProcessesFromTheSameVersionProduceExactlyOneWinner() throws {
+        let migctl = try initialized()
+        let processes = try (0..<8).map { i in
+            try migctl.start(["advance", "--expect-version", "1", "--actor", "op\(i)"])
+        }
+        for process in processes {
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        let statuses = processes.map(\.terminationStatus).sorted()
+        #expect(statuses == [0, 5, 5, 5, 5, 5, 5, 5])
+        let log = try #require(try migctl.json(["log", "--json"]) as? [[String: Any]])
+        #expect(log.filter { $0["action"] as? String == "advance" }.count == 1)
+    }
+
+    @Test func aMissingOrForeignFileIsRefusedWithoutCreatingOrChangingIt() throws {
+        let missing = try migctl.run(["status", "--db", "nothing-here.db"])
+        #expect(missing.status == 1 && missing.stderr.contains("migctl init"))
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appending(path: "nothing-here.db").path))
+        for command in [["count", "hit"], ["advance"], ["log"], ["gauge", "lag", "1"], ["bucket", "k"], ["upgrade"]] {
+            #expect(try migctl.run(command + ["--db", "nothing-here.db"]).status == 1, "\(command)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appending(path: "nothing-here.db").path))
+
+        let text = folder.url.appending(path: "notes.txt")
+        try Data("my notes, not a database".utf8).write(to: text)
+        let foreign = try migctl.run(["advance", "--db", "notes.txt"])
+        #expect(foreign.status == 1 && foreign.stderr.contains("not a SQLite database"))
+        #expect(try String(contentsOf: text, encoding: .utf8) == "my notes, not a database")
+    }
+
+    @Test func anUnknownSchemaVersionIsRefused() throws {
+        let migctl = try initialized()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [folder.url.appending(path: "migctl.db").path, "PRAGMA user_version = 42"]
+        try process.run()
+        process.waitUntilExit()
+        let result = try migctl.run(["status"])
+        #expect(result.status == 1 && result.stderr.contains("schema version 42"))
+    }
+
+    @Test(arguments: [
+        ["rollout", "150"], ["rollout", "12.345"], ["rollout", "abc"], ["advance", "--rollout", "-3"],
+        ["count", "Bad Name"], ["count", "hit", "0"], ["count", "hit", "-4"], ["count", "hit", "99999999999999999999"],
+        ["gauge", "lag", "nan"], ["gauge", "x\u{1b}[2J", "1"], ["log", "--limit", "0"], ["frobnicate"],
+        ["advance", "--expect-version", "soon"], ["bucket"], ["advance", "--actor", " "],
+    ])
+    func badInputIsAUsageErrorAndChangesNothing(arguments: [String]) throws {
+        let migctl = try initialized()
+        let before = try migctl.dump("migctl.db")
+        let result = try migctl.run(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(!result.stderr.contains("\u{1b}"), "escape sequences are not echoed")
+        #expect(try migctl.dump("migctl.db") == before)
+    }
+
+    @Test func badInitInputCreatesNothing() throws {
+        let bad = try migctl.run(["init", "--name", "Not Valid"])
+        #expect(bad.status == 64)
+        try Data("phases:\n  - id: a\n    reads: sideways\n    writes: [old]\n".utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        let plan = try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"])
+        #expect(plan.status == 1 && plan.stderr.contains("plan.yaml:3: phases[1].reads"))
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appending(path: "migctl.db").path))
+    }
+
+    @Test func aCustomPlanAndItsRunbooksAreCopiedIn() throws {
+        try Data("# Only phase\n- [ ] check it\n".utf8).write(to: folder.url.appending(path: "a.md"))
+        try Data("""
+            phases:
+              - id: a
+                reads: old
+                writes: [old]
+                runbook: a.md
+              - id: b
+                reads: new
+                writes: [new, old]
+                irreversible: true
+            """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
+        try FileManager.default.removeItem(at: folder.url.appending(path: "a.md"))
+        let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
+        #expect(status["phases"] as? Int == 2 && status["next"] as? String == "b" && status["pointOfNoReturn"] as? String == "b")
+    }
+
+    @Test func bucketPrintsKeysBucketsAndMembership() throws {
+        let offline = try migctl.run(["bucket", "--salt", "users-v2", "--rollout", "20", "user-1", "user-2", "a\tb"])
+        let tabbed = try bucketOf("a\tb")
+        #expect(offline.stdout == "user-1\t1826\tin\nuser-2\t6729\tout\na\\tb\t\(tabbed)\t\(Int(tabbed)! < 2000 ? "in" : "out")\n")
+        #expect(try migctl.run(["bucket", "--salt", "users-v2", "user-1"]).stdout == "user-1\t1826\n")
+        let migctl = try initialized()
+        #expect(try migctl.run(["bucket", "user-42"]).stdout == "user-42\t2273\tin\n", "old-only is at 100%")
+        let rows = try #require(try migctl.json(["bucket", "--json", "user-1"]) as? [[String: Any]])
+        #expect(rows.first?["bucket"] as? Int == 1826 && rows.first?["in"] as? Bool == true)
+    }
+
+    func bucketOf(_ key: String) throws -> String {
+        try migctl.run(["bucket", "--salt", "users-v2", key]).stdout.split(separator: "\t").last!.trimmingCharacters(in: .newlines)
+    }
+
+    @Test func gaugesAndUpgradeWork() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["gauge", "backfill.total", "100000"]).status == 0)
+        let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
+        #expect(status["gauges"] as? [String: Double] == ["backfill.total": 100_000])
+        #expect(try migctl.run(["upgrade"]).stdout.contains("already at schema version 1"))
+    }
+
+    @Test func controlCharactersFromTheDatabaseNeverReachTheTerminal() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["advance", "--reason", "evil \u{1b}]0;pwned\u{07} reason", "--actor", "m\u{1b}[31mallory"]).status == 0)
+        let log = try migctl.run(["log"]).stdout
+        #expect(!log.contains("\u{1b}") && !log.contains("\u{07}"))
+        #expect(log.contains("evil ?]0;pwned? reason"))
+        #expect(!(try migctl.run(["status"]).stdout.contains("\u{1b}")))
+    }
+
+    @Test func helpListsEveryCommand() throws {
+        let help = try migctl.run(["--help"]).stdout
+        for command in ["init", "status", "advance", "rollback", "rollout", "log", "count", "gauge", "bucket", "upgrade"] {
+            #expect(help.contains("  \(command) "), "\(command)")
+        }
+        #expect(help.contains("Exit codes"))
+    }
+}
