@@ -27,12 +27,15 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedRunbooks"]
         ),
+        .target(name: "CCurses", linkerSettings: [.linkedLibrary("ncursesw")]),
+        .target(name: "Console", dependencies: ["MigrationCore"], swiftSettings: strict),
+        .target(name: "Terminal", dependencies: ["CCurses", "Console"], swiftSettings: strict),
         .executableTarget(name: "RunbookEmbedder", swiftSettings: strict),
         .plugin(name: "EmbedRunbooks", capability: .buildTool(), dependencies: ["RunbookEmbedder"]),
         .executableTarget(
             name: "migctl",
             dependencies: [
-                "MigrationCore",
+                "MigrationCore", "Console", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -43,6 +46,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: strict),
         .testTarget(
             name: "MigctlCLITests",
             dependencies: ["MigrationCore"],

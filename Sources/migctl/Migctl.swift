@@ -15,7 +15,7 @@ struct Migctl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Status.self, Advance.self, Rollback.self, RolloutCommand.self, Log.self,
-            Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
+            ConsoleCommand.self, Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
         ]
     )
 }

@@ -60,4 +60,26 @@ public protocol ControlStore: Sendable {
     func counterTotals() throws(ControlStoreError) -> [String: Int64]
     /// Every gauge's last value.
     func gauges() throws(ControlStoreError) -> [Gauge]
+    /// `names` summed into `slots` equal slots covering [`from`, `to`) (Unix seconds), downsampled
+    /// in the database; slots of a minute or more read the per-minute roll-up.
+    func counterSeries(_ names: [String], from: Int64, to: Int64, slots: Int) throws(ControlStoreError) -> CounterSeries
+    /// A number that changes whenever another connection commits to the database: a
+    /// cheap way to notice that something is worth reloading.
+    func changeToken() throws(ControlStoreError) -> Int64
+}
+
+/// Counter values summed into equal time slots, for charts.
+public struct CounterSeries: Sendable, Equatable {
+    /// Unix second where slot 0 starts.
+    public var start: Int64
+    /// Seconds per slot.
+    public var slotSeconds: Int64
+    /// Per counter name, one sum per slot (oldest first).
+    public var values: [String: [Int64]]
+
+    public init(start: Int64, slotSeconds: Int64, values: [String: [Int64]]) {
+        self.start = start
+        self.slotSeconds = slotSeconds
+        self.values = values
+    }
 }

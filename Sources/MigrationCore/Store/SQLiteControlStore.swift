@@ -200,6 +200,38 @@ public final class SQLiteControlStore: ControlStore {
         }
     }
 
+    public func counterSeries(_ names: [String], from: Int64, to: Int64, slots: Int) throws(ControlStoreError) -> CounterSeries {
+        let slots = max(1, slots)
+        let span = max(1, to - from)
+        var step = (span + Int64(slots) - 1) / Int64(slots)
+        let (table, column) = step >= 60 ? ("counter_minutes", "minute") : ("counters", "second")
+        if step >= 60 { step = (step + 59) / 60 * 60 }
+        let start = to - step * Int64(slots)
+        var values = Dictionary(uniqueKeysWithValues: names.map { ($0, [Int64](repeating: 0, count: slots)) })
+        let placeholders = names.map { _ in "?" }.joined(separator: ",")
+        guard !names.isEmpty else { return CounterSeries(start: start, slotSeconds: step, values: values) }
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT name, (\(column) - ?) / ? AS slot, SUM(value) AS total FROM \(table)
+                WHERE name IN (\(placeholders)) AND \(column) >= ? AND \(column) < ?
+                GROUP BY name, slot
+                """, arguments: StatementArguments([start, step] + names.map { $0 as any DatabaseValueConvertible } + [start, to]))
+        }
+        for row in rows {
+            let name: String = row["name"], slot: Int = row["slot"]
+            if (0..<slots).contains(slot) { values[name]?[slot] = row["total"] }
+        }
+        return CounterSeries(start: start, slotSeconds: step, values: values)
+    }
+
+    public func changeToken() throws(ControlStoreError) -> Int64 {
+        do {
+            return try queue.inDatabase { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        } catch {
+            throw Self.storeError(error, path: location)
+        }
+    }
+
     // MARK: - Plumbing
 
     func read<T>(_ body: (Database) throws -> T) throws(ControlStoreError) -> T {

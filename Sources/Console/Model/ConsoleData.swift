@@ -1,0 +1,65 @@
+import Foundation
+import MigrationCore
+
+/// Everything the console shows, read from the control database in one go.
+///
+/// Views are functions of this snapshot and of ``ConsoleState``; they never read the
+/// database themselves.
+public struct ConsoleData: Sendable {
+    /// The counters drawn in the traffic chart, in stacking order.
+    public static let trafficCounters = ["hit", "miss", "backfill"]
+
+    public var location: String
+    public var migration: MigrationInfo
+    public var plan: Plan
+    public var state: MigrationState
+    public var recentEvents: [AuditEvent]
+    public var totals: [String: Int64]
+    public var gauges: [Gauge]
+    public var window: ChartWindow
+    public var traffic: CounterSeries
+    /// The current phase's runbook text, if it has one.
+    public var runbook: String?
+    public var now: Date
+
+    public init(
+        location: String, migration: MigrationInfo, plan: Plan, state: MigrationState, recentEvents: [AuditEvent],
+        totals: [String: Int64], gauges: [Gauge], window: ChartWindow, traffic: CounterSeries, runbook: String?, now: Date
+    ) {
+        self.location = location
+        self.migration = migration
+        self.plan = plan
+        self.state = state
+        self.recentEvents = recentEvents
+        self.totals = totals
+        self.gauges = gauges
+        self.window = window
+        self.traffic = traffic
+        self.runbook = runbook
+        self.now = now
+    }
+
+    /// Reads a snapshot from `store`.
+    /// - Parameters:
+    ///   - slots: how many time slots the chart has room for.
+    ///   - events: how many recent audit events to keep (the log view scrolls through them).
+    public static func load(
+        from store: any ControlStore, window: ChartWindow, slots: Int, events: Int = 500, now: Date
+    ) throws(ControlStoreError) -> ConsoleData {
+        let state = try store.state()
+        let to = Int64(now.timeIntervalSince1970) + 1
+        return ConsoleData(
+            location: store.location, migration: try store.migration(), plan: try store.plan(), state: state,
+            recentEvents: try store.auditLog(limit: events), totals: try store.counterTotals(), gauges: try store.gauges(),
+            window: window,
+            traffic: try store.counterSeries(trafficCounters, from: to - window.seconds, to: to, slots: max(1, slots)),
+            runbook: try store.runbook(phase: state.phase), now: now)
+    }
+
+    /// The current phase.
+    public var phase: Phase? { plan.phase(state.phase) }
+    /// The phase an advance would enter.
+    public var nextPhase: Phase? { plan.next(after: state.phase) }
+    /// A gauge's value, if reported.
+    public func gauge(_ name: String) -> Gauge? { gauges.first { $0.name == name } }
+}

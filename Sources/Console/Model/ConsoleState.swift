@@ -1,0 +1,50 @@
+import MigrationCore
+
+/// The console's own state, apart from the data it shows: which view, which dialog,
+/// scroll positions, the last message. Key handling is a pure function of it.
+public struct ConsoleState: Sendable, Equatable {
+    public enum View: Sendable, Equatable {
+        case dashboard
+        case log
+        case runbook
+    }
+
+    /// A line under the view: the outcome of the last action.
+    public struct Message: Sendable, Equatable {
+        public var text: String
+        public var isError: Bool
+
+        public init(_ text: String, isError: Bool = false) {
+            self.text = text
+            self.isError = isError
+        }
+    }
+
+    public var view: View = .dashboard
+    public var showsHelp = false
+    public var dialog: Dialog?
+    public var window: ChartWindow = .hour
+    public var logScroll = 0
+    public var runbookScroll = 0
+    public var message: Message?
+    public let readOnly: Bool
+
+    public init(readOnly: Bool = false) {
+        self.readOnly = readOnly
+    }
+
+    /// The rollout ladder `+` and `-` step along.
+    public static let ladder: [Int] = [0, 100, 500, 1000, 2500, 5000, 10_000]
+}
+
+/// What the session must do after a key: the pure handler's request to the outside world.
+public enum Effect: Sendable, Equatable {
+    case none
+    case quit
+    /// Repaint every cell (Ctrl+L).
+    case repaint
+    /// Read the data again (the chart window changed).
+    case reload
+    /// Apply a change through `MigrationControl`, then call ``ConsoleState/finish(_:)``.
+    case perform(PhaseRequest, expectVersion: Int64, reason: String)
+}

@@ -1,0 +1,116 @@
+import Foundation
+import MigrationCore
+
+/// The console's loop: read keys, apply them to the pure state, reload the data when the
+/// control database changes, and draw a frame only when something changed.
+///
+/// It blocks on the terminal for input with a timeout; between keys it asks the store
+/// for a change token (SQLite's `data_version`), which costs microseconds, so an idle
+/// console wakes a few times a second and redraws about once a second for its clock.
+public final class ConsoleSession {
+    /// How long to wait for a key before checking the database for changes.
+    public static let pollMilliseconds = 250
+    /// Reload at least this often, so the chart slides even when nothing is written.
+    public static let maximumStaleness: TimeInterval = 10
+
+    private let control: MigrationControl
+    private let device: any TerminalDevice
+    private let context: RenderContext
+    private let now: @Sendable () -> Date
+    public private(set) var state: ConsoleState
+    public private(set) var data: ConsoleData?
+    public private(set) var problem: String?
+    private var lastToken: Int64?
+    private var lastLoad = Date.distantPast
+    private var lastSize = (width: 0, height: 0)
+    private var lastDrawnSecond = -1
+
+    public init(control: MigrationControl, device: any TerminalDevice, context: RenderContext, readOnly: Bool,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.control = control
+        self.device = device
+        self.context = context
+        self.now = now
+        state = ConsoleState(readOnly: readOnly)
+    }
+
+    /// Runs until the operator quits (or `maxIterations` loop turns pass, for tests).
+    public func run(maxIterations: Int = .max) {
+        reload()
+        draw(repaint: true)
+        var iterations = 0
+        while iterations < maxIterations {
+            iterations += 1
+            let key = device.nextKey(timeoutMilliseconds: Self.pollMilliseconds)
+            if let key, step(key) == .quit { return }
+            refreshIfChanged(force: key != nil)
+        }
+    }
+
+    /// Applies one key and carries out its effect.
+    @discardableResult
+    public func step(_ key: Key) -> Effect {
+        let effect = state.handle(key, data: data)
+        switch effect {
+        case .none:
+            if key == .resize { reload() }
+        case .quit:
+            return .quit
+        case .repaint:
+            draw(repaint: true)
+        case .reload:
+            reload()
+        case .perform(let request, let version, let reason):
+            let result: Result<StateChange, ControlError>
+            do {
+                result = .success(try control.perform(request, expectVersion: version, reason: reason))
+            } catch {
+                result = .failure(error)
+            }
+            state.finish(result)
+            reload()
+        }
+        draw(repaint: false)
+        return effect
+    }
+
+    /// Reloads when another process committed, the terminal resized, or the data is old; redraws when
+    /// anything on screen would change.
+    func refreshIfChanged(force: Bool) {
+        let token = try? control.store.changeToken()
+        let size = device.size
+        let stale = now().timeIntervalSince(lastLoad) >= Self.maximumStaleness
+        if token != lastToken || stale || size != lastSize {
+            reload()
+            draw(repaint: false)
+        } else if force || Int(now().timeIntervalSince1970) != lastDrawnSecond {
+            data?.now = now()
+            draw(repaint: false)
+        }
+    }
+
+    private func reload() {
+        let size = device.size
+        do {
+            lastToken = try control.store.changeToken()
+            data = try ConsoleData.load(
+                from: control.store, window: state.window,
+                slots: ConsoleView.chartSlots(width: size.width, height: size.height), now: now())
+            problem = nil
+        } catch {
+            problem = error.description
+            data?.now = now()
+        }
+        lastLoad = now()
+    }
+
+    private func draw(repaint: Bool) {
+        let size = device.size
+        lastSize = size
+        var screen = Screen(width: size.width, height: size.height)
+        ConsoleView.render(data: data, state: state, operatorName: "\(control.signer.name)@\(control.signer.host)",
+                           problem: problem, context: context, into: &screen)
+        device.present(screen, repaint: repaint)
+        lastDrawnSecond = Int(now().timeIntervalSince1970)
+    }
+}

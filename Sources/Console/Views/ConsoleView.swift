@@ -1,0 +1,93 @@
+import MigrationCore
+
+/// The whole console frame: header, the current view, any overlay, message and footer.
+///
+/// A pure function of the data and the console state, drawn into an in-memory
+/// ``Screen``; the terminal layer copies the result to the terminal.
+public enum ConsoleView {
+    /// Draws one frame into `screen`.
+    /// - Parameters:
+    ///   - data: the last snapshot read; nil before the first read succeeds.
+    ///   - problem: why the last read failed, shown instead of stale certainty.
+    public static func render(
+        data: ConsoleData?, state: ConsoleState, operatorName: String, problem: String? = nil,
+        context: RenderContext, into screen: inout Screen
+    ) {
+        let area = screen.bounds
+        screen.fill(area)
+        let minimum = RenderContext.minimumSize
+        guard area.width >= minimum.width, area.height >= minimum.height else {
+            let line = "terminal too small: \(area.width)x\(area.height), migctl needs \(minimum.width)x\(minimum.height)"
+            for (i, part) in wrap(line, width: area.width).prefix(area.height).enumerated() {
+                screen.put(part, row: i, column: 0, style: .warning)
+            }
+            return
+        }
+        let (header, rest) = area.splitTop(1)
+        let body = Rect(left: 0, top: rest.top, width: area.width, height: rest.height - 2)
+        HeaderView.render(data, operatorName: operatorName, in: header, into: &screen)
+
+        if let data {
+            switch state.view {
+            case .dashboard: renderDashboard(data, in: body, context: context, into: &screen)
+            case .log: AuditView.renderLog(data, scroll: state.logScroll, in: body.inset(1), context: context, into: &screen)
+            case .runbook: RunbookView.render(data, scroll: state.runbookScroll, in: body.inset(1), into: &screen)
+            }
+        } else {
+            screen.put("reading the control database…", row: body.top + 1, column: 1, style: .dim)
+        }
+
+        let messageRow = area.height - 2
+        if let problem {
+            screen.put("database: \(problem.terminalSafe)", row: messageRow, column: 1, style: .danger, maxWidth: area.width - 2)
+        } else if let message = state.message {
+            screen.put(message.text.terminalSafe, row: messageRow, column: 1, style: message.isError ? .danger : .good, maxWidth: area.width - 2)
+        }
+        FooterView.render(state, in: Rect(left: 0, top: area.height - 1, width: area.width, height: 1), into: &screen)
+
+        if state.showsHelp { HelpView.render(state, in: body, context: context, into: &screen) }
+        if let dialog = state.dialog { DialogView.render(dialog, data: data, in: body, context: context, into: &screen) }
+    }
+
+    /// Where the dashboard's chart goes at a terminal size, so the session can ask the
+    /// store for exactly as many time slots as there are columns.
+    public static func chartSlots(width: Int, height: Int) -> Int {
+        ChartView.slots(for: DashboardLayout(Rect(left: 0, top: 1, width: width, height: height - 3)).chart)
+    }
+
+    static func renderDashboard(_ data: ConsoleData, in body: Rect, context: RenderContext, into screen: inout Screen) {
+        let layout = DashboardLayout(body)
+        PipelineView.render(data, in: layout.pipeline, context: context, into: &screen)
+        ChartView.render(data, in: layout.chart, context: context, into: &screen)
+        ProgressView.renderRollout(data, in: layout.rollout, context: context, into: &screen)
+        ProgressView.renderProgress(data, in: layout.progress, into: &screen)
+        NextView.render(data, in: layout.next, context: context, into: &screen)
+        AuditView.renderRecent(data, in: layout.recent, context: context, into: &screen)
+    }
+}
+
+/// The dashboard's regions: fixed rows at 80x24, the chart and the audit list growing with the terminal.
+struct DashboardLayout {
+    let pipeline: Rect
+    let chart: Rect
+    let rollout: Rect
+    let progress: Rect
+    let next: Rect
+    let recent: Rect
+
+    init(_ body: Rect) {
+        let inner = Rect(left: body.left + 1, top: body.top, width: body.width - 2, height: body.height)
+        let topHeight = 11 + max(0, inner.height - 21) / 2
+        let (top, rest) = inner.splitTop(topHeight)
+        let (left, right) = top.splitLeft(min(32, top.width / 3))
+        pipeline = left
+        chart = Rect(left: right.left + 1, top: right.top, width: right.width - 1, height: right.height)
+        let (rolloutRow, rest1) = rest.splitTop(1)
+        let (progressRow, rest2) = rest1.splitTop(1)
+        let (nextRows, rest3) = rest2.splitTop(2)
+        rollout = rolloutRow
+        progress = progressRow
+        next = nextRows
+        recent = rest3
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Number and time formats the views share, independent of the machine's locale.
+enum Format {
+    /// `1,234,567`
+    static func count(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, digit) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+
+    /// `950`, `12.3k`, `4.5M`: short rates and scales.
+    static func compact(_ value: Double) -> String {
+        switch abs(value) {
+        case ..<1: value == 0 ? "0" : String(format: "%.2f", value)
+        case ..<10: String(format: "%.1f", value)
+        case ..<1000: String(format: "%.0f", value)
+        case ..<1_000_000: String(format: "%.1fk", value / 1000)
+        default: String(format: "%.1fM", value / 1_000_000)
+        }
+    }
+
+    /// `42s`, `5m 10s`, `2h 5m`, `3d 4h`
+    static func duration(_ seconds: Double) -> String {
+        let s = max(0, Int(seconds))
+        switch s {
+        case ..<60: return "\(s)s"
+        case ..<3600: return "\(s / 60)m \(s % 60)s"
+        case ..<86_400: return "\(s / 3600)h \(s % 3600 / 60)m"
+        default: return "\(s / 86_400)d \(s % 86_400 / 3600)h"
+        }
+    }
+
+    /// `13:05:22` in UTC.
+    static func clock(_ date: Date) -> String {
+        let s = Int(date.timeIntervalSince1970) % 86_400
+        return String(format: "%02d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60)
+    }
+
+    /// `2026-11-25 13:05:22` in UTC.
+    static func dateTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d ", c.year!, c.month!, c.day!) + clock(date)
+    }
+
+    /// `12.5%` for a share of 0...1.
+    static func percent(_ share: Double) -> String {
+        String(format: "%.1f%%", share * 100)
+    }
+}

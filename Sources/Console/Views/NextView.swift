@@ -1,0 +1,24 @@
+import MigrationCore
+
+/// The next transition and what stands in its way.
+enum NextView {
+    static func render(_ data: ConsoleData, in rect: Rect, context: RenderContext, into screen: inout Screen) {
+        guard rect.height > 0 else { return }
+        let g = context.glyphs
+        var x = screen.put("Next     ", row: rect.top, column: rect.left, style: .bold)
+        guard let next = data.nextPhase else {
+            screen.put("none: \(data.state.phase.terminalSafe) is the last phase", row: rect.top, column: x)
+            return
+        }
+        x = screen.put(next.id.terminalSafe, row: rect.top, column: x, style: .bold)
+        if next.irreversible {
+            screen.put(" · IRREVERSIBLE: the point of no return", row: rect.top, column: x, style: .danger, maxWidth: rect.right - x)
+        } else {
+            screen.put(" · reversible", row: rect.top, column: x, style: .dim)
+        }
+        guard rect.height > 1 else { return }
+        let full = data.state.rollout == .full
+        let check = "\(full ? g.pass : g.fail) rollout of \(data.state.phase.terminalSafe) at 100% (now \(data.state.rollout))"
+        screen.put("         " + check, row: rect.top + 1, column: rect.left, style: full ? .good : .warning, maxWidth: rect.width)
+    }
+}
