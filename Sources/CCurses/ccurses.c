@@ -1,6 +1,7 @@
 #include "ccurses.h"
 #include <langinfo.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -23,6 +24,13 @@ int mc_locale_is_utf8(void) {
 
 int mc_start(int want_color) {
     setlocale(LC_ALL, "");
+    // A parent may have started us with these blocked (signal masks are inherited);
+    // the console relies on them for resize, suspend and a clean exit.
+    sigset_t needed;
+    sigemptyset(&needed);
+    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP, SIGCONT};
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaddset(&needed, signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &needed, NULL);
     initscr();
     started = 1;
     signal(SIGINT, restore_and_reraise);

@@ -65,6 +65,18 @@ public struct Screen: Sendable, Equatable {
         }
     }
 
+    /// Replaces every non-ASCII character by an ASCII look-alike (or `?`), for terminals
+    /// whose locale cannot show Unicode: text from the database included.
+    public mutating func downgradeToASCII() {
+        for i in cells.indices where !cells[i].character.isASCII {
+            cells[i].character = Self.asciiFallback[cells[i].character] ?? "?"
+        }
+    }
+
+    private static let asciiFallback: [Character: Character] = [
+        "·": "-", "→": ">", "←": "<", "…": ".", "–": "-", "—": "-", "↑": "^", "↓": "v", "✓": "+", "✗": "x",
+    ]
+
     /// The whole grid.
     public var bounds: Rect { Rect(left: 0, top: 0, width: width, height: height) }
 

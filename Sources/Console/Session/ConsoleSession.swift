@@ -104,8 +104,11 @@ public final class ConsoleSession {
         lastLoad = now()
     }
 
+    /// Draws a frame; a new terminal size always repaints every cell, since the terminal
+    /// may have moved or dropped what it showed.
     private func draw(repaint: Bool) {
         let size = device.size
+        let repaint = repaint || size != lastSize
         lastSize = size
         var screen = Screen(width: size.width, height: size.height)
         ConsoleView.render(data: data, state: state, operatorName: "\(control.signer.name)@\(control.signer.host)",

@@ -1,0 +1,97 @@
+import Console
+import Foundation
+import MigrationCore
+import Testing
+
+/// A terminal that plays a key script and keeps every frame it was shown.
+final class ScriptedTerminal: TerminalDevice {
+    var size: (width: Int, height: Int)
+    var keys: [Key?]
+    private(set) var frames: [Screen] = []
+
+    init(width: Int = 80, height: Int = 24, keys: [Key?]) {
+        size = (width, height)
+        self.keys = keys
+    }
+
+    func present(_ screen: Screen, repaint: Bool) { frames.append(screen) }
+
+    func nextKey(timeoutMilliseconds: Int) -> Key? {
+        keys.isEmpty ? nil : keys.removeFirst()
+    }
+
+    var lastText: String { frames.last?.text ?? "" }
+}
+
+struct SessionTests {
+    let folder = FileManager.default.temporaryDirectory.appending(path: "console-\(UUID().uuidString)")
+
+    func control(_ name: String = "ana") throws -> MigrationControl {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appending(path: "c.db").path
+        let store = FileManager.default.fileExists(atPath: path)
+            ? try SQLiteControlStore(path: path)
+            : try SQLiteControlStore.create(at: path, name: "m", plan: .default, runbooks: Plan.defaultRunbooks,
+                                            by: Operator(name: name, host: "h"), at: Date())
+        return MigrationControl(store: store, signer: Operator(name: name, host: "h"))
+    }
+
+    func typing(_ text: String) -> [Key?] { text.map { Key.character($0) } }
+
+    @Test func advancingThroughTheConsoleChangesTheStoredState() throws {
+        let control = try control()
+        let terminal = ScriptedTerminal(keys: [.character("n")] + typing("dual writes deployed") + [.enter, .character("q")])
+        let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false)
+        session.run(maxIterations: 100)
+        let state = try control.store.state()
+        #expect(state.phase == "dual-write" && state.version == 2)
+        #expect(try control.store.auditLog(limit: 1)[0].reason == "dual writes deployed")
+        #expect(terminal.lastText.contains("now in dual-write at 0% (version 2)"))
+    }
+
+    @Test func aChangeByAnotherOperatorShowsUpWithoutAKey() throws {
+        let control = try control()
+        let terminal = ScriptedTerminal(keys: [nil])
+        let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false)
+        session.run(maxIterations: 1)
+        #expect(terminal.lastText.contains("● 1 old-only"))
+        try self.control("bo").perform(.advance(), reason: "from the CLI")
+        terminal.keys = [nil]
+        session.run(maxIterations: 1)
+        #expect(terminal.lastText.contains("● 2 dual-write  0%"))
+        #expect(terminal.lastText.contains("bo  advance  old-only → dual-write"))
+    }
+
+    @Test func aConflictKeepsTheDialogOpenWithTheSentence() throws {
+        let control = try control()
+        try control.perform(.advance())
+        let terminal = ScriptedTerminal(keys: [.character("+")] + typing("ramp"))
+        let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false)
+        session.run(maxIterations: 5)
+        try self.control("bo").perform(.setRollout(.full), reason: "bo was faster")
+        session.step(.enter)
+        #expect(session.state.dialog?.error?.contains("changed") == true)
+        #expect(try control.store.state().rollout == .full, "the console did not overwrite bo's change")
+    }
+
+    @Test func idleTurnsDoNotRedrawWithinTheSameSecond() throws {
+        let control = try control()
+        let fixed = Date(timeIntervalSince1970: 1_900_000_000)
+        let terminal = ScriptedTerminal(keys: [nil, nil, nil, nil])
+        let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false, now: { fixed })
+        session.run(maxIterations: 4)
+        #expect(terminal.frames.count == 1, "nothing changed, so only the first frame was drawn")
+    }
+
+    @Test func resizingRedrawsAtTheNewSize() throws {
+        let control = try control()
+        let terminal = ScriptedTerminal(keys: [nil])
+        let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false)
+        session.run(maxIterations: 1)
+        terminal.size = (60, 20)
+        terminal.keys = [.resize]
+        session.run(maxIterations: 1)
+        #expect(terminal.frames.last?.width == 60)
+        #expect(terminal.lastText.contains("terminal too small: 60x20"))
+    }
+}

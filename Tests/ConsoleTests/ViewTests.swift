@@ -1,0 +1,95 @@
+import Console
+import MigrationCore
+import Testing
+
+struct ViewTests {
+    @Test func dashboardAt80x24() {
+        assertSnapshot(frame(Fixtures.data()), named: "dashboard-80x24")
+    }
+
+    @Test func dashboardAt120x40GrowsTheChartAndTheAuditList() {
+        let screen = frame(Fixtures.data(slots: 111), width: 120, height: 40)
+        assertSnapshot(screen, named: "dashboard-120x40")
+    }
+
+    @Test func dashboardInASCII() {
+        let screen = frame(Fixtures.data(), glyphs: .ascii)
+        #expect(screen.lines.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) })
+        assertSnapshot(screen, named: "dashboard-ascii")
+    }
+
+    @Test func everyCellIsDrawn() {
+        let screen = frame(Fixtures.data())
+        #expect(!screen.lines.joined().contains("¤"), "the filler must be overwritten everywhere")
+    }
+
+    @Test func aTerminalTooSmallSaysSoInsteadOfDrawingGarbage() {
+        for (width, height) in [(79, 24), (80, 23), (20, 5), (1, 1)] {
+            let screen = frame(Fixtures.data(), width: width, height: height)
+            #expect(screen.text.replacingOccurrences(of: "\n", with: " ").contains("too small") || width < 10, "\(width)x\(height)")
+            #expect(!screen.text.contains("Phases"))
+        }
+        #expect(frame(Fixtures.data(), width: 0, height: 0).lines.isEmpty)
+    }
+
+    @Test func thePointOfNoReturnIsMarkedAndTheNextIrreversibleMoveFlagged() {
+        let text = frame(Fixtures.data(phase: "read-new", rollout: 10_000)).text
+        #expect(text.contains("┅┅ point of no return ┅┅"))
+        #expect(text.contains("Next     new-primary · IRREVERSIBLE: the point of no return"))
+        #expect(text.contains("✓ rollout of read-new at 100% (now 100%)"))
+    }
+
+    @Test func progressUsesBackfillGauges() {
+        let gauges = [Gauge(name: "backfill.total", value: 100_000, updatedAt: Fixtures.now),
+                      Gauge(name: "backfill.done", value: 45_210, updatedAt: Fixtures.now)]
+        let text = frame(Fixtures.data(gauges: gauges)).text
+        #expect(text.contains("migrated 45,210/100,000 45.2%"))
+        #expect(text.contains("ETA "))
+    }
+
+    @Test func controlCharactersFromTheDatabaseAreNeutralised() {
+        let text = frame(Fixtures.data(reason: "evil \u{1b}]0;owned\u{07} \u{202e}reversed")).text
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 || $0.value == 0x202e })
+        #expect(text.contains("evil ?]0;owned? ?reversed"))
+    }
+
+    @Test func helpOverlayListsEveryBinding() {
+        var state = ConsoleState()
+        state.showsHelp = true
+        let text = frame(Fixtures.data(), state: state).text
+        for binding in KeyBinding.all { #expect(text.contains(binding.label), "\(binding.label)") }
+        #expect(text.contains("Esc close help"))
+    }
+
+    @Test func readOnlyHidesChangeKeysFromTheFooter() {
+        let footer = frame(Fixtures.data(), state: ConsoleState(readOnly: true)).lines[23]
+        #expect(!footer.contains("next") && !footer.contains("ramp") && footer.contains("READ-ONLY") && footer.contains("q quit"))
+    }
+
+    @Test func logViewScrolls() {
+        var state = ConsoleState()
+        state.view = .log
+        let top = frame(Fixtures.data(), state: state).text
+        #expect(top.contains("#7") && top.contains("#1"))
+        state.logScroll = 2
+        let scrolled = frame(Fixtures.data(), state: state).text
+        #expect(!scrolled.contains("#7 ") && scrolled.contains("#5 "))
+    }
+
+    @Test func runbookViewShowsTheCurrentPhasesRunbook() {
+        var state = ConsoleState()
+        state.view = .runbook
+        let text = frame(Fixtures.data(), state: state).text
+        #expect(text.contains("Runbook · read-new") && text.contains("- [ ] miss rate below 5%"))
+    }
+
+    @Test func aDatabaseProblemIsShownAboveTheFooter() {
+        let screen = frame(Fixtures.data(), problem: "could not use x.db: locked")
+        #expect(screen.lines[22].contains("database: could not use x.db: locked"))
+    }
+
+    @Test func chartScaleIsARoundNumber() {
+        let text = frame(Fixtures.data()).text
+        #expect(text.contains("  500│"), "peak 4.6 hit + 1 miss + ... per second rounds up to a 1-2-5 step")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A real terminal for end-to-end console tests: a private tmux server with one window.
+final class Tmux {
+    let socket = "migctl-test-\(UUID().uuidString.prefix(8))"
+    let session = "t"
+
+    init(width: Int, height: Int, folder: URL, environment: [String: String]) throws {
+        let env = environment.map { "\($0.key)=\($0.value)" }
+        try run(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", session, "-c", folder.path,
+                 "env", "-i"] + env + ["bash", "--norc", "--noprofile"])
+    }
+
+    deinit { _ = try? run(["kill-server"]) }
+
+    /// Runs a tmux client command with posix_spawn and waitpid, its output going to a file:
+    /// the server that `new-session` forks inherits the client's descriptors, so a pipe
+    /// would stay open for the server's whole life.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> String {
+        let output = FileManager.default.temporaryDirectory.appending(path: "tmux-\(UUID().uuidString)").path
+        defer { unlink(output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ["/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw CLIError(message: "tmux could not start: \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    /// Types text literally, then presses Enter if asked.
+    func type(_ text: String, enter: Bool = false) throws {
+        try run(["send-keys", "-t", session, "-l", text])
+        if enter { try run(["send-keys", "-t", session, "Enter"]) }
+    }
+
+    /// Presses named keys (Enter, Escape, C-c, ...).
+    func press(_ keys: String...) throws {
+        try run(["send-keys", "-t", session] + keys)
+    }
+
+    func screen() throws -> String {
+        try run(["capture-pane", "-p", "-t", session])
+    }
+
+    func resize(width: Int, height: Int) throws {
+        try run(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    /// Waits until the screen satisfies `condition`, polling the pane; fails after `timeout`.
+    @discardableResult
+    func waitFor(_ what: String, timeout: TimeInterval = 10, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if condition(last) { return last }
+            usleep(50_000)
+        }
+        throw CLIError(message: "timed out waiting for \(what); the screen was:\n\(last)")
+    }
+
+    func waitFor(text: String, timeout: TimeInterval = 10) throws -> String {
+        try waitFor("'\(text)'", timeout: timeout) { $0.contains(text) }
+    }
+}
