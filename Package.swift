@@ -27,15 +27,17 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedRunbooks"]
         ),
+        .systemLibrary(name: "CCmark"),
+        .target(name: "Runbook", dependencies: ["CCmark"], swiftSettings: strict),
         .target(name: "CCurses", linkerSettings: [.linkedLibrary("ncursesw")]),
-        .target(name: "Console", dependencies: ["MigrationCore"], swiftSettings: strict),
+        .target(name: "Console", dependencies: ["MigrationCore", "Runbook"], swiftSettings: strict),
         .target(name: "Terminal", dependencies: ["CCurses", "Console"], swiftSettings: strict),
         .executableTarget(name: "RunbookEmbedder", swiftSettings: strict),
         .plugin(name: "EmbedRunbooks", capability: .buildTool(), dependencies: ["RunbookEmbedder"]),
         .executableTarget(
             name: "migctl",
             dependencies: [
-                "MigrationCore", "Console", "Terminal",
+                "MigrationCore", "Console", "Terminal", "Runbook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -46,7 +48,8 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: strict),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),
         .testTarget(
             name: "MigctlCLITests",
             dependencies: ["MigrationCore"],

@@ -35,6 +35,9 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
         switch error {
         case .store(let store): describe(store)
         case .refused(let refusal): (.refused, refusal.description)
+        case .gatesFailed: (.gateFailed, error.description)
+        case .confirmationMissing, .confirmationWrong: (.confirmation, error.description)
+        case .overrideNeedsReason: (.usage, error.description)
         }
     case let error as ControlStoreError:
         (error.isConflict ? .conflict : .error, error.description)

@@ -14,13 +14,58 @@ public enum ControlError: Error, Equatable, CustomStringConvertible {
     case store(ControlStoreError)
     /// The plan forbids the move.
     case refused(TransitionRefusal)
+    /// A gate of the target phase did not pass (and was not, or could not be, overridden).
+    case gatesFailed(GateReport, forced: Bool)
+    /// An override needs a written reason for the audit log.
+    case overrideNeedsReason
+    /// Entering an irreversible phase needs its id typed as confirmation.
+    case confirmationMissing(target: String)
+    /// The typed confirmation is not the target's id.
+    case confirmationWrong(target: String, typed: String)
 
     public var description: String {
         switch self {
         case .store(let error): error.description
         case .refused(let refusal): refusal.description
+        case .gatesFailed(let report, let forced):
+            Self.describe(report, forced: forced)
+        case .overrideNeedsReason:
+            "overriding a gate needs a written reason; add --reason \"why it is safe\"."
+        case .confirmationMissing(let target):
+            "'\(target)' is irreversible; confirm by typing its id: --confirm \(target)."
+        case .confirmationWrong(let target, let typed):
+            "the confirmation '\(typed.terminalSafe)' is not '\(target)'; nothing was changed."
         }
     }
+
+    private static func describe(_ report: GateReport, forced: Bool) -> String {
+        let blocking = report.blocking
+        let stuck = forced ? blocking.filter { !$0.overridable } : blocking
+        let names = stuck.map { "\($0.label) (\($0.status.rawValue): \($0.sentence))" }.joined(separator: "; ")
+        return forced
+            ? "gates that cannot be overridden did not pass for '\(report.target)': \(names)."
+            : "\(stuck.count) gate\(stuck.count == 1 ? "" : "s") of '\(report.target)' did not pass: \(names); run 'migctl check' for the figures."
+    }
+}
+
+/// How an advance treats the gates of its target phase.
+public struct AdvanceAuthority: Sendable, Equatable {
+    /// Override failing gates that the plan allows to be overridden (needs a reason).
+    public var force: Bool
+    /// The target phase's id, typed by the operator; required into an irreversible phase.
+    public var confirmation: String?
+
+    public init(force: Bool = false, confirmation: String? = nil) {
+        self.force = force
+        self.confirmation = confirmation
+    }
+}
+
+/// What an advance records in its audit event's `details`.
+struct AdvanceDetails: Codable {
+    var gates: [GateResult]
+    var overridden: [String]
+    var confirmed: String?
 }
 
 /// What an operator can do to a migration, as one API for the console and the CLI.
@@ -38,23 +83,39 @@ public struct MigrationControl: Sendable {
     public let signer: Operator
     private let now: @Sendable () -> Date
 
-    public init(store: any ControlStore, signer: Operator, now: @escaping @Sendable () -> Date = { Date() }) {
+    private let runner: CommandRunner
+
+    public init(store: any ControlStore, signer: Operator, runner: CommandRunner = CommandRunner(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.signer = signer
+        self.runner = runner
         self.now = now
     }
 
-    /// Applies `request`.
+    /// The gates of the phase after the current one, evaluated now; nil at the last phase.
+    public func checkNext() throws(ControlStoreError) -> GateReport? {
+        let plan = try store.plan()
+        let state = try store.state()
+        guard let target = plan.next(after: state.phase) else { return nil }
+        return try store.checkGates(into: target, from: state, actor: signer.name, now: now(), runner: runner)
+    }
+
+    /// Applies `request`. An advance first evaluates the target phase's gates; into an
+    /// irreversible phase it also needs the typed confirmation.
     ///
     /// - Parameters:
     ///   - expectVersion: the state version the caller decided on; a different stored
     ///     version is a conflict. Nil means "the version read now".
     ///   - reason: why, recorded in the audit log.
+    ///   - authority: for an advance: whether to override failing gates, and the confirmation.
     /// - Throws: ``ControlError/refused(_:)`` when the plan forbids it,
     ///   ``ControlError/store(_:)`` with ``ControlStoreError/conflict(expected:found:)`` when
     ///   the state moved, and ``ControlError/store(_:)`` for database failures.
     @discardableResult
-    public func perform(_ request: PhaseRequest, expectVersion: Int64? = nil, reason: String? = nil) throws(ControlError) -> StateChange {
+    public func perform(
+        _ request: PhaseRequest, expectVersion: Int64? = nil, reason: String? = nil, authority: AdvanceAuthority = AdvanceAuthority()
+    ) throws(ControlError) -> StateChange {
         do {
             let plan = try store.plan()
             let before = try store.state()
@@ -69,10 +130,14 @@ public struct MigrationControl: Sendable {
                 throw ControlError.refused(error)
             }
             guard after != before else { return StateChange(before: before, after: after) }
+            var details: String?
+            if case .advance = request, let target = plan.phase(after.phase) {
+                details = try admit(into: target, from: before, reason: reason, authority: authority, at: date)
+            }
             let event = AuditEvent(
                 at: date, actor: signer.name, host: signer.host, action: request.action.rawValue,
                 fromPhase: before.phase, toPhase: after.phase, fromRollout: before.rollout, toRollout: after.rollout,
-                version: after.version, reason: reason)
+                version: after.version, reason: reason, details: details)
             try store.commit(after, replacing: before, event: event)
             return StateChange(before: before, after: after)
         } catch let error as ControlError {
@@ -82,5 +147,28 @@ public struct MigrationControl: Sendable {
         } catch {
             throw .store(.io(path: store.location, message: "\(error)"))
         }
+    }
+
+    /// Runs the gates and the confirmation of an advance into `target`.
+    /// - Returns: the audit details (gate results, overrides, confirmation) as JSON.
+    private func admit(
+        into target: Phase, from state: MigrationState, reason: String?, authority: AdvanceAuthority, at date: Date
+    ) throws -> String {
+        let report = try store.checkGates(into: target, from: state, actor: signer.name, now: date, runner: runner)
+        var overridden: [String] = []
+        if !report.allPass {
+            guard authority.force else { throw ControlError.gatesFailed(report, forced: false) }
+            guard report.blocking.allSatisfy(\.overridable) else { throw ControlError.gatesFailed(report, forced: true) }
+            guard let reason, !reason.trimmingWhitespace().isEmpty else { throw ControlError.overrideNeedsReason }
+            overridden = report.blocking.map(\.label)
+        }
+        if target.irreversible {
+            guard let typed = authority.confirmation else { throw ControlError.confirmationMissing(target: target.id) }
+            guard typed == target.id else { throw ControlError.confirmationWrong(target: target.id, typed: typed) }
+        }
+        let details = AdvanceDetails(gates: report.results, overridden: overridden, confirmed: target.irreversible ? target.id : nil)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(details), as: UTF8.self)
     }
 }

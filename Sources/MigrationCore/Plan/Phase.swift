@@ -35,11 +35,14 @@ public struct Phase: Sendable, Equatable, Codable {
     public var ramp: Bool
     /// Path of the phase's runbook as the plan names it (informational once the plan is stored).
     public var runbook: String?
+    /// The checks that must pass before the migration may advance into this phase.
+    public var gates: [Gate]
 
     public init(
         id: String, title: String, reads: ReadMode, writes: [DataStore],
-        irreversible: Bool = false, ramp: Bool = true, runbook: String? = nil
+        irreversible: Bool = false, ramp: Bool = true, runbook: String? = nil, gates: [Gate] = []
     ) {
+        self.gates = gates
         self.id = id
         self.title = title
         self.reads = reads

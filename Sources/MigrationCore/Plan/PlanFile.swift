@@ -15,13 +15,37 @@ import Yams
 ///     reads: new-fallback-old
 ///     writes: [new, old]
 ///     irreversible: true
+///     gates:
+///       - kind: soak
+///         duration: 7d
+///       - kind: counter
+///         numerator: [miss]
+///         denominator: [hit, miss]
+///         window: 1h
+///         max: 0.05
+///         min_sample: 1000
 /// ```
+///
+/// Gate kinds: `soak` (duration), `rollout`, `counter` (numerator, denominator, window,
+/// min, max, min_sample), `gauge` (gauge, min, max, max_age), `checklist`, `command`
+/// (argv, timeout), `approval` (within), `fleet` (heartbeat); each may say
+/// `overridable: false`. Durations are `90s`, `15m`, `1h`, `7d` or a number of seconds.
 ///
 /// Unknown keys are mistakes, not ignored: a misspelt `irreversable: true` must
 /// never silently make a point of no return reversible.
 public enum PlanFile {
     /// The keys a phase entry may have.
-    static let phaseKeys: Set<String> = ["id", "title", "reads", "writes", "irreversible", "ramp", "runbook"]
+    static let phaseKeys: Set<String> = ["id", "title", "reads", "writes", "irreversible", "ramp", "runbook", "gates"]
+
+    /// The keys each gate kind takes, besides `kind` and `overridable`.
+    static let gateKeys: [String: Set<String>] = [
+        "soak": ["duration"], "rollout": [], "checklist": [],
+        "counter": ["numerator", "denominator", "window", "min", "max", "min_sample"],
+        "gauge": ["gauge", "min", "max", "max_age"],
+        "command": ["argv", "timeout"],
+        "approval": ["within"],
+        "fleet": ["heartbeat"],
+    ]
 
     /// Parses and validates `yaml`.
     ///
@@ -141,6 +165,7 @@ private struct PlanReader {
         let irreversible = optionalBool(map, "irreversible", field) ?? false
         let ramp = optionalBool(map, "ramp", field) ?? true
         let runbook = optionalString(map, "runbook", field)
+        let gates = readGates(map["gates"], field: "\(field).gates")
         if let runbook, !runbookExists(runbook) {
             problem(map["runbook"], "\(field).runbook", "'\(runbook)' does not exist; write the runbook or fix the path (relative to the plan file)")
         }
@@ -151,7 +176,121 @@ private struct PlanReader {
             }
         }
         guard problems.count == before, let id, let reads, let writes else { return nil }
-        return Phase(id: id, title: title, reads: reads, writes: writes, irreversible: irreversible, ramp: ramp, runbook: runbook)
+        return Phase(id: id, title: title, reads: reads, writes: writes, irreversible: irreversible, ramp: ramp,
+                     runbook: runbook, gates: gates)
+    }
+
+    mutating func readGates(_ node: Node?, field: String) -> [Gate] {
+        guard let node else { return [] }
+        guard case .sequence(let entries) = node else {
+            problem(node, field, "must be a list of gates")
+            return []
+        }
+        return entries.enumerated().compactMap { i, entry in readGate(entry, field: "\(field)[\(i + 1)]") }
+    }
+
+    mutating func readGate(_ node: Node, field: String) -> Gate? {
+        guard case .mapping(let map) = node, let kind = map["kind"]?.string else {
+            problem(node, field, "must be a mapping with a 'kind' (\(PlanFile.gateKeys.keys.sorted().joined(separator: ", ")))")
+            return nil
+        }
+        guard let allowed = PlanFile.gateKeys[kind] else {
+            problem(map["kind"], "\(field).kind", "'\(kind)' is not a gate kind; use \(PlanFile.gateKeys.keys.sorted().joined(separator: ", "))")
+            return nil
+        }
+        for (key, _) in map where !(allowed.contains(key.string ?? "") || ["kind", "overridable"].contains(key.string ?? "")) {
+            problem(key, "\(field).\(key.string ?? "?")", "is not a field of a \(kind) gate; use \((allowed.sorted() + ["overridable"]).joined(separator: ", "))")
+        }
+        let before = problems.count
+        let overridable = optionalBool(map, "overridable", field) ?? true
+        let gateKind: GateKind?
+        switch kind {
+        case "soak": gateKind = duration(map, "duration", field, required: true).map { .soak(seconds: $0) }
+        case "rollout": gateKind = .rollout
+        case "checklist": gateKind = .checklist
+        case "counter":
+            let numerator = names(map["numerator"], "\(field).numerator", required: true)
+            let denominator = map["denominator"] == nil ? nil : names(map["denominator"], "\(field).denominator", required: true)
+            let window = duration(map, "window", field, required: true)
+            let bounds = readBounds(map, field)
+            let minSample = number(map, "min_sample", field).map { Int64($0) } ?? 0
+            if let numerator, let window, let bounds {
+                gateKind = .counter(CounterCheck(numerator: numerator, denominator: denominator, windowSeconds: window,
+                                                 bounds: bounds, minSample: minSample))
+            } else {
+                gateKind = nil
+            }
+        case "gauge":
+            let name = requiredString(map, "gauge", field)
+            if let name, !Names.isValidMetricName(name) {
+                problem(map["gauge"], "\(field).gauge", "'\(name)' is not a valid gauge name")
+            }
+            let bounds = readBounds(map, field)
+            let maxAge = duration(map, "max_age", field, required: false) ?? 3600
+            gateKind = name.flatMap { name in bounds.map { .gauge(GaugeCheck(gauge: name, bounds: $0, maxAgeSeconds: maxAge)) } }
+        case "command":
+            let argv = map["argv"].map { node -> [String] in
+                guard case .sequence(let items) = node else { return [] }
+                return items.compactMap(\.string)
+            } ?? []
+            if argv.isEmpty || argv[0].isEmpty {
+                problem(map["argv"] ?? node, "\(field).argv", "must be a non-empty list: the program and its arguments (no shell)")
+            }
+            let timeout = duration(map, "timeout", field, required: false) ?? 30
+            gateKind = argv.isEmpty ? nil : .command(CommandCheck(argv: argv, timeoutSeconds: timeout))
+        case "approval": gateKind = .approval(withinSeconds: duration(map, "within", field, required: false) ?? 86_400)
+        default: gateKind = .fleet(heartbeatSeconds: duration(map, "heartbeat", field, required: false) ?? 60)
+        }
+        guard problems.count == before, let gateKind else { return nil }
+        return Gate(gateKind, overridable: overridable)
+    }
+
+    mutating func readBounds(_ map: Node.Mapping, _ field: String) -> Bounds? {
+        let bounds = Bounds(min: number(map, "min", field), max: number(map, "max", field))
+        if bounds.min == nil, bounds.max == nil {
+            problem(nil, "\(field).max", "is missing; give max, min or both")
+            return nil
+        }
+        return bounds
+    }
+
+    mutating func number(_ map: Node.Mapping, _ key: String, _ field: String) -> Double? {
+        guard let node = map[key] else { return nil }
+        guard let text = node.string, let value = Double(text), value.isFinite else {
+            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' must be a number")
+            return nil
+        }
+        return value
+    }
+
+    mutating func names(_ node: Node?, _ field: String, required: Bool) -> [String]? {
+        guard let node else {
+            if required { problem(nil, field, "is missing; list counter names, e.g. [miss]") }
+            return nil
+        }
+        let items: [Node]
+        switch node {
+        case .sequence(let sequence): items = Array(sequence)
+        default: items = [node]
+        }
+        let names = items.compactMap(\.string)
+        guard !names.isEmpty, names.count == items.count, names.allSatisfy(Names.isValidMetricName) else {
+            problem(node, field, "must list valid counter names, e.g. [hit, miss]")
+            return nil
+        }
+        return names
+    }
+
+    mutating func duration(_ map: Node.Mapping, _ key: String, _ field: String, required: Bool) -> Int64? {
+        guard let node = map[key] else {
+            if required { problem(nil, "\(field).\(key)", "is missing; give a duration like 90s, 15m, 1h or 7d") }
+            return nil
+        }
+        guard let text = node.string, let seconds = Durations.seconds(text) else {
+            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' is not a duration; use 90s, 15m, 1h, 7d or seconds")
+            return nil
+        }
+        return seconds
     }
 
     mutating func readWrites(_ node: Node?, field: String) -> [DataStore]? {

@@ -63,6 +63,22 @@ public protocol ControlStore: Sendable {
     /// `names` summed into `slots` equal slots covering [`from`, `to`) (Unix seconds), downsampled
     /// in the database; slots of a minute or more read the per-minute roll-up.
     func counterSeries(_ names: [String], from: Int64, to: Int64, slots: Int) throws(ControlStoreError) -> CounterSeries
+    /// The sum of each counter over the last `window.seconds` before `now`, exact to the second.
+    func counterSums(_ windows: [CounterWindow], now: Date) throws(ControlStoreError) -> [CounterWindow: Int64]
+    /// The checklist of `phase`'s runbook, with who ticked what.
+    func checklist(phase: String) throws(ControlStoreError) -> [ChecklistItem]
+    /// Ticks or unticks item `number` of `phase`'s checklist and records it in the audit log.
+    func setTick(phase: String, item number: Int, ticked: Bool, by signer: Operator, at date: Date) throws(ControlStoreError)
+    /// Records `signer`'s approval of advancing into `phase`, with its audit event.
+    func approve(phase: String, by signer: Operator, at date: Date, reason: String?) throws(ControlStoreError)
+    /// Every approval of `phase`, newest first.
+    func approvals(phase: String) throws(ControlStoreError) -> [Approval]
+    /// The client instances that have reported, live or stale.
+    func instances() throws(ControlStoreError) -> [FleetInstance]
+    /// Adds counts and refreshes an instance's heartbeat in one transaction (what a client's flush does).
+    func flush(counts: [String: Int64], second: Int64, heartbeat: FleetInstance?) throws(ControlStoreError)
+    /// Removes an instance's row (a client's clean shutdown).
+    func removeInstance(id: String) throws(ControlStoreError)
     /// A number that changes whenever another connection commits to the database: a
     /// cheap way to notice that something is worth reloading.
     func changeToken() throws(ControlStoreError) -> Int64

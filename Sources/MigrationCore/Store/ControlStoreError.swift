@@ -19,6 +19,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
     case invalidName(String)
     /// A counter increment below zero or a gauge value that is not a finite number.
     case invalidValue(String)
+    /// A checklist item number the phase's runbook does not have.
+    case noSuchChecklistItem(phase: String, item: Int)
     /// Any other failure of the database or the file system.
     case io(path: String, message: String)
 
@@ -42,6 +44,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
             "'\(name.terminalSafe)' is not a valid name; use 1–64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit."
         case .invalidValue(let message):
             "\(message); nothing was written."
+        case .noSuchChecklistItem(let phase, let item):
+            "the checklist of '\(phase)' has no item \(item); run 'migctl checklist' to see its items."
         case .io(let path, let message):
             "could not use \(path): \(message)."
         }

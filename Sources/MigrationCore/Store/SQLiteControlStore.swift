@@ -45,7 +45,8 @@ public final class SQLiteControlStore: ControlStore {
     /// - Throws: ``ControlStoreError/alreadyExists(path:)`` if anything is at `path`;
     ///   nothing is left behind when creation fails.
     public static func create(
-        at path: String, name: String, plan: Plan, runbooks: [String: String], by signer: Operator, at date: Date
+        at path: String, name: String, plan: Plan, runbooks: [String: String], checklists: [String: [String]] = [:],
+        by signer: Operator, at date: Date
     ) throws(ControlStoreError) -> SQLiteControlStore {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o660)
         guard fd >= 0 else {
@@ -60,7 +61,7 @@ public final class SQLiteControlStore: ControlStore {
             let queue = try DatabaseQueue(path: path, configuration: config)
             try Schema.migrator().migrate(queue)
             try queue.inTransaction(.immediate) { db in
-                try insertInitialRows(db, name: name, plan: plan, runbooks: runbooks, by: signer, at: date)
+                try insertInitialRows(db, name: name, plan: plan, runbooks: runbooks, checklists: checklists, by: signer, at: date)
                 return .commit
             }
             try queue.close()
@@ -109,8 +110,11 @@ public final class SQLiteControlStore: ControlStore {
                     return store
                 }
                 guard !writes.isEmpty else { throw damaged("phases.writes") }
+                guard let gates = try? JSONDecoder().decode([Gate].self, from: Data((row["gates"] as String).utf8)) else {
+                    throw damaged("phases.gates")
+                }
                 return Phase(id: row["id"], title: row["title"], reads: reads, writes: writes,
-                             irreversible: row["irreversible"], ramp: row["ramp"], runbook: row["runbook_path"])
+                             irreversible: row["irreversible"], ramp: row["ramp"], runbook: row["runbook_path"], gates: gates)
             }
         }
         guard !phases.isEmpty else { throw damaged("phases") }
@@ -161,15 +165,17 @@ public final class SQLiteControlStore: ControlStore {
             guard Names.isValidMetricName(name) else { throw .invalidName(name) }
             guard value >= 0 else { throw .invalidValue("a counter only grows; \(value) is below zero") }
         }
-        try write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO counters (name, second, value) VALUES (?, ?, ?)
-                ON CONFLICT (name, second) DO UPDATE SET value =
-                  CASE WHEN value > \(Schema.counterMax) - excluded.value THEN \(Schema.counterMax) ELSE value + excluded.value END
-                """)
-            for (name, value) in counts where value > 0 {
-                try statement.execute(arguments: [name, second, value])
-            }
+        try write { db in try Self.addCounts(counts, second: second, db) }
+    }
+
+    private static func addCounts(_ counts: [String: Int64], second: Int64, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO counters (name, second, value) VALUES (?, ?, ?)
+            ON CONFLICT (name, second) DO UPDATE SET value =
+              CASE WHEN value > \(Schema.counterMax) - excluded.value THEN \(Schema.counterMax) ELSE value + excluded.value END
+            """)
+        for (name, value) in counts where value > 0 {
+            try statement.execute(arguments: [name, second, value])
         }
     }
 
@@ -222,6 +228,115 @@ public final class SQLiteControlStore: ControlStore {
             if (0..<slots).contains(slot) { values[name]?[slot] = row["total"] }
         }
         return CounterSeries(start: start, slotSeconds: step, values: values)
+    }
+
+    public func counterSums(_ windows: [CounterWindow], now: Date) throws(ControlStoreError) -> [CounterWindow: Int64] {
+        let end = Int64(now.timeIntervalSince1970)
+        return try read { db in
+            var sums: [CounterWindow: Int64] = [:]
+            for window in windows {
+                // Whole minutes come from the roll-up; the ragged edges from the per-second rows.
+                let start = end - window.seconds + 1
+                let firstMinute = (start + 59) / 60 * 60
+                let lastMinute = end / 60 * 60
+                var total: Int64 = 0
+                func add(_ value: Int64?) { total = total.addingReportingOverflow(value ?? 0).overflow ? .max : total + (value ?? 0) }
+                if firstMinute < lastMinute {
+                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counter_minutes WHERE name = ? AND minute >= ? AND minute < ?",
+                                           arguments: [window.name, firstMinute, lastMinute]))
+                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counters WHERE name = ? AND second >= ? AND second < ?",
+                                           arguments: [window.name, start, firstMinute]))
+                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counters WHERE name = ? AND second >= ? AND second <= ?",
+                                           arguments: [window.name, lastMinute, end]))
+                } else {
+                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counters WHERE name = ? AND second >= ? AND second <= ?",
+                                           arguments: [window.name, start, end]))
+                }
+                sums[window] = total
+            }
+            return sums
+        }
+    }
+
+    public func checklist(phase: String) throws(ControlStoreError) -> [ChecklistItem] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.item, i.text, t.ticked_by, t.ticked_at FROM checklist_items i
+                LEFT JOIN checklist_ticks t ON t.phase = i.phase AND t.item = i.item
+                WHERE i.phase = ? ORDER BY i.item
+                """, arguments: [phase]).map { row in
+                ChecklistItem(number: row["item"], text: row["text"], tickedBy: row["ticked_by"],
+                              tickedAt: (row["ticked_at"] as String?).flatMap(Timestamp.date))
+            }
+        }
+    }
+
+    public func setTick(phase: String, item number: Int, ticked: Bool, by signer: Operator, at date: Date) throws(ControlStoreError) {
+        try write { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT text FROM checklist_items WHERE phase = ? AND item = ?",
+                                                 arguments: [phase, number]) else {
+                throw ControlStoreError.noSuchChecklistItem(phase: phase, item: number)
+            }
+            if ticked {
+                try db.execute(sql: """
+                    INSERT INTO checklist_ticks (phase, item, text, ticked_by, ticked_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (phase, item) DO NOTHING
+                    """, arguments: [phase, number, text, signer.name, Timestamp.string(date)])
+            } else {
+                try db.execute(sql: "DELETE FROM checklist_ticks WHERE phase = ? AND item = ?", arguments: [phase, number])
+            }
+            guard db.changesCount > 0 else { return }
+            try Self.insert(AuditEvent(at: date, actor: signer.name, host: signer.host,
+                                       action: (ticked ? AuditAction.tick : .untick).rawValue, toPhase: phase,
+                                       reason: "#\(number) \(text)"), db)
+        }
+    }
+
+    public func approve(phase: String, by signer: Operator, at date: Date, reason: String?) throws(ControlStoreError) {
+        try write { db in
+            try db.execute(sql: "INSERT INTO approvals (phase, actor, host, at, reason) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [phase, signer.name, signer.host, Timestamp.string(date), reason])
+            try Self.insert(AuditEvent(at: date, actor: signer.name, host: signer.host, action: AuditAction.approve.rawValue,
+                                       toPhase: phase, reason: reason), db)
+        }
+    }
+
+    public func approvals(phase: String) throws(ControlStoreError) -> [Approval] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM approvals WHERE phase = ? ORDER BY id DESC", arguments: [phase]).map { row in
+                Approval(phase: row["phase"], actor: row["actor"], at: try date(row["at"]), reason: row["reason"])
+            }
+        }
+    }
+
+    public func instances() throws(ControlStoreError) -> [FleetInstance] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM instances ORDER BY host, pid").map { row in
+                FleetInstance(id: row["id"], host: row["host"], pid: row["pid"], servingVersion: row["serving_version"],
+                              heartbeatAt: try date(row["heartbeat_at"]), startedAt: try date(row["started_at"]))
+            }
+        }
+    }
+
+    public func flush(counts: [String: Int64], second: Int64, heartbeat: FleetInstance?) throws(ControlStoreError) {
+        for (name, value) in counts {
+            guard Names.isValidMetricName(name) else { throw .invalidName(name) }
+            guard value >= 0 else { throw .invalidValue("a counter only grows; \(value) is below zero") }
+        }
+        try write { db in
+            try Self.addCounts(counts, second: second, db)
+            if let instance = heartbeat {
+                try db.execute(sql: """
+                    INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET serving_version = excluded.serving_version, heartbeat_at = excluded.heartbeat_at
+                    """, arguments: [instance.id, instance.host, instance.pid, instance.servingVersion,
+                                     Timestamp.string(instance.heartbeatAt), Timestamp.string(instance.startedAt)])
+            }
+        }
+    }
+
+    public func removeInstance(id: String) throws(ControlStoreError) {
+        try write { db in try db.execute(sql: "DELETE FROM instances WHERE id = ?", arguments: [id]) }
     }
 
     public func changeToken() throws(ControlStoreError) -> Int64 {
@@ -280,18 +395,22 @@ public final class SQLiteControlStore: ControlStore {
     }
 
     private static func insertInitialRows(
-        _ db: Database, name: String, plan: Plan, runbooks: [String: String], by signer: Operator, at date: Date
+        _ db: Database, name: String, plan: Plan, runbooks: [String: String], checklists: [String: [String]],
+        by signer: Operator, at date: Date
     ) throws {
         let now = Timestamp.string(date)
         try db.execute(sql: "INSERT INTO migration (id, name, created_at, created_by) VALUES (1, ?, ?, ?)",
                        arguments: [name, now, signer.name])
         for (position, phase) in plan.phases.enumerated() {
             try db.execute(sql: """
-                INSERT INTO phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook, gates)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [position + 1, phase.id, phase.title, phase.reads.rawValue,
                                  phase.writes.map(\.rawValue).joined(separator: ","), phase.irreversible, phase.ramp,
-                                 phase.runbook, runbooks[phase.id]])
+                                 phase.runbook, runbooks[phase.id], String(decoding: try JSONEncoder().encode(phase.gates), as: UTF8.self)])
+            for (i, text) in (checklists[phase.id] ?? []).enumerated() {
+                try db.execute(sql: "INSERT INTO checklist_items (phase, item, text) VALUES (?, ?, ?)", arguments: [phase.id, i + 1, text])
+            }
         }
         let first = plan.first
         let rollout = Rollout.full

@@ -121,6 +121,13 @@ enum Schema {
       updated_at  TEXT NOT NULL
     );
 
+    CREATE TABLE checklist_items (
+      phase  TEXT NOT NULL REFERENCES phases(id),
+      item   INTEGER NOT NULL,
+      text   TEXT NOT NULL,
+      PRIMARY KEY (phase, item)
+    );
+
     CREATE TABLE checklist_ticks (
       phase      TEXT NOT NULL REFERENCES phases(id),
       item       INTEGER NOT NULL,
@@ -137,6 +144,15 @@ enum Schema {
       host    TEXT NOT NULL,
       at      TEXT NOT NULL,
       reason  TEXT
+    );
+
+    CREATE TABLE instances (
+      id               TEXT PRIMARY KEY,
+      host             TEXT NOT NULL,
+      pid              INTEGER NOT NULL,
+      serving_version  INTEGER NOT NULL,
+      heartbeat_at     TEXT NOT NULL,
+      started_at       TEXT NOT NULL
     );
     """
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MigrationCore
+import Runbook
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,8 +39,9 @@ struct Init: ParsableCommand {
         try reportingFailures {
             let (plan, runbooks) = try loadPlan()
             let signer = actor.signer
+            let checklists = runbooks.mapValues { RunbookDocument(markdown: $0).checklist }
             let created = try SQLiteControlStore.create(
-                at: store.path, name: name, plan: plan, runbooks: runbooks, by: signer, at: Date())
+                at: store.path, name: name, plan: plan, runbooks: runbooks, checklists: checklists, by: signer, at: Date())
             print("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases)")
         }
     }

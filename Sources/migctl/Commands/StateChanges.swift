@@ -5,7 +5,12 @@ import MigrationCore
 struct Advance: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Move the migration one phase forward.",
-        discussion: "The current phase must be at 100%. A ramped phase is entered at --rollout (default 0%), one that is not ramped at 100%."
+        discussion: """
+            The current phase must be at 100% and every gate of the next phase must pass (see \
+            'migctl check'); a failing gate exits 3. --force overrides the gates the plan lets you \
+            override and needs --reason. Into an irreversible phase, --confirm must name it (exit 4 \
+            otherwise). A ramped phase is entered at --rollout (default 0%), one that is not ramped at 100%.
+            """
     )
 
     @OptionGroup var store: StoreOptions
@@ -19,14 +24,24 @@ struct Advance: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The rollout the new phase starts at, in percent (0–100, two decimals).", valueName: "percent"))
     var rollout: String?
 
+    @Flag(name: .long, help: "Override failing gates that the plan allows to be overridden; needs --reason.")
+    var force = false
+
+    @Option(name: .long, help: ArgumentHelp("The id of the irreversible phase being entered, typed to confirm.", valueName: "phase"))
+    var confirm: String?
+
     func validate() throws {
         if let rollout { _ = try parsePercent(rollout) }
+        if force, (change.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--force needs --reason: an override is recorded with why it is safe.")
+        }
     }
 
     func run() throws {
         try reportingFailures {
             let request = PhaseRequest.advance(to: to, rollout: try rollout.map(parsePercent))
-            try perform(request, store: store, actor: actor, change: change, output: output)
+            try perform(request, store: store, actor: actor, change: change, output: output,
+                        authority: AdvanceAuthority(force: force, confirmation: confirm))
         }
     }
 }
@@ -88,10 +103,11 @@ func parsePercent(_ text: String) throws -> Rollout {
 
 /// The shared body of every state-changing command.
 private func perform(
-    _ request: PhaseRequest, store: StoreOptions, actor: ActorOptions, change: ChangeOptions, output: OutputOptions
+    _ request: PhaseRequest, store: StoreOptions, actor: ActorOptions, change: ChangeOptions, output: OutputOptions,
+    authority: AdvanceAuthority = AdvanceAuthority()
 ) throws {
     let control = MigrationControl(store: try store.open(), signer: actor.signer)
-    let result = try control.perform(request, expectVersion: change.expectVersion, reason: change.reason)
+    let result = try control.perform(request, expectVersion: change.expectVersion, reason: change.reason, authority: authority)
     if output.json {
         try JSONOutput.print(ChangeReport(result))
     } else if result.changed {

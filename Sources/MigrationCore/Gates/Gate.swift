@@ -1,0 +1,116 @@
+/// A preflight check that must pass before the migration may advance into a phase.
+///
+/// Gates are data in the plan; ``GateEvaluation`` turns them into results from
+/// ``GateInputs`` that the I/O edge gathered. A gate the plan marks
+/// `overridable: false` can never be forced past.
+public struct Gate: Sendable, Equatable, Codable {
+    public var kind: GateKind
+    /// Whether `advance --force` may pass over this gate when it fails.
+    public var overridable: Bool
+
+    public init(_ kind: GateKind, overridable: Bool = true) {
+        self.kind = kind
+        self.overridable = overridable
+    }
+}
+
+/// What a gate checks.
+public enum GateKind: Sendable, Equatable, Codable {
+    /// At least `seconds` spent in the current phase.
+    case soak(seconds: Int64)
+    /// The current phase at 100%.
+    case rollout
+    /// A counter count or ratio over a window within bounds.
+    case counter(CounterCheck)
+    /// A gauge within bounds and fresh.
+    case gauge(GaugeCheck)
+    /// Every checklist item of the current phase's runbook ticked.
+    case checklist
+    /// An external program exits 0.
+    case command(CommandCheck)
+    /// Another operator approved the target phase recently.
+    case approval(withinSeconds: Int64)
+    /// Every live client instance serves the current state version.
+    case fleet(heartbeatSeconds: Int64)
+
+    /// The kind's name as plans spell it.
+    public var name: String {
+        switch self {
+        case .soak: "soak"
+        case .rollout: "rollout"
+        case .counter: "counter"
+        case .gauge: "gauge"
+        case .checklist: "checklist"
+        case .command: "command"
+        case .approval: "approval"
+        case .fleet: "fleet"
+        }
+    }
+}
+
+/// `numerator / denominator` (or the numerator's count alone) over the last `windowSeconds`.
+public struct CounterCheck: Sendable, Equatable, Codable {
+    public var numerator: [String]
+    /// Nil checks the numerator's count; otherwise the ratio.
+    public var denominator: [String]?
+    public var windowSeconds: Int64
+    public var bounds: Bounds
+    /// Below this many events (the denominator's, else the numerator's) the check is unknown, not pass.
+    public var minSample: Int64
+
+    public init(numerator: [String], denominator: [String]? = nil, windowSeconds: Int64, bounds: Bounds, minSample: Int64 = 0) {
+        self.numerator = numerator
+        self.denominator = denominator
+        self.windowSeconds = windowSeconds
+        self.bounds = bounds
+        self.minSample = minSample
+    }
+}
+
+/// A gauge within `bounds`, reported within `maxAgeSeconds`.
+public struct GaugeCheck: Sendable, Equatable, Codable {
+    public var gauge: String
+    public var bounds: Bounds
+    public var maxAgeSeconds: Int64
+
+    public init(gauge: String, bounds: Bounds, maxAgeSeconds: Int64) {
+        self.gauge = gauge
+        self.bounds = bounds
+        self.maxAgeSeconds = maxAgeSeconds
+    }
+}
+
+/// An external program: exit 0 passes. Run without a shell.
+public struct CommandCheck: Sendable, Equatable, Codable {
+    public var argv: [String]
+    public var timeoutSeconds: Int64
+
+    public init(argv: [String], timeoutSeconds: Int64 = 30) {
+        self.argv = argv
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// Inclusive bounds: a value passes when `min <= value <= max` for each bound given.
+public struct Bounds: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var min: Double?
+    public var max: Double?
+
+    public init(min: Double? = nil, max: Double? = nil) {
+        self.min = min
+        self.max = max
+    }
+
+    public func contains(_ value: Double) -> Bool {
+        (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
+    }
+
+    public var description: String {
+        switch (min, max) {
+        case let (lo?, hi?): "\(GateFormat.number(lo))–\(GateFormat.number(hi))"
+        case let (lo?, nil): "≥ \(GateFormat.number(lo))"
+        case let (nil, hi?): "≤ \(GateFormat.number(hi))"
+        case (nil, nil): "any"
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// Turns a phase's gates and the gathered inputs into results: a pure function.
+///
+/// ```swift
+/// let results = GateEvaluation.evaluate(target.gates, inputs)
+/// GateEvaluation.blocking(results)   // what stops an advance
+/// ```
+public enum GateEvaluation {
+    /// One result per gate, in the plan's order.
+    public static func evaluate(_ gates: [Gate], _ inputs: GateInputs) -> [GateResult] {
+        gates.map { evaluate($0, inputs) }
+    }
+
+    /// The results that stop an advance: every one that did not pass.
+    public static func blocking(_ results: [GateResult]) -> [GateResult] {
+        results.filter { $0.status != .pass }
+    }
+
+    static func evaluate(_ gate: Gate, _ inputs: GateInputs) -> GateResult {
+        func result(_ label: String, _ status: GateStatus, _ observed: String, _ bound: String, _ sentence: String,
+                    output: [String]? = nil) -> GateResult {
+            GateResult(kind: gate.kind.name, label: label, status: status, observed: observed, bound: bound,
+                       sentence: sentence, overridable: gate.overridable, output: output)
+        }
+        switch gate.kind {
+        case .soak(let seconds):
+            let spent = Int64(inputs.now.timeIntervalSince(inputs.state.phaseSince))
+            let label = "soak in \(inputs.state.phase)"
+            return spent >= seconds
+                ? result(label, .pass, GateFormat.duration(spent), "≥ \(GateFormat.duration(seconds))", "the phase has soaked long enough")
+                : result(label, .fail, GateFormat.duration(spent), "≥ \(GateFormat.duration(seconds))",
+                         "\(GateFormat.duration(seconds - spent)) more in \(inputs.state.phase) before moving on")
+
+        case .rollout:
+            let full = inputs.state.rollout == .full
+            return result("rollout of \(inputs.state.phase)", full ? .pass : .fail, "\(inputs.state.rollout)", "100%",
+                          full ? "every key has the current phase's behaviour" : "ramp the current phase to 100% first")
+
+        case .counter(let check):
+            return evaluateCounter(check, inputs, result)
+
+        case .gauge(let check):
+            let label = "\(check.gauge) \(check.bounds)"
+            guard let gauge = inputs.gauges[check.gauge] else {
+                return result(label, .unknown, "never reported", check.bounds.description, "nothing has reported \(check.gauge) yet")
+            }
+            let age = Int64(inputs.now.timeIntervalSince(gauge.updatedAt))
+            let observed = "\(GateFormat.number(gauge.value)) (\(GateFormat.duration(max(0, age))) ago)"
+            if age > check.maxAgeSeconds {
+                return result(label, .unknown, observed, check.bounds.description,
+                              "\(check.gauge) is stale: last reported \(GateFormat.duration(age)) ago, older than \(GateFormat.duration(check.maxAgeSeconds))")
+            }
+            return check.bounds.contains(gauge.value)
+                ? result(label, .pass, observed, check.bounds.description, "\(check.gauge) is within bounds")
+                : result(label, .fail, observed, check.bounds.description, "\(check.gauge) is \(GateFormat.number(gauge.value)), outside \(check.bounds)")
+
+        case .checklist:
+            let open = inputs.checklist.filter { !$0.isTicked }
+            let observed = "\(inputs.checklist.count - open.count)/\(inputs.checklist.count) ticked"
+            if open.isEmpty {
+                return result("checklist of \(inputs.state.phase)", .pass, observed, "all", "every checklist item is ticked")
+            }
+            let first = open[0]
+            return result("checklist of \(inputs.state.phase)", .fail, observed, "all",
+                          "\(open.count) item\(open.count == 1 ? "" : "s") open, first #\(first.number): \(first.text)")
+
+        case .command(let check):
+            let label = check.argv.joined(separator: " ")
+            guard let outcome = inputs.commands[check.argv] else {
+                return result(label, .unknown, "not run", "exit 0", "the command was not run")
+            }
+            switch outcome.ending {
+            case .exited(0):
+                return result(label, .pass, "exit 0", "exit 0", "the command passed", output: outcome.lastLines)
+            case .exited(let code):
+                return result(label, .fail, "exit \(code)", "exit 0", "the command failed", output: outcome.lastLines)
+            case .timedOut:
+                return result(label, .fail, "killed after \(check.timeoutSeconds)s", "exit 0",
+                              "the command did not finish within \(check.timeoutSeconds)s and was killed", output: outcome.lastLines)
+            case .couldNotStart(let why):
+                return result(label, .fail, "not started", "exit 0", "the command could not start: \(why)")
+            }
+
+        case .approval(let within):
+            let label = "approval of \(inputs.target.id) by another operator"
+            let recent = inputs.approvals.filter {
+                $0.phase == inputs.target.id && $0.actor != inputs.actor && inputs.now.timeIntervalSince($0.at) <= Double(within)
+            }
+            if let approval = recent.max(by: { $0.at < $1.at }) {
+                return result(label, .pass, "\(approval.actor), \(GateFormat.duration(Int64(inputs.now.timeIntervalSince(approval.at)))) ago",
+                              "within \(GateFormat.duration(within))", "\(approval.actor) approved")
+            }
+            let own = inputs.approvals.contains { $0.phase == inputs.target.id && $0.actor == inputs.actor }
+            return result(label, .fail, "none", "within \(GateFormat.duration(within))",
+                          own ? "your own approval does not count; another operator must run 'migctl approve \(inputs.target.id)'"
+                              : "another operator must run 'migctl approve \(inputs.target.id)'")
+
+        case .fleet(let heartbeat):
+            let live = inputs.instances.filter { inputs.now.timeIntervalSince($0.heartbeatAt) <= Double(heartbeat) }
+            let current = live.filter { $0.servingVersion == inputs.state.version }
+            let observed = "\(current.count)/\(live.count) on v\(inputs.state.version)"
+            let label = "fleet on the current version"
+            guard !live.isEmpty else {
+                return result(label, .unknown, observed, "all live", "no client instance has reported within \(GateFormat.duration(heartbeat))")
+            }
+            if current.count == live.count {
+                return result(label, .pass, observed, "all live", "every live instance serves the current state")
+            }
+            let laggards = live.filter { $0.servingVersion != inputs.state.version }.prefix(3)
+                .map { "\($0.host):\($0.pid) on v\($0.servingVersion)" }.joined(separator: ", ")
+            return result(label, .fail, observed, "all live", "instances still on an older state: \(laggards)")
+        }
+    }
+
+    private static func evaluateCounter(
+        _ check: CounterCheck, _ inputs: GateInputs,
+        _ result: (String, GateStatus, String, String, String, [String]?) -> GateResult
+    ) -> GateResult {
+        func sum(_ names: [String]) -> Int64 {
+            names.reduce(Int64(0)) { total, name in
+                let (value, overflow) = total.addingReportingOverflow(inputs.counterSums[CounterWindow(name: name, seconds: check.windowSeconds)] ?? 0)
+                return overflow ? .max : value
+            }
+        }
+        let window = GateFormat.duration(check.windowSeconds)
+        let top = check.numerator.joined(separator: " + ")
+        let numerator = sum(check.numerator)
+        guard let denominatorNames = check.denominator else {
+            let label = "\(top) over \(window)"
+            let observed = GateFormat.number(Double(numerator))
+            if numerator < check.minSample {
+                return result(label, .unknown, observed, check.bounds.description, "only \(numerator) events over \(window); need \(check.minSample) to judge", nil)
+            }
+            return check.bounds.contains(Double(numerator))
+                ? result(label, .pass, observed, check.bounds.description, "\(top) is within bounds", nil)
+                : result(label, .fail, observed, check.bounds.description, "\(top) is \(numerator) over \(window), outside \(check.bounds)", nil)
+        }
+        let denominator = sum(denominatorNames)
+        let label = "\(top) / (\(denominatorNames.joined(separator: " + "))) over \(window)"
+        if denominator == 0 || denominator < check.minSample {
+            return result(label, .unknown, "\(numerator)/\(denominator)", check.bounds.description,
+                          "only \(denominator) events over \(window); need \(max(1, check.minSample)) to judge", nil)
+        }
+        let ratio = Double(numerator) / Double(denominator)
+        let observed = "\(GateFormat.number(ratio)) (\(numerator)/\(denominator))"
+        return check.bounds.contains(ratio)
+            ? result(label, .pass, observed, check.bounds.description, "the ratio is within bounds", nil)
+            : result(label, .fail, observed, check.bounds.description, "the ratio is \(GateFormat.number(ratio)), outside \(check.bounds)", nil)
+    }
+}

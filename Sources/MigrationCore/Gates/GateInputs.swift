@@ -1,0 +1,119 @@
+import Foundation
+
+/// Counter totals are asked for by name and window.
+public struct CounterWindow: Sendable, Hashable {
+    public var name: String
+    public var seconds: Int64
+
+    public init(name: String, seconds: Int64) {
+        self.name = name
+        self.seconds = seconds
+    }
+}
+
+/// How a command check ended.
+public struct CommandOutcome: Sendable, Equatable {
+    public enum Ending: Sendable, Equatable {
+        case exited(Int32)
+        case timedOut
+        case couldNotStart(String)
+    }
+
+    public var ending: Ending
+    /// The last lines of its combined output.
+    public var lastLines: [String]
+
+    public init(ending: Ending, lastLines: [String]) {
+        self.ending = ending
+        self.lastLines = lastLines
+    }
+}
+
+/// A runbook checklist: each item's text and whether it is ticked.
+public struct ChecklistItem: Sendable, Equatable, Codable {
+    /// 1-based position among the runbook's task items.
+    public var number: Int
+    public var text: String
+    public var tickedBy: String?
+    public var tickedAt: Date?
+
+    public init(number: Int, text: String, tickedBy: String? = nil, tickedAt: Date? = nil) {
+        self.number = number
+        self.text = text
+        self.tickedBy = tickedBy
+        self.tickedAt = tickedAt
+    }
+
+    public var isTicked: Bool { tickedBy != nil }
+}
+
+/// A second operator's approval of a phase.
+public struct Approval: Sendable, Equatable, Codable {
+    public var phase: String
+    public var actor: String
+    public var at: Date
+    public var reason: String?
+
+    public init(phase: String, actor: String, at: Date, reason: String? = nil) {
+        self.phase = phase
+        self.actor = actor
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// Everything the gates of one transition look at, gathered at the I/O edge so that
+/// ``GateEvaluation`` stays a pure function.
+public struct GateInputs: Sendable {
+    public var now: Date
+    public var state: MigrationState
+    /// The phase being advanced into.
+    public var target: Phase
+    /// Who is advancing (an approval must come from someone else).
+    public var actor: String
+    public var counterSums: [CounterWindow: Int64]
+    public var gauges: [String: Gauge]
+    /// The current phase's checklist.
+    public var checklist: [ChecklistItem]
+    /// Outcomes of the command checks, by argv.
+    public var commands: [[String]: CommandOutcome]
+    /// Approvals of the target phase.
+    public var approvals: [Approval]
+    /// Client instances, for the fleet check.
+    public var instances: [FleetInstance]
+
+    public init(now: Date, state: MigrationState, target: Phase, actor: String, counterSums: [CounterWindow: Int64] = [:],
+                gauges: [String: Gauge] = [:], checklist: [ChecklistItem] = [], commands: [[String]: CommandOutcome] = [:],
+                approvals: [Approval] = [], instances: [FleetInstance] = []) {
+        self.now = now
+        self.state = state
+        self.target = target
+        self.actor = actor
+        self.counterSums = counterSums
+        self.gauges = gauges
+        self.checklist = checklist
+        self.commands = commands
+        self.approvals = approvals
+        self.instances = instances
+    }
+}
+
+/// One client process of the application fleet, as it reports itself.
+public struct FleetInstance: Sendable, Equatable, Codable {
+    public var id: String
+    public var host: String
+    public var pid: Int64
+    /// The state version the instance is routing by.
+    public var servingVersion: Int64
+    public var heartbeatAt: Date
+    public var startedAt: Date
+
+    public init(id: String, host: String, pid: Int64, servingVersion: Int64, heartbeatAt: Date, startedAt: Date) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.servingVersion = servingVersion
+        self.heartbeatAt = heartbeatAt
+        self.startedAt = startedAt
+    }
+}

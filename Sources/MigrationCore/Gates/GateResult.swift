@@ -1,0 +1,56 @@
+/// The outcome of one gate.
+public enum GateStatus: String, Sendable, Codable {
+    case pass
+    case fail
+    /// Not enough information to say it is safe (a small sample, a missing or stale gauge):
+    /// it blocks an advance like a failure does.
+    case unknown
+}
+
+/// One gate's result: what it saw, what it wanted, and one sentence.
+public struct GateResult: Sendable, Equatable, Codable {
+    /// The gate's kind, e.g. `counter`.
+    public var kind: String
+    /// A short name, e.g. `miss / (hit + miss) over 1h`.
+    public var label: String
+    public var status: GateStatus
+    /// The figure seen, e.g. `3.2%`.
+    public var observed: String
+    /// The figure wanted, e.g. `≤ 5%`.
+    public var bound: String
+    public var sentence: String
+    public var overridable: Bool
+    /// The last lines a command check printed.
+    public var output: [String]?
+
+    public init(kind: String, label: String, status: GateStatus, observed: String, bound: String, sentence: String,
+                overridable: Bool, output: [String]? = nil) {
+        self.kind = kind
+        self.label = label
+        self.status = status
+        self.observed = observed
+        self.bound = bound
+        self.sentence = sentence
+        self.overridable = overridable
+        self.output = output
+    }
+}
+
+/// Number formats for gate figures.
+public enum GateFormat {
+    /// `0.05`, `12`, `1.5`
+    public static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        var text = String(format: "%.4f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
+    }
+
+    /// `7d`, `36h`, `90m`, `45s`: the largest whole unit.
+    public static func duration(_ seconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+}

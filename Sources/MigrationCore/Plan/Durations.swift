@@ -1,0 +1,17 @@
+/// Durations as plans and commands write them: `90s`, `15m`, `1h`, `7d`, or a number of seconds.
+public enum Durations {
+    /// The number of seconds `text` stands for, or nil when it is not a positive duration.
+    public static func seconds(_ text: String) -> Int64? {
+        let trimmed = text.trimmingWhitespace()
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        var digits = Substring(trimmed)
+        var unit: Int64 = 1
+        if let last = trimmed.last, let size = units[last] {
+            unit = size
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let value = Int64(digits) else { return nil }
+        let (seconds, overflow) = value.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : seconds
+    }
+}
