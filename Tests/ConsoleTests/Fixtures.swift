@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import MigrationCore
+import Runbook
 
 /// Deterministic console data: a migration in read-new at 25%, with traffic and events.
 enum Fixtures {
@@ -36,7 +37,11 @@ enum Fixtures {
             totals: ["hit": 1_234_567, "miss": 45_210, "backfill": 3_000],
             gauges: gauges, window: .hour,
             traffic: CounterSeries(start: 1_800_000_000, slotSeconds: 60, values: ["hit": hits, "miss": misses, "backfill": backfill]),
-            runbook: "# Read new\n\nReads go to the new store first.\n\n## Checklist\n\n- [ ] miss rate below 5%\n- [ ] no mismatches\n",
+            runbook: RunbookDocument(markdown: "# Read new\n\nReads go to the **new** store first.\n\n## Checklist\n\n- [ ] miss rate below 5%\n- [ ] no mismatches\n\n## Reconciliation\n\nFix forward.\n"),
+            checklist: [ChecklistItem(number: 1, text: "miss rate below 5%", tickedBy: "bo", tickedAt: now), ChecklistItem(number: 2, text: "no mismatches")],
+            gates: GateReport(target: "new-primary", irreversible: true, results: [
+                GateResult(kind: "soak", label: "soak in read-new", status: .fail, observed: "2h", bound: "≥ 7d", sentence: "more soak", overridable: true),
+            ]),
             now: now)
     }
 }

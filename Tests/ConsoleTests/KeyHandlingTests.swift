@@ -12,7 +12,7 @@ struct KeyHandlingTests {
     @Test func advanceBelowFullRolloutOpensTheRefusal() {
         var state = ConsoleState()
         _ = press([.character("n")], &state)
-        guard case .refusal(let sentence) = state.dialog?.kind else { Issue.record("no refusal"); return }
+        guard case .refusal(let sentence, _) = state.dialog?.kind else { Issue.record("no refusal"); return }
         #expect(sentence.contains("needs 100%"))
         #expect(frame(Fixtures.data(), state: state).text.contains("Nothing was changed"))
         _ = press([.enter], &state)
@@ -27,7 +27,7 @@ struct KeyHandlingTests {
         #expect(press([.enter], &state) == [.none])
         #expect(state.dialog?.error?.contains("type a reason") == true)
         let effects = press(typing("hot keys migrated") + [.enter], &state)
-        #expect(effects.last == .perform(.setRollout(try Rollout(percent: "50")), expectVersion: 7, reason: "hot keys migrated"))
+        #expect(effects.last == .perform(.setRollout(try Rollout(percent: "50")), expectVersion: 7, reason: "hot keys migrated", confirmation: nil))
     }
 
     @Test func minusStepsDownTheLadder() throws {
@@ -67,19 +67,62 @@ struct KeyHandlingTests {
         #expect(state.dialog?.error?.contains("version 7 → 8") == true)
     }
 
-    @Test func rollbackPastThePointOfNoReturnExplainsItself() {
+    @Test func rollbackPastThePointOfNoReturnExplainsItselfWithTheRunbook() {
         var state = ConsoleState()
         _ = press([.character("b")], &state, data: Fixtures.data(phase: "new-primary", rollout: 500))
         #expect(state.dialog?.title == "Roll back: past the point of no return")
-        #expect(frame(Fixtures.data(phase: "new-primary", rollout: 500), state: state).text.contains("irreversible"))
+        let text = frame(Fixtures.data(phase: "new-primary", rollout: 500), state: state).text
+        #expect(text.contains("irreversible") && text.contains("Reconciliation") && text.contains("Fix forward."))
     }
 
-    @Test func advancingIntoAnIrreversiblePhaseWarnsPlainly() {
+    func passingReport(irreversible: Bool = true) -> GateReport {
+        GateReport(target: "new-primary", irreversible: irreversible, results: [
+            GateResult(kind: "soak", label: "soak in read-new", status: .pass, observed: "8d", bound: "≥ 7d", sentence: "ok", overridable: true),
+        ])
+    }
+
+    @Test func advanceAtFullRolloutAsksForTheGatesFirst() {
+        var state = ConsoleState()
+        #expect(press([.character("n")], &state, data: Fixtures.data(phase: "read-new", rollout: 10_000)) == [.checkGates])
+    }
+
+    @Test func thePointOfNoReturnNeedsTheTypedPhaseIdThenAReason() {
         var state = ConsoleState()
         let ready = Fixtures.data(phase: "read-new", rollout: 10_000)
-        _ = press([.character("n")], &state, data: ready)
+        state.openAdvance(passingReport(), data: ready)
         let text = frame(ready, state: state).text
-        #expect(text.contains("phase    read-new → new-primary") && text.contains("IRREVERSIBLE"))
+        #expect(text.contains("phase    read-new → new-primary") && text.contains("POINT OF NO RETURN") && text.contains("Type new-primary to confirm"))
+        let effects = press(typing("new-primary") + [.enter] + typing("all gates green") + [.enter], &state, data: ready)
+        #expect(effects.last == .perform(.advance(to: "new-primary"), expectVersion: 7, reason: "all gates green", confirmation: "new-primary"))
+    }
+
+    @Test func aWrongConfirmationWordRefusesAndChangesNothing() {
+        var state = ConsoleState()
+        let ready = Fixtures.data(phase: "read-new", rollout: 10_000)
+        state.openAdvance(passingReport(), data: ready)
+        let effects = press(typing("new-primray") + [.enter], &state, data: ready)
+        #expect(effects.allSatisfy { $0 == .none } && state.dialog == nil)
+        #expect(state.message?.text.contains("refused") == true && state.message?.isError == true)
+    }
+
+    @Test func failingGatesRefuseInTheConsole() {
+        var state = ConsoleState()
+        let ready = Fixtures.data(phase: "read-new", rollout: 10_000)
+        state.openAdvance(Fixtures.data().gates, data: ready)
+        let text = frame(ready, state: state).text
+        #expect(text.contains("gates not passed") && text.contains("✗ soak in read-new: 2h (want ≥ 7d)") && text.contains("--force"))
+        #expect(press(typing("x") + [.enter], &state, data: ready).allSatisfy { $0 == .none })
+        #expect(state.dialog == nil && state.message?.isError == true)
+    }
+
+    @Test func tickingInTheRunbookView() {
+        var state = ConsoleState()
+        _ = press([.character("r")], &state)
+        #expect(press([.character(" ")], &state) == [.none], "the cursor starts on the heading")
+        _ = press([.tab, .down], &state)
+        #expect(press([.character(" ")], &state) == [.tick(phase: "read-new", item: 1, ticked: false)], "item 1 is ticked by bo, so Space unticks it")
+        _ = press([.down], &state)
+        #expect(press([.character(" ")], &state) == [.tick(phase: "read-new", item: 2, ticked: true)])
     }
 
     @Test func readOnlyRefusesEveryChangeKey() {

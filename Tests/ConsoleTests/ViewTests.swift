@@ -36,7 +36,7 @@ struct ViewTests {
         let text = frame(Fixtures.data(phase: "read-new", rollout: 10_000)).text
         #expect(text.contains("┅┅ point of no return ┅┅"))
         #expect(text.contains("Next     new-primary · IRREVERSIBLE: the point of no return"))
-        #expect(text.contains("✓ rollout of read-new at 100% (now 100%)"))
+        #expect(text.contains("✓ rollout 100% · gates 0/1 pass · ✗ soak in read-new: 2h"))
     }
 
     @Test func progressUsesBackfillGauges() {
@@ -80,7 +80,9 @@ struct ViewTests {
         var state = ConsoleState()
         state.view = .runbook
         let text = frame(Fixtures.data(), state: state).text
-        #expect(text.contains("Runbook · read-new") && text.contains("- [ ] miss rate below 5%"))
+        #expect(text.contains("Runbook · read-new · checklist 1/2 ticked"))
+        #expect(text.contains("> Read new") && text.contains("Reads go to the new store first."))
+        #expect(text.contains("[x] miss rate below 5%  (bo)") && text.contains("[ ] no mismatches") && text.contains("## Checklist"))
     }
 
     @Test func aDatabaseProblemIsShownAboveTheFooter() {

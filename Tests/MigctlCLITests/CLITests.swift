@@ -5,8 +5,23 @@ struct CLITests {
     let folder = TemporaryDirectory()
     var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
 
+    /// The default plan's phases without their gates, so these tests exercise the phase
+    /// machine and the CLI alone; gates have their own tests.
+    static let ungatedPlan = """
+        phases:
+          - {id: old-only, reads: old, writes: [old], ramp: false}
+          - {id: dual-write, reads: old, writes: [old, new]}
+          - {id: read-new, reads: new-fallback-old, writes: [old, new]}
+          - {id: new-primary, reads: new-fallback-old, writes: [new, old], irreversible: true}
+          - {id: new-only, reads: new-fallback-old, writes: [new], irreversible: true}
+          - {id: backfill, reads: new-fallback-old, writes: [new], ramp: false}
+          - {id: cleanup, reads: new, writes: [new], ramp: false}
+          - {id: complete, reads: new, writes: [new], ramp: false}
+        """
+
     func initialized() throws -> MigctlProcess {
-        let result = try migctl.run(["init", "--name", "users-v2"])
+        try Data(Self.ungatedPlan.utf8).write(to: folder.url.appending(path: "ungated.yaml"))
+        let result = try migctl.run(["init", "--name", "users-v2", "--plan", "ungated.yaml"])
         #expect(result.status == 0, "\(result.stderr)")
         return migctl
     }
@@ -83,7 +98,10 @@ struct CLITests {
         #expect(try migctl.run(["advance", "--to", "read-new"]).status == 6)
         #expect(try migctl.run(["advance"]).status == 0)
         #expect(try migctl.run(["advance"]).status == 6, "advancing at 0% is refused")
-        for _ in 0..<2 { _ = try migctl.run(["rollout", "100"]); _ = try migctl.run(["advance"]) }
+        _ = try migctl.run(["rollout", "100"])
+        #expect(try migctl.run(["advance"]).status == 0)
+        _ = try migctl.run(["rollout", "100"])
+        #expect(try migctl.run(["advance", "--confirm", "new-primary"]).status == 0)
         #expect(try migctl.json(["status", "--json"]) as? [String: Any] != nil)
         #expect(try migctl.run(["rollout", "10"]).status == 0)
         let down = try migctl.run(["rollout", "5"])
@@ -224,5 +242,94 @@ struct CLITests {
             #expect(help.contains("  \(command) "), "\(command)")
         }
         #expect(help.contains("Exit codes"))
+    }
+}
+
+struct GateCLITests {
+    let folder = TemporaryDirectory()
+    var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
+
+    func initialized() throws -> MigctlProcess {
+        try Data("# B\n\n## Checklist\n\n- [ ] backups tested\n- [ ] on-call briefed\n".utf8).write(to: folder.url.appending(path: "a.md"))
+        try Data("""
+            phases:
+              - id: a
+                reads: old
+                writes: [old]
+                runbook: a.md
+              - id: b
+                reads: new-fallback-old
+                writes: [new, old]
+                irreversible: true
+                gates:
+                  - kind: checklist
+                  - kind: approval
+                    within: 1h
+                  - kind: counter
+                    numerator: [verify.mismatch]
+                    window: 1h
+                    max: 0
+                    overridable: false
+            """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml", "--actor", "ana"]).status == 0)
+        return migctl
+    }
+
+    @Test func checkExitsThreeUntilEveryGatePasses() throws {
+        let migctl = try initialized()
+        let failing = try migctl.run(["check"])
+        #expect(failing.status == 3 && failing.stdout.contains("FAIL    checklist of a: 0/2 ticked"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(try migctl.run(["check", "--json"]).stdout.utf8)) as? [String: Any])
+        #expect(report["target"] as? String == "b" && report["irreversible"] as? Bool == true)
+        #expect(try migctl.run(["checklist", "--tick", "1", "--tick", "2"]).stdout.contains("2/2 ticked"))
+        #expect(try migctl.run(["approve", "b", "--actor", "bo", "--reason", "looked at the graphs"]).status == 0)
+        #expect(try migctl.run(["check"]).status == 0)
+        #expect(try migctl.run(["check", "--to", "a"]).status == 6)
+    }
+
+    @Test func advanceRefusesOnFailingGatesThenNeedsTheConfirmation() throws {
+        var migctl = try initialized()
+        migctl.environment["MIGCTL_ACTOR"] = "ana"
+        let before = try migctl.dump("migctl.db")
+        let gated = try migctl.run(["advance", "--confirm", "b"])
+        #expect(gated.status == 3 && gated.stderr.contains("checklist of a"))
+        #expect(try migctl.dump("migctl.db") == before)
+        _ = try migctl.run(["checklist", "--tick", "1", "--tick", "2"])
+        _ = try migctl.run(["approve", "b", "--actor", "bo"])
+        #expect(try migctl.run(["advance"]).status == 4)
+        let wrong = try migctl.run(["advance", "--confirm", "new-primary"])
+        #expect(wrong.status == 4 && wrong.stderr.contains("is not 'b'"))
+        let done = try migctl.run(["advance", "--confirm", "b", "--reason", "all green"])
+        #expect(done.status == 0, "\(done.stderr)")
+        let log = try #require(try migctl.json(["log", "--json", "--limit", "1"]) as? [[String: Any]])
+        let details = try #require((log[0]["details"] as? String)?.data(using: .utf8))
+        let parsed = try #require(try JSONSerialization.jsonObject(with: details) as? [String: Any])
+        #expect(parsed["confirmed"] as? String == "b" && (parsed["gates"] as? [Any])?.count == 3)
+    }
+
+    @Test func forceOverridesOnlyWhatThePlanAllowsAndIsAudited() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["advance", "--force", "--confirm", "b"]).status == 64, "an override needs a reason")
+        let forced = try migctl.run(["advance", "--force", "--reason", "approver is on leave", "--confirm", "b"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let log = try #require(try migctl.json(["log", "--json", "--limit", "1"]) as? [[String: Any]])
+        #expect((log[0]["details"] as? String)?.contains("\"overridden\":[\"checklist of a\",\"approval of b by another operator\"]") == true)
+    }
+
+    @Test func aGateThatCannotBeOverriddenHolds() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["count", "verify.mismatch"]).status == 0)
+        let held = try migctl.run(["advance", "--force", "--reason", "ship it", "--confirm", "b"])
+        #expect(held.status == 3 && held.stderr.contains("cannot be overridden"))
+    }
+
+    @Test func checklistTicksRecordWhoAndAreAudited() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["checklist", "--tick", "9"]).status == 1)
+        _ = try migctl.run(["checklist", "--tick", "2", "--actor", "bo"])
+        let items = try #require(try migctl.json(["checklist", "--json"]) as? [[String: Any]])
+        #expect(items.count == 2 && items[1]["tickedBy"] as? String == "bo" && items[0]["tickedBy"] == nil)
+        let log = try migctl.run(["log"]).stdout
+        #expect(log.contains("tick  a") && log.contains("#2 on-call briefed"))
     }
 }

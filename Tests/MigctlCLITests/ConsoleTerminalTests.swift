@@ -102,3 +102,83 @@ struct ConsoleTerminalTests {
         try tmux.waitFor(text: "EXIT=0")
     }
 }
+
+/// The gates, the point of no return and the runbook, in a real terminal.
+@Suite(.serialized)
+struct ConsoleGateTerminalTests {
+    let folder = TemporaryDirectory()
+    var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
+
+    func start() throws -> Tmux {
+        try Data("# A\n\n## Checklist\n\n- [ ] backups tested\n\n## Reconciliation\n\nReplay the change log forward.\n".utf8)
+            .write(to: folder.url.appending(path: "a.md"))
+        try Data("""
+            phases:
+              - {id: a, reads: old, writes: [old], runbook: a.md}
+              - {id: b, reads: new-fallback-old, writes: [new, old], irreversible: true, runbook: a.md, gates: [{kind: checklist}]}
+              - {id: c, reads: new, writes: [new], ramp: false}
+            """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
+        return try openConsole()
+    }
+
+    func openConsole() throws -> Tmux {
+        let tmux = try Tmux(width: 80, height: 24, folder: folder.url, environment: [
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "MIGCTL_ACTOR": "operator", "PATH": "/usr/bin:/bin", "PS1": "$ ",
+        ])
+        try tmux.type("\(MigctlProcess.binary.path) console; echo EXIT=$?", enter: true)
+        try tmux.waitFor(text: "Phases")
+        return tmux
+    }
+
+    func phase() throws -> String? {
+        (try migctl.json(["status", "--json"]) as? [String: Any])?["phase"] as? String
+    }
+
+    @Test func aTickPersistsAcrossARestartAndOpensTheGate() throws {
+        var tmux = try start()
+        try tmux.type("n")
+        try tmux.waitFor(text: "gates not passed")
+        try tmux.press("Escape")
+        try tmux.type("r")
+        try tmux.waitFor(text: "checklist 0/1 ticked")
+        try tmux.press("Tab")
+        try tmux.press("Down")
+        try tmux.type(" ")
+        try tmux.waitFor(text: "[x] backups tested  (operator)")
+        try tmux.type("q")
+        try tmux.waitFor(text: "EXIT=0")
+        tmux = try openConsole()
+        try tmux.type("r")
+        try tmux.waitFor(text: "checklist 1/1 ticked")
+        try tmux.type("q")
+        try tmux.waitFor(text: "EXIT=0")
+    }
+
+    @Test func thePointOfNoReturnRefusesAWrongWordAndAcceptsTheRightOne() throws {
+        let tmux = try start()
+        #expect(try migctl.run(["checklist", "--tick", "1"]).status == 0)
+        try tmux.type("n")
+        try tmux.waitFor(text: "Type b to confirm")
+        #expect(try tmux.screen().contains("POINT OF NO RETURN"))
+        try tmux.type("c", enter: true)
+        try tmux.waitFor(text: "refused: you typed 'c', not 'b'")
+        #expect(try phase() == "a")
+
+        try tmux.type("n")
+        try tmux.waitFor(text: "Type b to confirm")
+        try tmux.type("b", enter: true)
+        try tmux.waitFor(text: "Reason (for the audit log)")
+        try tmux.type("checklist done, gates green", enter: true)
+        try tmux.waitFor(text: "now in b")
+        #expect(try phase() == "b")
+
+        try tmux.type("b")
+        try tmux.waitFor(text: "past the point of no return")
+        #expect(try tmux.screen().contains("Replay the change log forward."))
+        try tmux.press("Escape")
+        #expect(try phase() == "b")
+        try tmux.type("q")
+        try tmux.waitFor(text: "EXIT=0")
+    }
+}

@@ -113,3 +113,71 @@ struct PlanFileTests {
         #expect(Plan.defaultRunbooks.values.allSatisfy { $0.hasPrefix("# ") })
     }
 }
+
+struct PlanFileGateTests {
+    let yaml = """
+        phases:
+          - id: a
+            reads: old
+            writes: [old]
+          - id: b
+            reads: new-fallback-old
+            writes: [new, old]
+            irreversible: true
+            gates:
+              - kind: soak
+                duration: 7d
+              - kind: rollout
+              - kind: counter
+                numerator: [miss]
+                denominator: [hit, miss]
+                window: 1h
+                max: 0.05
+                min_sample: 1000
+              - kind: gauge
+                gauge: replication.lag_seconds
+                max: 60
+                max_age: 5m
+                overridable: false
+              - kind: checklist
+              - kind: command
+                argv: [./check-disk.sh, --min-free, "20"]
+                timeout: 45s
+              - kind: approval
+                within: 12h
+              - kind: fleet
+                heartbeat: 30s
+        """
+
+    @Test func readsEveryGateKind() throws {
+        let gates = try PlanFile.parse(yaml, file: "p.yaml").phases[1].gates
+        #expect(gates == [
+            Gate(.soak(seconds: 604_800)),
+            Gate(.rollout),
+            Gate(.counter(CounterCheck(numerator: ["miss"], denominator: ["hit", "miss"], windowSeconds: 3600, bounds: Bounds(max: 0.05), minSample: 1000))),
+            Gate(.gauge(GaugeCheck(gauge: "replication.lag_seconds", bounds: Bounds(max: 60), maxAgeSeconds: 300)), overridable: false),
+            Gate(.checklist),
+            Gate(.command(CommandCheck(argv: ["./check-disk.sh", "--min-free", "20"], timeoutSeconds: 45))),
+            Gate(.approval(withinSeconds: 43_200)),
+            Gate(.fleet(heartbeatSeconds: 30)),
+        ])
+    }
+
+    @Test func namesGateMistakes() {
+        let bad = yaml.replacingOccurrences(of: "kind: rollout", with: "kind: vibes")
+            .replacingOccurrences(of: "window: 1h", with: "window: soon")
+            .replacingOccurrences(of: "max_age: 5m", with: "max_age: 5m\n        maxx: 3")
+        do {
+            _ = try PlanFile.parse(bad, file: "p.yaml")
+            Issue.record("expected problems")
+        } catch {
+            #expect(error.problems.map(\.field) == ["phases[2].gates[2].kind", "phases[2].gates[3].window", "phases[2].gates[4].maxx"])
+            #expect(error.problems.map(\.line) == [12, 16, 23])
+        }
+    }
+
+    @Test func durations() {
+        #expect(Durations.seconds("90") == 90 && Durations.seconds("15m") == 900 && Durations.seconds("7d") == 604_800)
+        #expect(Durations.seconds("soon") == nil && Durations.seconds("-5s") == nil && Durations.seconds("") == nil)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import MigrationCore
+import Runbook
 
 /// Everything the console shows, read from the control database in one go.
 ///
@@ -18,14 +19,21 @@ public struct ConsoleData: Sendable {
     public var gauges: [Gauge]
     public var window: ChartWindow
     public var traffic: CounterSeries
-    /// The current phase's runbook text, if it has one.
-    public var runbook: String?
+    /// The current phase's runbook, parsed, if it has one.
+    public var runbook: RunbookDocument?
+    /// The current phase's checklist with its ticks.
+    public var checklist: [ChecklistItem]
+    /// The next phase's gates, previewed without running command checks; nil at the end.
+    public var gates: GateReport?
     public var now: Date
 
     public init(
         location: String, migration: MigrationInfo, plan: Plan, state: MigrationState, recentEvents: [AuditEvent],
-        totals: [String: Int64], gauges: [Gauge], window: ChartWindow, traffic: CounterSeries, runbook: String?, now: Date
+        totals: [String: Int64], gauges: [Gauge], window: ChartWindow, traffic: CounterSeries, runbook: RunbookDocument?,
+        checklist: [ChecklistItem] = [], gates: GateReport? = nil, now: Date
     ) {
+        self.checklist = checklist
+        self.gates = gates
         self.location = location
         self.migration = migration
         self.plan = plan
@@ -44,16 +52,21 @@ public struct ConsoleData: Sendable {
     ///   - slots: how many time slots the chart has room for.
     ///   - events: how many recent audit events to keep (the log view scrolls through them).
     public static func load(
-        from store: any ControlStore, window: ChartWindow, slots: Int, events: Int = 500, now: Date
+        from store: any ControlStore, window: ChartWindow, slots: Int, events: Int = 500, actor: String, now: Date
     ) throws(ControlStoreError) -> ConsoleData {
         let state = try store.state()
+        let plan = try store.plan()
         let to = Int64(now.timeIntervalSince1970) + 1
+        let gates = try plan.next(after: state.phase).map { target throws(ControlStoreError) in
+            try store.checkGates(into: target, from: state, actor: actor, now: now, runCommands: false)
+        }
         return ConsoleData(
-            location: store.location, migration: try store.migration(), plan: try store.plan(), state: state,
+            location: store.location, migration: try store.migration(), plan: plan, state: state,
             recentEvents: try store.auditLog(limit: events), totals: try store.counterTotals(), gauges: try store.gauges(),
             window: window,
             traffic: try store.counterSeries(trafficCounters, from: to - window.seconds, to: to, slots: max(1, slots)),
-            runbook: try store.runbook(phase: state.phase), now: now)
+            runbook: try store.runbook(phase: state.phase).map { RunbookDocument(markdown: $0) },
+            checklist: try store.checklist(phase: state.phase), gates: gates, now: now)
     }
 
     /// The current phase.

@@ -1,5 +1,6 @@
 import Foundation
 import MigrationCore
+import Runbook
 
 extension ConsoleState {
     /// Handles one key against the data on screen and says what the session must do.
@@ -11,7 +12,8 @@ extension ConsoleState {
             if [.escape, .character("?"), .character("h"), .character("q"), .enter].contains(key) { showsHelp = false }
             return .none
         }
-        if scroll(key, data: data) { return .none }
+        if view == .runbook, let effect = handleRunbook(key, data: data) { return effect }
+        if scrollLog(key, data: data) { return .none }
         if key == .escape {
             if view != .dashboard { view = .dashboard }
             return .none
@@ -25,7 +27,20 @@ extension ConsoleState {
         return perform(binding.action, data: data)
     }
 
-    /// Records the outcome of a ``Effect/perform(_:expectVersion:reason:)``: closes the
+    /// Opens the advance dialog from a full gate evaluation (command checks included).
+    public mutating func openAdvance(_ report: GateReport?, data: ConsoleData?) {
+        guard let data else { return }
+        do {
+            let preview = try PhaseMachine.apply(.advance(), to: data.state, in: data.plan, at: data.now, by: "")
+            guard let report else { return }
+            let title = report.allPass ? "Advance to \(report.target)" : "Advance to \(report.target): gates not passed"
+            dialog = Dialog(kind: .advance(report, preview: preview, version: data.state.version, confirmed: false), title: title)
+        } catch {
+            dialog = Dialog(kind: .refusal(error.description, detail: []), title: "Advance: refused")
+        }
+    }
+
+    /// Records the outcome of a ``Effect/perform(_:expectVersion:reason:confirmation:)``: closes the
     /// dialog on success, keeps it open with the sentence on failure.
     public mutating func finish(_ result: Result<StateChange, ControlError>) {
         switch result {
@@ -47,13 +62,23 @@ extension ConsoleState {
         case .log: view = .log
         case .runbook:
             view = .runbook
-            runbookScroll = 0
+            runbookCursor = 0
         case .dashboard: view = .dashboard
         case .redraw: return .repaint
         case .cycleWindow:
             window = window.next
             return .reload
-        case .advance: openChange(.advance(), title: "Advance", data: data)
+        case .advance:
+            guard let data else { return .none }
+            if data.nextPhase == nil {
+                dialog = Dialog(kind: .refusal(TransitionRefusal.atFinalPhase(data.state.phase).description, detail: []), title: "Advance: refused")
+                return .none
+            }
+            if data.state.rollout != .full {
+                openChange(.advance(), title: "Advance", data: data)
+                return .none
+            }
+            return .checkGates
         case .rollback: openChange(.rollback(), title: "Roll back", data: data)
         case .rolloutUp, .rolloutDown:
             guard let data else { return .none }
@@ -83,9 +108,12 @@ extension ConsoleState {
             }
             dialog = Dialog(kind: .change(request, preview: preview, version: data.state.version), title: title)
         } catch {
-            var refusal = Dialog(kind: .refusal(error.description), title: "\(title): refused")
-            if case .pastPointOfNoReturn = error { refusal.title = "\(title): past the point of no return" }
-            dialog = refusal
+            if case .pastPointOfNoReturn = error {
+                dialog = Dialog(kind: .refusal(error.description, detail: data.runbook?.section(containing: "reconcil") ?? []),
+                                title: "\(title): past the point of no return")
+            } else {
+                dialog = Dialog(kind: .refusal(error.description, detail: []), title: "\(title): refused")
+            }
         }
     }
 
@@ -122,27 +150,90 @@ extension ConsoleState {
                 let rollout = try Rollout(percent: dialog.input)
                 self.dialog = nil
                 openChange(.setRollout(rollout), title: "Set rollout", data: data)
-                if self.dialog != nil { dialog = self.dialog! }
+                if let opened = self.dialog { dialog = opened }
             } catch {
                 dialog.error = error.description
             }
             return .none
+        case .advance(let report, let preview, let version, let confirmed):
+            guard report.allPass else {
+                self.dialog = nil
+                message = Message("advance refused: \(report.blocking.count) gate(s) of \(report.target) did not pass; nothing changed", isError: true)
+                return .none
+            }
+            if let stale = staleness(version, data) {
+                dialog.error = stale
+                return .none
+            }
+            if report.irreversible, !confirmed {
+                guard dialog.input == report.target else {
+                    self.dialog = nil
+                    message = Message("refused: you typed '\(dialog.input)', not '\(report.target)'; nothing changed", isError: true)
+                    return .none
+                }
+                dialog.kind = .advance(report, preview: preview, version: version, confirmed: true)
+                dialog.input = ""
+                return .none
+            }
+            guard let reason = reason(&dialog) else { return .none }
+            return .perform(.advance(to: report.target), expectVersion: version, reason: reason,
+                            confirmation: report.irreversible ? report.target : nil)
         case .change(let request, _, let version):
-            if let data, data.state.version != version {
-                dialog.error = "the state changed since this dialog opened (version \(version) → \(data.state.version)); press Esc and look again"
+            if let stale = staleness(version, data) {
+                dialog.error = stale
                 return .none
             }
-            let reason = dialog.input.trimmingCharacters(in: .whitespaces)
-            guard !reason.isEmpty else {
-                dialog.error = "type a reason first: it goes into the audit log"
-                return .none
-            }
-            return .perform(request, expectVersion: version, reason: reason)
+            guard let reason = reason(&dialog) else { return .none }
+            return .perform(request, expectVersion: version, reason: reason, confirmation: nil)
         }
     }
 
-    /// Scroll keys of the log and runbook views.
-    private mutating func scroll(_ key: Key, data: ConsoleData?) -> Bool {
+    private func staleness(_ version: Int64, _ data: ConsoleData?) -> String? {
+        guard let data, data.state.version != version else { return nil }
+        return "the state changed since this dialog opened (version \(version) → \(data.state.version)); press Esc and look again"
+    }
+
+    private func reason(_ dialog: inout Dialog) -> String? {
+        let reason = dialog.input.trimmingCharacters(in: .whitespaces)
+        if reason.isEmpty { dialog.error = "type a reason first: it goes into the audit log" }
+        return reason.isEmpty ? nil : reason
+    }
+
+    /// Keys of the runbook view: move between blocks, jump between sections, tick with Space.
+    private mutating func handleRunbook(_ key: Key, data: ConsoleData?) -> Effect? {
+        let blocks = data?.runbook?.blocks ?? []
+        let last = max(0, blocks.count - 1)
+        func isHeading(_ i: Int) -> Bool { if case .heading = blocks[i] { return true } else { return false } }
+        switch key {
+        case .down, .character("j"): runbookCursor = min(last, runbookCursor + 1)
+        case .up, .character("k"): runbookCursor = max(0, runbookCursor - 1)
+        case .pageDown: runbookCursor = min(last, runbookCursor + 10)
+        case .pageUp: runbookCursor = max(0, runbookCursor - 10)
+        case .home: runbookCursor = 0
+        case .end: runbookCursor = last
+        case .tab, .character("]"):
+            runbookCursor = (blocks.indices.first { $0 > runbookCursor && isHeading($0) }) ?? runbookCursor
+        case .character("["):
+            runbookCursor = (blocks.indices.last { $0 < runbookCursor && isHeading($0) }) ?? 0
+        case .character(" "):
+            guard let data, blocks.indices.contains(runbookCursor), case .task(let number, _, _) = blocks[runbookCursor] else {
+                message = Message("move the cursor to a checklist item to tick it", isError: true)
+                return Effect.none
+            }
+            if readOnly {
+                message = Message("read-only console: ticking is disabled", isError: true)
+                return Effect.none
+            }
+            let ticked = data.checklist.first { $0.number == number }?.isTicked ?? false
+            return .tick(phase: data.state.phase, item: number, ticked: !ticked)
+        default: return nil
+        }
+        return Effect.none
+    }
+
+    /// Scroll keys of the log view.
+    private mutating func scrollLog(_ key: Key, data: ConsoleData?) -> Bool {
+        guard view == .log else { return false }
         let delta: Int
         switch key {
         case .up, .character("k"): delta = -1
@@ -153,15 +244,31 @@ extension ConsoleState {
         case .end: delta = Int.max / 2
         default: return false
         }
-        switch view {
-        case .dashboard: return false
-        case .log:
-            let limit = max(0, (data?.recentEvents.count ?? 0) - 1)
-            logScroll = min(max(0, logScroll + delta), limit)
-        case .runbook:
-            let limit = max(0, (data?.runbook?.split(separator: "\n", omittingEmptySubsequences: false).count ?? 0) - 1)
-            runbookScroll = min(max(0, runbookScroll + delta), limit)
-        }
+        let limit = max(0, (data?.recentEvents.count ?? 0) - 1)
+        logScroll = min(max(0, logScroll + delta), limit)
         return true
+    }
+}
+
+extension RunbookDocument {
+    /// The plain text of the first section whose heading contains `word` (any case), up to the
+    /// next heading of the same or a higher level.
+    public func section(containing word: String) -> [String] {
+        guard let start = blocks.firstIndex(where: {
+            if case .heading(_, let spans) = $0 { return spans.map(\.text).joined().lowercased().contains(word) }
+            return false
+        }), case .heading(let level, let title) = blocks[start] else { return [] }
+        var lines = [title.map(\.text).joined()]
+        for block in blocks[(start + 1)...] {
+            switch block {
+            case .heading(let other, _) where other <= level: return lines
+            case .heading(_, let spans), .paragraph(let spans, _), .quote(let spans): lines.append(spans.map(\.text).joined())
+            case .item(let marker, let spans, _): lines.append("\(marker) " + spans.map(\.text).joined())
+            case .task(_, let spans, _): lines.append("[ ] " + spans.map(\.text).joined())
+            case .code(let code): lines += code
+            case .rule: break
+            }
+        }
+        return lines
     }
 }

@@ -25,7 +25,8 @@ public struct ConsoleState: Sendable, Equatable {
     public var dialog: Dialog?
     public var window: ChartWindow = .hour
     public var logScroll = 0
-    public var runbookScroll = 0
+    /// The runbook block under the cursor (Space ticks it when it is a checklist item).
+    public var runbookCursor = 0
     public var message: Message?
     public let readOnly: Bool
 
@@ -45,6 +46,10 @@ public enum Effect: Sendable, Equatable {
     case repaint
     /// Read the data again (the chart window changed).
     case reload
+    /// Evaluate the next phase's gates (running command checks), then call ``ConsoleState/openAdvance(_:data:)``.
+    case checkGates
     /// Apply a change through `MigrationControl`, then call ``ConsoleState/finish(_:)``.
-    case perform(PhaseRequest, expectVersion: Int64, reason: String)
+    case perform(PhaseRequest, expectVersion: Int64, reason: String, confirmation: String?)
+    /// Tick or untick a checklist item of the current phase.
+    case tick(phase: String, item: Int, ticked: Bool)
 }

@@ -5,15 +5,17 @@ public struct Dialog: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// Confirm `request`, computed against state `version`, with a reason.
         case change(PhaseRequest, preview: MigrationState, version: Int64)
+        /// Advance into the next phase: its gates, then (if irreversible) the typed id, then a reason.
+        case advance(GateReport, preview: MigrationState, version: Int64, confirmed: Bool)
         /// Type a rollout percentage for the current phase.
         case rolloutPrompt
-        /// The move is refused; say why.
-        case refusal(String)
+        /// The move is refused; say why, with any runbook text that helps (e.g. how to reconcile).
+        case refusal(String, detail: [String])
     }
 
     public var kind: Kind
     public var title: String
-    /// What the operator has typed: the reason, or the percentage.
+    /// What the operator has typed: the reason, the confirmation or the percentage.
     public var input: String = ""
     /// A problem with the last Enter, shown in the dialog.
     public var error: String?
@@ -21,5 +23,11 @@ public struct Dialog: Sendable, Equatable {
     public init(kind: Kind, title: String) {
         self.kind = kind
         self.title = title
+    }
+
+    /// Whether Enter now asks for the target phase's id rather than a reason.
+    public var awaitsConfirmation: Bool {
+        if case .advance(let report, _, _, let confirmed) = kind { return report.irreversible && !confirmed && report.allPass }
+        return false
     }
 }

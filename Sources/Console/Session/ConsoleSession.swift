@@ -60,14 +60,28 @@ public final class ConsoleSession {
             draw(repaint: true)
         case .reload:
             reload()
-        case .perform(let request, let version, let reason):
+        case .checkGates:
+            do {
+                state.openAdvance(try control.checkNext(), data: data)
+            } catch {
+                state.message = ConsoleState.Message(error.description, isError: true)
+            }
+        case .perform(let request, let version, let reason, let confirmation):
             let result: Result<StateChange, ControlError>
             do {
-                result = .success(try control.perform(request, expectVersion: version, reason: reason))
+                result = .success(try control.perform(request, expectVersion: version, reason: reason,
+                                                      authority: AdvanceAuthority(confirmation: confirmation)))
             } catch {
                 result = .failure(error)
             }
             state.finish(result)
+            reload()
+        case .tick(let phase, let item, let ticked):
+            do {
+                try control.store.setTick(phase: phase, item: item, ticked: ticked, by: control.signer, at: now())
+            } catch {
+                state.message = ConsoleState.Message(error.description, isError: true)
+            }
             reload()
         }
         draw(repaint: false)
@@ -95,7 +109,7 @@ public final class ConsoleSession {
             lastToken = try control.store.changeToken()
             data = try ConsoleData.load(
                 from: control.store, window: state.window,
-                slots: ConsoleView.chartSlots(width: size.width, height: size.height), now: now())
+                slots: ConsoleView.chartSlots(width: size.width, height: size.height), actor: control.signer.name, now: now())
             problem = nil
         } catch {
             problem = error.description

@@ -32,7 +32,7 @@ public enum ConsoleView {
             switch state.view {
             case .dashboard: renderDashboard(data, in: body, context: context, into: &screen)
             case .log: AuditView.renderLog(data, scroll: state.logScroll, in: body.inset(1), context: context, into: &screen)
-            case .runbook: RunbookView.render(data, scroll: state.runbookScroll, in: body.inset(1), into: &screen)
+            case .runbook: RunbookView.render(data, cursor: state.runbookCursor, in: body.inset(1), context: context, into: &screen)
             }
         } else {
             screen.put("reading the control database…", row: body.top + 1, column: 1, style: .dim)

@@ -8,11 +8,52 @@ enum DialogView {
         var lines: [(String, Style)] = []
         var style: Style = .plain
         switch dialog.kind {
-        case .refusal(let sentence):
+        case .refusal(let sentence, let detail):
             style = Style(.red)
             lines += wrap(sentence, width: inner).map { ($0, .plain) }
+            if !detail.isEmpty {
+                lines.append(("", .plain))
+                lines += detail.flatMap { wrap($0.terminalSafe, width: inner) }.map { ($0, Style(.yellow)) }
+            }
             lines.append(("", .plain))
             lines.append(("Nothing was changed. Enter or Esc closes.", .dim))
+        case .advance(let report, let preview, let version, let confirmed):
+            guard let data else { break }
+            let g = context.glyphs
+            lines.append(("phase    \(data.state.phase.terminalSafe) \(g.arrow) \(preview.phase.terminalSafe) at \(preview.rollout)", .bold))
+            lines.append(("version  \(version) \(g.arrow) \(version + 1)", .dim))
+            lines.append(("Gates of \(report.target.terminalSafe):", .bold))
+            for result in report.results {
+                let mark = result.status == .pass ? g.pass : result.status == .fail ? g.fail : g.unknown
+                let text = "\(mark) \(result.label.terminalSafe): \(result.observed.terminalSafe) (want \(result.bound))"
+                lines += wrap(text, width: inner).map { ($0, result.status == .pass ? .good : .danger) }
+                if result.status != .pass {
+                    lines += wrap("  \(result.sentence.terminalSafe)", width: inner).map { ($0, .dim) }
+                }
+            }
+            if report.results.isEmpty { lines.append(("(none)", .dim)) }
+            if !report.allPass {
+                style = Style(.red)
+                lines.append(("", .plain))
+                lines += wrap("Advancing is refused until every gate passes. An override needs a reason and is audited: migctl advance --force --reason TEXT.", width: inner).map { ($0, .warning) }
+                lines.append(("Enter or Esc closes.", .dim))
+                break
+            }
+            if report.irreversible {
+                style = Style(.red)
+                lines.append(("", .plain))
+                lines += wrap("POINT OF NO RETURN. After this the old store misses writes; rolling back will be refused and problems must be reconciled forward.", width: inner).map { ($0, .danger) }
+            }
+            if data.state.version != version {
+                lines += wrap("The state changed since this dialog opened (version \(version) \(g.arrow) \(data.state.version)). Esc and look again.", width: inner).map { ($0, .warning) }
+            }
+            lines.append(("", .plain))
+            if report.irreversible, !confirmed {
+                lines.append(("Type \(report.target.terminalSafe) to confirm:", .plain))
+            } else {
+                lines.append(("Reason (for the audit log):", .plain))
+            }
+            lines.append(("> \(dialog.input.terminalSafe)_", .bold))
         case .rolloutPrompt:
             let current = data.map { "\($0.state.phase.terminalSafe) is at \($0.state.rollout)" } ?? ""
             lines.append((current, .dim))

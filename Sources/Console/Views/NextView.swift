@@ -18,7 +18,16 @@ enum NextView {
         }
         guard rect.height > 1 else { return }
         let full = data.state.rollout == .full
-        let check = "\(full ? g.pass : g.fail) rollout of \(data.state.phase.terminalSafe) at 100% (now \(data.state.rollout))"
-        screen.put("         " + check, row: rect.top + 1, column: rect.left, style: full ? .good : .warning, maxWidth: rect.width)
+        x = rect.left + 9
+        x = screen.put("\(full ? g.pass : g.fail) rollout 100%", row: rect.top + 1, column: x, style: full ? .good : .warning)
+        let results = data.gates?.results ?? []
+        let passed = results.filter { $0.status == .pass }.count
+        x = screen.put(" · gates \(passed)/\(results.count) pass", row: rect.top + 1, column: x,
+                       style: passed == results.count ? .good : .warning)
+        if let first = results.first(where: { $0.status != .pass }) {
+            let mark = first.status == .fail ? g.fail : g.unknown
+            screen.put(" · \(mark) \(first.label.terminalSafe): \(first.observed.terminalSafe)", row: rect.top + 1, column: x,
+                       style: .warning, maxWidth: rect.right - x)
+        }
     }
 }

@@ -7,6 +7,12 @@ public struct GateReport: Sendable, Equatable, Codable {
     public var irreversible: Bool
     public var results: [GateResult]
 
+    public init(target: String, irreversible: Bool, results: [GateResult]) {
+        self.target = target
+        self.irreversible = irreversible
+        self.results = results
+    }
+
     /// Every result that is not a pass.
     public var blocking: [GateResult] { GateEvaluation.blocking(results) }
     public var allPass: Bool { blocking.isEmpty }
@@ -15,8 +21,11 @@ public struct GateReport: Sendable, Equatable, Codable {
 extension ControlStore {
     /// Gathers what `target`'s gates need (counters, gauges, checklist, approvals, fleet, and
     /// each command check's run) and evaluates them.
+    /// - Parameter runCommands: false leaves command checks unknown ("not run"), for a cheap
+    ///   preview such as the dashboard's, which must not start programs on every refresh.
     public func checkGates(
-        into target: Phase, from state: MigrationState, actor: String, now: Date, runner: CommandRunner = CommandRunner()
+        into target: Phase, from state: MigrationState, actor: String, now: Date, runner: CommandRunner = CommandRunner(),
+        runCommands: Bool = true
     ) throws(ControlStoreError) -> GateReport {
         var windows: [CounterWindow] = []
         var commands: [[String]: CommandOutcome] = [:]
@@ -24,7 +33,7 @@ extension ControlStore {
             switch gate.kind {
             case .counter(let check):
                 windows += (check.numerator + (check.denominator ?? [])).map { CounterWindow(name: $0, seconds: check.windowSeconds) }
-            case .command(let check):
+            case .command(let check) where runCommands:
                 commands[check.argv] = runner.run(check, environment: [
                     "MIGCTL_DB": location, "MIGCTL_PHASE": state.phase, "MIGCTL_NEXT": target.id,
                 ])

@@ -68,7 +68,7 @@ public enum GateEvaluation {
         case .command(let check):
             let label = check.argv.joined(separator: " ")
             guard let outcome = inputs.commands[check.argv] else {
-                return result(label, .unknown, "not run", "exit 0", "the command was not run")
+                return result(label, .unknown, "not run yet", "exit 0", "the command runs when you advance or run 'migctl check'")
             }
             switch outcome.ending {
             case .exited(0):

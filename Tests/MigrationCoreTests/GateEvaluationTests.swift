@@ -1,0 +1,146 @@
+import Foundation
+import MigrationCore
+import Testing
+
+struct GateEvaluationTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let target = Phase(id: "new-primary", title: "", reads: .newFallbackOld, writes: [.new, .old], irreversible: true)
+
+    func inputs(phaseFor seconds: Double = 3600, rollout: Rollout = .full, version: Int64 = 9, sums: [String: Int64] = [:], window: Int64 = 3600,
+                gauges: [Gauge] = [], checklist: [ChecklistItem] = [], commands: [[String]: CommandOutcome] = [:],
+                approvals: [Approval] = [], instances: [FleetInstance] = []) -> GateInputs {
+        let state = MigrationState(phase: "read-new", rollout: rollout, version: version, phaseSince: now.addingTimeInterval(-seconds),
+                                   changedAt: now, changedBy: "ana")
+        return GateInputs(now: now, state: state, target: target, actor: "ana",
+                          counterSums: Dictionary(uniqueKeysWithValues: sums.map { (CounterWindow(name: $0.key, seconds: window), $0.value) }),
+                          gauges: Dictionary(uniqueKeysWithValues: gauges.map { ($0.name, $0) }), checklist: checklist, commands: commands,
+                          approvals: approvals, instances: instances)
+    }
+
+    func status(_ kind: GateKind, _ inputs: GateInputs) -> GateResult {
+        GateEvaluation.evaluate([Gate(kind)], inputs)[0]
+    }
+
+    @Test func soak() {
+        #expect(status(.soak(seconds: 3600), inputs(phaseFor: 3600)).status == .pass)
+        let short = status(.soak(seconds: 7 * 86_400), inputs(phaseFor: 86_400))
+        #expect(short.status == .fail && short.observed == "1d" && short.bound == "≥ 7d" && short.sentence.contains("6d more"))
+    }
+
+    @Test func rollout() {
+        #expect(status(.rollout, inputs()).status == .pass)
+        #expect(status(.rollout, inputs(rollout: .none)).status == .fail)
+    }
+
+    let missRate = GateKind.counter(CounterCheck(numerator: ["miss"], denominator: ["hit", "miss"], windowSeconds: 3600,
+                                                 bounds: Bounds(max: 0.05), minSample: 1000))
+
+    @Test func counterRatio() {
+        let pass = status(missRate, inputs(sums: ["hit": 980, "miss": 20]))
+        #expect(pass.status == .pass && pass.observed == "0.02 (20/1000)" && pass.bound == "≤ 0.05")
+        #expect(status(missRate, inputs(sums: ["hit": 900, "miss": 100])).status == .fail)
+    }
+
+    @Test func counterBelowTheMinimumSampleIsUnknownNotPass() {
+        let small = status(missRate, inputs(sums: ["hit": 10, "miss": 0]))
+        #expect(small.status == .unknown && small.sentence.contains("need 1000"))
+        #expect(status(missRate, inputs()).status == .unknown, "no traffic at all proves nothing")
+    }
+
+    @Test func counterCountWithoutDenominator() {
+        let mismatches = GateKind.counter(CounterCheck(numerator: ["verify.mismatch"], windowSeconds: 86_400, bounds: Bounds(max: 0)))
+        #expect(status(mismatches, inputs(sums: [:], window: 86_400)).status == .pass)
+        #expect(status(mismatches, inputs(sums: ["verify.mismatch": 1], window: 86_400)).status == .fail)
+    }
+
+    @Test func counterSumsSaturateInsteadOfOverflowing() {
+        let kind = GateKind.counter(CounterCheck(numerator: ["a", "b"], windowSeconds: 3600, bounds: Bounds(min: 1)))
+        #expect(status(kind, inputs(sums: ["a": .max, "b": .max])).status == .pass)
+    }
+
+    let remaining = GateKind.gauge(GaugeCheck(gauge: "backfill.remaining", bounds: Bounds(max: 0), maxAgeSeconds: 600))
+
+    @Test func gaugeFreshStaleAndMissing() {
+        #expect(status(remaining, inputs(gauges: [Gauge(name: "backfill.remaining", value: 0, updatedAt: now.addingTimeInterval(-60))])).status == .pass)
+        #expect(status(remaining, inputs(gauges: [Gauge(name: "backfill.remaining", value: 12, updatedAt: now)])).status == .fail)
+        let stale = status(remaining, inputs(gauges: [Gauge(name: "backfill.remaining", value: 0, updatedAt: now.addingTimeInterval(-3600))]))
+        #expect(stale.status == .unknown && stale.sentence.contains("stale"))
+        #expect(status(remaining, inputs()).status == .unknown)
+    }
+
+    @Test func checklist() {
+        let open = [ChecklistItem(number: 1, text: "a", tickedBy: "bo", tickedAt: now), ChecklistItem(number: 2, text: "backups tested")]
+        let result = status(.checklist, inputs(checklist: open))
+        #expect(result.status == .fail && result.observed == "1/2 ticked" && result.sentence.contains("#2: backups tested"))
+        #expect(status(.checklist, inputs(checklist: [open[0]])).status == .pass)
+    }
+
+    @Test func commandOutcomes() {
+        let check = CommandCheck(argv: ["lag-check"], timeoutSeconds: 5)
+        func run(_ ending: CommandOutcome.Ending) -> GateResult {
+            status(.command(check), inputs(commands: [["lag-check"]: CommandOutcome(ending: ending, lastLines: ["lag 2s"])]))
+        }
+        #expect(run(.exited(0)).status == .pass && run(.exited(0)).output == ["lag 2s"])
+        #expect(run(.exited(2)).status == .fail)
+        #expect(run(.timedOut).status == .fail && run(.timedOut).observed == "killed after 5s")
+        #expect(run(.couldNotStart("no such file")).status == .fail)
+        #expect(status(.command(check), inputs()).status == .unknown)
+    }
+
+    @Test func approvalMustComeFromSomeoneElseRecently() {
+        let kind = GateKind.approval(withinSeconds: 3600)
+        #expect(status(kind, inputs(approvals: [Approval(phase: "new-primary", actor: "bo", at: now.addingTimeInterval(-60))])).status == .pass)
+        let own = status(kind, inputs(approvals: [Approval(phase: "new-primary", actor: "ana", at: now)]))
+        #expect(own.status == .fail && own.sentence.contains("your own approval"))
+        #expect(status(kind, inputs(approvals: [Approval(phase: "new-primary", actor: "bo", at: now.addingTimeInterval(-7200))])).status == .fail)
+        #expect(status(kind, inputs(approvals: [Approval(phase: "new-only", actor: "bo", at: now)])).status == .fail)
+    }
+
+    @Test func fleetMustServeTheCurrentVersion() {
+        func instance(_ pid: Int64, version: Int64, ago: Double = 5) -> FleetInstance {
+            FleetInstance(id: "i\(pid)", host: "web", pid: pid, servingVersion: version, heartbeatAt: now.addingTimeInterval(-ago), startedAt: now)
+        }
+        let kind = GateKind.fleet(heartbeatSeconds: 30)
+        #expect(status(kind, inputs(instances: [instance(1, version: 9), instance(2, version: 9)])).status == .pass)
+        let lagging = status(kind, inputs(instances: [instance(1, version: 9), instance(2, version: 8)]))
+        #expect(lagging.status == .fail && lagging.observed == "1/2 on v9" && lagging.sentence.contains("web:2 on v8"))
+        #expect(status(kind, inputs(instances: [instance(1, version: 9), instance(2, version: 3, ago: 300)])).status == .pass, "stale instances are ignored")
+        #expect(status(kind, inputs()).status == .unknown)
+    }
+}
+
+struct CommandRunnerTests {
+    @Test func passesTheEnvironmentAndKeepsTheLastLines() {
+        let outcome = CommandRunner().run(CommandCheck(argv: ["sh", "-c", "seq 1 9; echo $MIGCTL_NEXT"]), environment: ["MIGCTL_NEXT": "new-primary"])
+        #expect(outcome.ending == .exited(0))
+        #expect(outcome.lastLines == ["6", "7", "8", "9", "new-primary"])
+    }
+
+    @Test func aHangIsKilledAtTheTimeout() {
+        let start = Date()
+        let outcome = CommandRunner().run(CommandCheck(argv: ["sleep", "30"], timeoutSeconds: 1), environment: [:])
+        #expect(outcome.ending == .timedOut)
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    @Test func aMissingProgramCannotStart() {
+        let outcome = CommandRunner().run(CommandCheck(argv: ["/nonexistent/check"]), environment: [:])
+        guard case .couldNotStart = outcome.ending else { Issue.record("\(outcome)"); return }
+    }
+}
+
+struct CounterSumTests {
+    @Test func windowSumsAreExactAcrossTheMinuteRollUp() throws {
+        let folder = TemporaryDirectory()
+        let store = try SQLiteControlStore.create(at: folder.path("c.db"), name: "m", plan: .default, runbooks: [:],
+                                                  by: Operator(name: "a", host: "h"), at: Date())
+        let now: Int64 = 1_800_000_030
+        for second in stride(from: now - 400, through: now, by: 1) { try store.add(counts: ["hit": 1], second: second) }
+        try store.add(counts: ["hit": 1000], second: now - 3600)
+        let sums = try store.counterSums([CounterWindow(name: "hit", seconds: 300), CounterWindow(name: "hit", seconds: 30),
+                                          CounterWindow(name: "hit", seconds: 3601)], now: Date(timeIntervalSince1970: Double(now)))
+        #expect(sums[CounterWindow(name: "hit", seconds: 300)] == 300)
+        #expect(sums[CounterWindow(name: "hit", seconds: 30)] == 30)
+        #expect(sums[CounterWindow(name: "hit", seconds: 3601)] == 1401)
+    }
+}
