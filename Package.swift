@@ -7,10 +7,11 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "migctl",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "migctl", targets: ["migctl"]),
         .library(name: "MigrationCore", targets: ["MigrationCore"]),
+        .library(name: "MigrationClient", targets: ["MigrationClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -27,6 +28,8 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedRunbooks"]
         ),
+        .target(name: "MigrationClient", dependencies: ["MigrationCore"], swiftSettings: strict),
+        .target(name: "DemoService", dependencies: ["MigrationClient", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .systemLibrary(name: "CCmark"),
         .target(name: "Runbook", dependencies: ["CCmark"], swiftSettings: strict),
         .target(name: "CCurses", linkerSettings: [.linkedLibrary("ncursesw")]),
@@ -37,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "migctl",
             dependencies: [
-                "MigrationCore", "Console", "Terminal", "Runbook",
+                "MigrationCore", "Console", "Terminal", "Runbook", "DemoService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

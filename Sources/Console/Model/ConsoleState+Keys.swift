@@ -82,11 +82,7 @@ extension ConsoleState {
         case .rollback: openChange(.rollback(), title: "Roll back", data: data)
         case .rolloutUp, .rolloutDown:
             guard let data else { return .none }
-            let current = data.state.rollout.basisPoints
-            let step = action == .rolloutUp
-                ? Self.ladder.first { $0 > current }
-                : Self.ladder.last { $0 < current }
-            guard let step, let rollout = try? Rollout(basisPoints: step) else {
+            guard let rollout = action == .rolloutUp ? data.state.rollout.stepUp : data.state.rollout.stepDown else {
                 message = Message("the rollout is already at the \(action == .rolloutUp ? "top" : "bottom") of the ladder", isError: true)
                 return .none
             }

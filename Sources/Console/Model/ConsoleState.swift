@@ -33,9 +33,6 @@ public struct ConsoleState: Sendable, Equatable {
     public init(readOnly: Bool = false) {
         self.readOnly = readOnly
     }
-
-    /// The rollout ladder `+` and `-` step along.
-    public static let ladder: [Int] = [0, 100, 500, 1000, 2500, 5000, 10_000]
 }
 
 /// What the session must do after a key: the pure handler's request to the outside world.

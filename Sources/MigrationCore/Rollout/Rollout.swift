@@ -77,6 +77,16 @@ public struct Rollout: Sendable, Hashable, Comparable, Codable, CustomStringConv
     }
 }
 
+extension Rollout {
+    /// The ladder operators ramp along: 0, 1, 5, 10, 25, 50, 100%.
+    public static let ladder: [Rollout] = [0, 100, 500, 1000, 2500, 5000, 10_000].map { Rollout(uncheckedBasisPoints: $0) }
+
+    /// The next rung above this rollout, or nil at 100%.
+    public var stepUp: Rollout? { Self.ladder.first { $0 > self } }
+    /// The next rung below this rollout, or nil at 0%.
+    public var stepDown: Rollout? { Self.ladder.last { $0 < self } }
+}
+
 /// Why a text or number is not a valid rollout.
 public enum RolloutError: Error, Equatable, CustomStringConvertible {
     case notAPercentage(String)

@@ -1,0 +1,75 @@
+import Foundation
+import MigrationCore
+
+/// Walks a migration through every phase the way a careful operator would, through the same
+/// `MigrationControl` the console and CLI use: ramp along the ladder, tick the runbook's
+/// checklist, ask a second operator's approval where a gate wants it, wait for every gate,
+/// and type the confirmation at the point of no return.
+public struct Autopilot: Sendable {
+    public let control: MigrationControl
+    /// The second operator who approves where an approval gate asks for one.
+    public let approver: Operator
+    /// Pause between ramp steps, so the counters see traffic at each rollout.
+    public let rampPause: TimeInterval
+    /// Give up when one phase's gates do not pass within this many seconds.
+    public let phaseTimeout: TimeInterval
+    public let log: @Sendable (String) -> Void
+
+    public init(control: MigrationControl, approver: Operator, rampPause: TimeInterval = 1, phaseTimeout: TimeInterval = 120,
+                log: @escaping @Sendable (String) -> Void = { print($0) }) {
+        self.control = control
+        self.approver = approver
+        self.rampPause = rampPause
+        self.phaseTimeout = phaseTimeout
+        self.log = log
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case stuck(phase: String, blocking: [GateResult])
+
+        public var description: String {
+            switch self {
+            case .stuck(let phase, let blocking):
+                "autopilot gave up advancing into \(phase): " + blocking.map { "\($0.label): \($0.sentence)" }.joined(separator: "; ")
+            }
+        }
+    }
+
+    /// Runs until the plan's last phase.
+    public func run() throws {
+        let store = control.store
+        let plan = try store.plan()
+        while true {
+            let state = try store.state()
+            guard let next = plan.next(after: state.phase), let current = plan.phase(state.phase) else {
+                log("autopilot: reached \(state.phase), the last phase")
+                return
+            }
+            if current.ramp, state.rollout != .full {
+                let step = state.rollout.stepUp ?? .full
+                Thread.sleep(forTimeInterval: rampPause)
+                try control.perform(.setRollout(step), expectVersion: state.version, reason: "autopilot: ramp after a clean step")
+                log("autopilot: \(current.id) at \(step)")
+                continue
+            }
+            for item in try store.checklist(phase: current.id) where !item.isTicked {
+                try store.setTick(phase: current.id, item: item.number, ticked: true, by: control.signer, at: Date())
+            }
+            if next.gates.contains(where: { if case .approval = $0.kind { true } else { false } }),
+               try !store.approvals(phase: next.id).contains(where: { $0.actor == approver.name }) {
+                try store.approve(phase: next.id, by: approver, at: Date(), reason: "autopilot's second operator: dashboards reviewed")
+            }
+            let deadline = Date().addingTimeInterval(phaseTimeout)
+            var report = try control.checkNext()
+            while let current = report, !current.allPass {
+                guard Date() < deadline else { throw Failure.stuck(phase: next.id, blocking: current.blocking) }
+                Thread.sleep(forTimeInterval: 0.5)
+                report = try control.checkNext()
+            }
+            try control.perform(.advance(to: next.id, rollout: next.ramp ? try Rollout(basisPoints: 100) : nil),
+                                reason: "autopilot: every gate of \(next.id) passed",
+                                authority: AdvanceAuthority(confirmation: next.irreversible ? next.id : nil))
+            log("autopilot: advanced to \(next.id)\(next.irreversible ? " (irreversible, confirmed)" : "")")
+        }
+    }
+}

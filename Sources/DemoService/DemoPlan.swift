@@ -1,0 +1,31 @@
+import MigrationCore
+
+extension Plan {
+    /// The default plan with gates measured in seconds, so the demo walks every phase in minutes.
+    /// - Parameter soak: seconds each soak gate asks for.
+    public static func demo(soak: Int64 = 5) -> Plan {
+        let sample: Int64 = 50
+        func rate(_ numerator: String, _ denominator: [String], max: Double, overridable: Bool = true) -> Gate {
+            Gate(.counter(CounterCheck(numerator: [numerator], denominator: denominator, windowSeconds: 60, bounds: Bounds(max: max),
+                                       minSample: sample)), overridable: overridable)
+        }
+        let fleet = Gate(.fleet(heartbeatSeconds: 10), overridable: false)
+        let gates: [String: [Gate]] = [
+            "dual-write": [Gate(.checklist)],
+            "read-new": [Gate(.soak(seconds: soak)), rate("write.new.error", ["write"], max: 0.001), Gate(.checklist)],
+            "new-primary": [Gate(.soak(seconds: soak)), rate("miss", ["hit", "miss"], max: 0.5),
+                            rate("verify.mismatch", ["verify.match", "verify.mismatch"], max: 0, overridable: false),
+                            Gate(.checklist), Gate(.approval(withinSeconds: 3600)), fleet],
+            "new-only": [Gate(.soak(seconds: soak)), rate("write.new.error", ["write"], max: 0.001), Gate(.checklist), fleet],
+            "backfill": [Gate(.checklist)],
+            "cleanup": [Gate(.gauge(GaugeCheck(gauge: "backfill.remaining", bounds: Bounds(max: 0), maxAgeSeconds: 60)), overridable: false),
+                        Gate(.checklist), fleet],
+            "complete": [Gate(.soak(seconds: soak)), Gate(.checklist), Gate(.approval(withinSeconds: 3600))],
+        ]
+        return Plan(phases: Plan.default.phases.map { phase in
+            var phase = phase
+            phase.gates = gates[phase.id] ?? []
+            return phase
+        })
+    }
+}

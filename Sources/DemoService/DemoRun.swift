@@ -1,0 +1,91 @@
+import Foundation
+import MigrationClient
+import MigrationCore
+import Synchronization
+
+/// The demo's live service: the workload, plus the batch jobs an operator would run in the
+/// right phases (the backfill in `backfill`, the tombstone purge in `cleanup`).
+public final class DemoRun: Sendable {
+    public let client: MigrationClient
+    public let stores: DemoStores
+    public let workload: Workload
+    public let backfill: Backfill<User>
+    private let running = Atomic<Bool>(false)
+    private let jobsDone = DispatchGroup()
+    private let purged = Atomic<Bool>(false)
+
+    /// Opens the control database and the stores in `storesFolder`, seeding `records` users
+    /// into an empty old store.
+    public init(controlPath: String, storesFolder: String, records: Int, settings: Workload.Settings? = nil) throws {
+        client = try MigrationClient(databasePath: controlPath)
+        stores = try DemoStores(folder: storesFolder)
+        let seed = try stores.seed(records)
+        let migrator = Migrator(client: client, old: stores.old, new: stores.new) { [client] failed in
+            client.count("write.retry.dropped")
+            _ = failed
+        }
+        let reference = try Self.currentView(of: seed.keys, stores: stores, client: client)
+        workload = Workload(migrator: migrator, settings: settings ?? Workload.Settings(seededKeys: records), seed: reference)
+        backfill = Backfill(migrator: migrator, batchSize: 500)
+    }
+
+    /// What each key reads as now: the starting reference when the stores already hold a migration in flight.
+    static func currentView(of keys: Dictionary<String, User>.Keys, stores: DemoStores, client: MigrationClient) throws -> [String: User] {
+        var view: [String: User] = [:]
+        let old = stores.old, new = stores.new
+        for key in keys {
+            let route = client.route(for: key)
+            let value: User?
+            if route.phase.primary == .old {
+                value = try old.get(key)
+            } else {
+                switch try new.get(key) {
+                case .value(let user): value = user
+                case .tombstone: value = nil
+                case nil: value = route.reads == .new ? nil : try old.get(key)
+                }
+            }
+            if let value { view[key] = value }
+        }
+        return view
+    }
+
+    /// Starts the traffic and the phase jobs.
+    public func start() {
+        guard !running.exchange(true, ordering: .relaxed) else { return }
+        workload.start()
+        jobsDone.enter()
+        Thread { [self] in
+            while running.load(ordering: .relaxed) {
+                runPhaseJobs()
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            jobsDone.leave()
+        }.start()
+    }
+
+    /// Stops everything, flushes the counters and checks the invariants.
+    public func stop() throws -> InvariantReport {
+        if running.exchange(false, ordering: .relaxed) {
+            workload.stop()
+            jobsDone.wait()
+        }
+        client.flush()
+        let report = try Invariants.check(workload: workload, stores: stores, client: client)
+        client.shutdown()
+        return report
+    }
+
+    private func runPhaseJobs() {
+        switch client.current.state.phase {
+        case "backfill":
+            _ = try? backfill.step()
+        case "cleanup", "complete":
+            if !purged.exchange(true, ordering: .relaxed) {
+                if let count = try? stores.new.purgeTombstones() { client.count("tombstones.purged", by: Int64(count)) }
+            }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import MigrationClient
+import MigrationCore
+
+/// The promises a migration must keep, checked against the stores with the traffic stopped.
+public struct InvariantReport: Sendable, CustomStringConvertible {
+    public var keysChecked = 0
+    /// Keys whose value, read the way their phase reads, differs from the last acknowledged write.
+    public var lostWrites: [String] = []
+    /// Deleted keys that can be read again.
+    public var resurrected: [String] = []
+    /// Counter totals that disagree with the new store, e.g. `miss 120 ≠ 118 rows copied on read`.
+    public var counterMismatches: [String] = []
+    public var inconsistentReads = 0
+
+    public var holds: Bool { lostWrites.isEmpty && resurrected.isEmpty && counterMismatches.isEmpty && inconsistentReads == 0 }
+
+    public var description: String {
+        guard !holds else { return "invariants hold: \(keysChecked) keys as acknowledged, no deleted key back, counters match the stores" }
+        var parts: [String] = []
+        if !lostWrites.isEmpty { parts.append("\(lostWrites.count) lost or stale writes (e.g. \(lostWrites.prefix(3).joined(separator: ", ")))") }
+        if !resurrected.isEmpty { parts.append("\(resurrected.count) deleted keys came back (e.g. \(resurrected.prefix(3).joined(separator: ", ")))") }
+        parts += counterMismatches
+        if inconsistentReads > 0 { parts.append("\(inconsistentReads) reads returned something other than the last write") }
+        return "INVARIANTS BROKEN: " + parts.joined(separator: "; ")
+    }
+}
+
+public enum Invariants {
+    /// Checks every key the workload knows: its value read with its phase's semantics (without
+    /// copying anything) equals the reference model, deleted keys stay deleted, and the copy
+    /// counters equal the rows the new store got by copying.
+    public static func check(workload: Workload, stores: DemoStores, client: MigrationClient) throws -> InvariantReport {
+        var report = InvariantReport()
+        let old = stores.old, new = stores.new
+        for (key, expected) in workload.reference() {
+            report.keysChecked += 1
+            let route = client.route(for: key)
+            let actual: User?
+            switch (route.phase.primary, route.reads) {
+            case (.old, _):
+                actual = try old.get(key)
+            case (.new, .new):
+                actual = try new.get(key)?.value
+            case (.new, _):
+                switch try new.get(key) {
+                case .value(let user): actual = user
+                case .tombstone: actual = nil
+                case nil: actual = try old.get(key)
+                }
+            }
+            if actual != expected {
+                if expected == nil { report.resurrected.append(key) } else { report.lostWrites.append(key) }
+            }
+        }
+        let totals = try client.store.counterTotals()
+        let rows = try stores.rowsByOrigin()
+        for origin in ["miss", "backfill"] where (totals[origin] ?? 0) != Int64(rows[origin] ?? 0) {
+            report.counterMismatches.append("\(origin) counted \(totals[origin] ?? 0) but \(rows[origin] ?? 0) rows were copied that way")
+        }
+        report.inconsistentReads = workload.inconsistentReads
+        return report
+    }
+}

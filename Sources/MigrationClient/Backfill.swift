@@ -1,0 +1,64 @@
+import Foundation
+import MigrationCore
+import Synchronization
+
+/// Copies what lazy migration never touched: walks the old store in key order and inserts
+/// each record into the new store only if the key is absent there, so it never overwrites
+/// a newer write and never writes over a tombstone.
+///
+/// It reports the counter `backfill` (records it copied) and the gauges `backfill.total`,
+/// `backfill.done` (records walked) and `backfill.remaining`. It can be paused and resumed,
+/// and restarted from its ``cursor`` after a crash.
+///
+/// ```swift
+/// let backfill = Backfill(migrator: migrator, batchSize: 500)
+/// while try backfill.step() {}
+/// ```
+public final class Backfill<Value: Sendable & Equatable>: Sendable {
+    public let migrator: Migrator<Value>
+    public let batchSize: Int
+    private let progress: Mutex<(cursor: String?, done: Int, finished: Bool)>
+    private let paused = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - cursor: the last key a previous run finished, to resume after it.
+    ///   - done: how many records that run had walked.
+    public init(migrator: Migrator<Value>, batchSize: Int = 500, cursor: String? = nil, done: Int = 0) {
+        self.migrator = migrator
+        self.batchSize = max(1, batchSize)
+        progress = Mutex((cursor, done, false))
+    }
+
+    /// The last key walked: persist it to restart from here.
+    public var cursor: String? { progress.withLock { $0.cursor } }
+    public var isFinished: Bool { progress.withLock { $0.finished } }
+    public var isPaused: Bool { paused.load(ordering: .relaxed) }
+
+    public func pause() { paused.store(true, ordering: .relaxed) }
+    public func resume() { paused.store(false, ordering: .relaxed) }
+
+    /// Copies one batch. Returns false when paused or finished.
+    @discardableResult
+    public func step() throws -> Bool {
+        guard !isPaused else { return false }
+        let (cursor, finished) = progress.withLock { ($0.cursor, $0.finished) }
+        guard !finished else { return false }
+        let batch = try migrator.old.scan(cursor, batchSize)
+        var copied: Int64 = 0
+        for record in batch where try migrator.new.putIfAbsent(record.key, record.value, .backfill) {
+            copied += 1
+        }
+        if copied > 0 { migrator.client.count("backfill", by: copied) }
+        let total = try migrator.old.count()
+        let done = progress.withLock { state in
+            state.cursor = batch.last?.key ?? state.cursor
+            state.done += batch.count
+            state.finished = batch.count < batchSize
+            return state.finished ? max(state.done, total) : state.done
+        }
+        try migrator.client.gauge("backfill.total", Double(total))
+        try migrator.client.gauge("backfill.done", Double(min(done, total)))
+        try migrator.client.gauge("backfill.remaining", Double(isFinished ? 0 : max(0, total - done)))
+        return !isFinished
+    }
+}

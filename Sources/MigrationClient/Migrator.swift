@@ -1,0 +1,112 @@
+import MigrationCore
+
+/// Routes an application's reads, writes and deletes between the old and the new store by
+/// the phase each key gets, and counts what happened.
+///
+/// - writes go to the phase's primary store first (its failure fails the request), then to
+///   the secondary, best effort: a failure there is counted (`write.new.error`,
+///   `write.old.error`) and handed to `retry`;
+/// - reads of a phase that reads the new store count `hit` when the record is there and
+///   `miss` when it had to be copied from the old store (insert-if-absent, so a copy never
+///   overwrites a newer write); while the old store is authoritative, reads also compare
+///   both stores (`verify.match`, `verify.mismatch`) and return the old store's value;
+/// - deletes leave tombstones in the new store once it is primary, so a fallback read or
+///   the backfill can never bring a deleted record back.
+///
+/// ```swift
+/// let migrator = Migrator(client: client, old: oldStore, new: newStore)
+/// try migrator.write("user-42", user)
+/// let user = try migrator.read("user-42")
+/// ```
+public struct Migrator<Value: Sendable & Equatable>: Sendable {
+    public let client: MigrationClient
+    public let old: OldStore<Value>
+    public let new: NewStore<Value>
+    /// Called with a write that did not reach the secondary store, for the application to retry.
+    public let retry: @Sendable (FailedWrite) -> Void
+
+    /// A secondary write that failed.
+    public struct FailedWrite: Sendable {
+        public let key: String
+        public let store: DataStore
+        /// nil for a delete.
+        public let value: Value?
+        public let error: any Error
+    }
+
+    public init(client: MigrationClient, old: OldStore<Value>, new: NewStore<Value>, retry: @escaping @Sendable (FailedWrite) -> Void = { _ in }) {
+        self.client = client
+        self.old = old
+        self.new = new
+        self.retry = retry
+    }
+
+    /// Reads `key` the way its phase says.
+    public func read(_ key: String) throws -> Value? {
+        let route = client.route(for: key)
+        switch route.reads {
+        case .old:
+            return try old.get(key)
+        case .new:
+            let stored = try new.get(key)
+            if stored != nil { client.count("hit") }
+            return stored?.value
+        case .newFallbackOld:
+            if let stored = try new.get(key) {
+                client.count("hit")
+                guard route.verifiesReads else { return stored.value }
+                let authoritative = try old.get(key)
+                client.count(authoritative == stored.value ? "verify.match" : "verify.mismatch")
+                return authoritative
+            }
+            guard let value = try old.get(key) else {
+                client.count("read.absent")
+                return nil
+            }
+            if try new.putIfAbsent(key, value, .miss) { client.count("miss") }
+            return value
+        }
+    }
+
+    /// Writes `value` under `key`: the primary store must take it, the secondary is best effort.
+    public func write(_ key: String, _ value: Value) throws {
+        let route = client.route(for: key)
+        client.count("write")
+        try apply(route, key: key) { store in
+            switch store {
+            case .old: try old.put(key, value)
+            case .new: try new.put(key, .value(value), .write)
+            }
+        } failed: { store, error in
+            FailedWrite(key: key, store: store, value: value, error: error)
+        }
+    }
+
+    /// Deletes `key`, leaving a tombstone in the new store when the phase needs one.
+    public func delete(_ key: String) throws {
+        let route = client.route(for: key)
+        client.count("delete")
+        try apply(route, key: key) { store in
+            switch store {
+            case .old: try old.delete(key)
+            case .new: route.deletesLeaveTombstones ? try new.put(key, .tombstone, .write) : try new.delete(key)
+            }
+        } failed: { store, error in
+            FailedWrite(key: key, store: store, value: nil, error: error)
+        }
+    }
+
+    private func apply(
+        _ route: Route, key: String, _ operation: (DataStore) throws -> Void, failed: (DataStore, any Error) -> FailedWrite
+    ) throws {
+        try operation(route.writes[0])
+        for secondary in route.writes.dropFirst() {
+            do {
+                try operation(secondary)
+            } catch {
+                client.count("write.\(secondary.rawValue).error")
+                retry(failed(secondary, error))
+            }
+        }
+    }
+}
