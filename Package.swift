@@ -52,6 +52,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "MigrationClientTests", dependencies: ["MigrationClient"], swiftSettings: strict),
+        .testTarget(name: "DemoServiceTests", dependencies: ["DemoService"], swiftSettings: strict),
         .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),
         .testTarget(
             name: "MigctlCLITests",

@@ -35,7 +35,6 @@ public final class MigrationClient: Sendable {
     private let flushInterval: Duration
     private let startedAt = Date()
     private let lastToken: Mutex<Int64>
-    private let threads = Mutex<[Thread]>([])
     private let stopped = DispatchGroup()
 
     /// Opens the control database and reads the state once.
@@ -56,7 +55,9 @@ public final class MigrationClient: Sendable {
         start(every: flushInterval) { $0.flush() }
     }
 
-    deinit { shutdown() }
+    /// A client dropped without ``shutdown()`` still flushes its counts; it cannot wait for its
+    /// threads, since the last reference may be released on one of them.
+    deinit { finish(waitingForThreads: false, timeout: .seconds(2)) }
 
     // MARK: - Reading the state
 
@@ -139,8 +140,12 @@ public final class MigrationClient: Sendable {
     /// Stops the background work, flushes every pending count (retrying while the database
     /// is busy, up to `timeout`) and removes this instance from the fleet. Idempotent.
     public func shutdown(timeout: Duration = .seconds(10)) {
+        finish(waitingForThreads: true, timeout: timeout)
+    }
+
+    private func finish(waitingForThreads: Bool, timeout: Duration) {
         guard running.exchange(false, ordering: .relaxed) else { return }
-        stopped.wait()
+        if waitingForThreads { stopped.wait() }
         let deadline = ContinuousClock.now + timeout
         flush()
         while pending.withLock({ !$0.isEmpty }), ContinuousClock.now < deadline {
@@ -151,16 +156,24 @@ public final class MigrationClient: Sendable {
     }
 
     /// Runs `work` every `interval` on a thread of its own until shutdown.
+    /// The thread holds the client weakly and never across its sleep, so dropping the last
+    /// reference ends it too.
     private func start(every interval: Duration, _ work: @escaping @Sendable (MigrationClient) -> Void) {
-        stopped.enter()
-        let thread = Thread { [weak self] in
-            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-            while let client = self, client.running.load(ordering: .relaxed) {
-                work(client)
+        let group = stopped
+        group.enter()
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        Thread { [weak self] in
+            defer { group.leave() }
+            while Self.turn(self, work) {
                 Thread.sleep(forTimeInterval: seconds)
             }
-            self?.stopped.leave()
-        }
-        thread.start()
+        }.start()
+    }
+
+    /// One turn of a background thread; false once the client is gone or stopped.
+    private static func turn(_ client: MigrationClient?, _ work: (MigrationClient) -> Void) -> Bool {
+        guard let client, client.running.load(ordering: .relaxed) else { return false }
+        work(client)
+        return true
     }
 }

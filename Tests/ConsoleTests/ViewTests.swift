@@ -35,7 +35,7 @@ struct ViewTests {
     @Test func thePointOfNoReturnIsMarkedAndTheNextIrreversibleMoveFlagged() {
         let text = frame(Fixtures.data(phase: "read-new", rollout: 10_000)).text
         #expect(text.contains("┅┅ point of no return ┅┅"))
-        #expect(text.contains("Next     new-primary · IRREVERSIBLE: the point of no return"))
+        #expect(text.contains("Next     new-primary · IRREVERSIBLE") && text.contains("instances 0/0 on v7"))
         #expect(text.contains("✓ rollout 100% · gates 0/1 pass · ✗ soak in read-new: 2h"))
     }
 

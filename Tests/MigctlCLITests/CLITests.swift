@@ -333,3 +333,66 @@ struct GateCLITests {
         #expect(log.contains("tick  a") && log.contains("#2 on-call briefed"))
     }
 }
+
+struct ForeignClientTests {
+    let folder = TemporaryDirectory()
+
+    @Test func aPythonClientWorksFromTheContractAlone() throws {
+        let migctl = MigctlProcess(folder: folder.url)
+        #expect(try migctl.run(["init", "--name", "users-v2"]).status == 0)
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repository.appending(path: "Examples/foreign_client.py").path,
+                             folder.url.appending(path: "migctl.db").path,
+                             repository.appending(path: "Tests/MigrationCoreTests/Fixtures/bucketing.json").path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("migration=users-v2 phase=old-only rollout=10000 version=1"))
+        #expect(text.contains("wrong=0") && !text.contains("vectors=0"))
+        let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
+        #expect(status["counters"] as? [String: Int] == ["hit": 40, "miss": 2])
+    }
+}
+
+struct DemoCLITests {
+    let folder = TemporaryDirectory()
+
+    @Test(.timeLimit(.minutes(3)))
+    func demoAutopilotWalksEveryPhaseAndPasses() throws {
+        let migctl = MigctlProcess(folder: folder.url)
+        let result = try migctl.run(["demo", "--autopilot", "--dir", "demo", "--records", "1500", "--soak", "1", "--rate", "600"])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("autopilot: advanced to new-primary (irreversible, confirmed)"))
+        #expect(result.stdout.contains("demo: verdict PASS"))
+        var status = migctl
+        status.environment["MIGCTL_DB"] = "demo/migctl.db"
+        let state = try #require(try status.json(["status", "--json"]) as? [String: Any])
+        #expect(state["phase"] as? String == "complete")
+        let fleet = try status.run(["fleet"])
+        #expect(fleet.status == 0 && fleet.stdout.contains("instances 0/0 live"), "the demo's client left the fleet on shutdown")
+    }
+
+    @Test func simulateRunsAgainstAnExistingDatabaseAndReportsItsInstance() throws {
+        let migctl = MigctlProcess(folder: folder.url)
+        #expect(try migctl.run(["init", "--name", "m"]).status == 0)
+        let process = try migctl.start(["simulate", "--db", "migctl.db", "--stores", ".", "--records", "500", "--seconds", "3"])
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        var fleet: [[String: Any]] = []
+        while fleet.isEmpty, Date() < deadline {
+            fleet = (try? migctl.json(["fleet", "--json"]) as? [[String: Any]]) ?? []
+            usleep(100_000)
+        }
+        #expect(fleet.first?["live"] as? Bool == true && fleet.first?["servingVersion"] as? Int == 1)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && text.contains("invariants hold"), "\(text)")
+    }
+}

@@ -25,6 +25,8 @@ public struct ConsoleData: Sendable {
     public var checklist: [ChecklistItem]
     /// The next phase's gates, previewed without running command checks; nil at the end.
     public var gates: GateReport?
+    /// The application instances that reported.
+    public var instances: [FleetInstance] = []
     public var now: Date
 
     public init(
@@ -60,19 +62,26 @@ public struct ConsoleData: Sendable {
         let gates = try plan.next(after: state.phase).map { target throws(ControlStoreError) in
             try store.checkGates(into: target, from: state, actor: actor, now: now, runCommands: false)
         }
-        return ConsoleData(
+        var data = ConsoleData(
             location: store.location, migration: try store.migration(), plan: plan, state: state,
             recentEvents: try store.auditLog(limit: events), totals: try store.counterTotals(), gauges: try store.gauges(),
             window: window,
             traffic: try store.counterSeries(trafficCounters, from: to - window.seconds, to: to, slots: max(1, slots)),
             runbook: try store.runbook(phase: state.phase).map { RunbookDocument(markdown: $0) },
             checklist: try store.checklist(phase: state.phase), gates: gates, now: now)
+        data.instances = try store.instances()
+        return data
     }
 
     /// The current phase.
     public var phase: Phase? { plan.phase(state.phase) }
     /// The phase an advance would enter.
     public var nextPhase: Phase? { plan.next(after: state.phase) }
+    /// Instances whose heartbeat is at most `seconds` old.
+    public func liveInstances(within seconds: TimeInterval = 60) -> [FleetInstance] {
+        instances.filter { now.timeIntervalSince($0.heartbeatAt) <= seconds }
+    }
+
     /// A gauge's value, if reported.
     public func gauge(_ name: String) -> Gauge? { gauges.first { $0.name == name } }
 }

@@ -11,8 +11,13 @@ enum NextView {
             return
         }
         x = screen.put(next.id.terminalSafe, row: rect.top, column: x, style: .bold)
+        let live = data.liveInstances()
+        let current = live.filter { $0.servingVersion == data.state.version }
+        let laggards = live.filter { $0.servingVersion != data.state.version }.prefix(2).map { "\($0.host.terminalSafe):\($0.pid)" }
+        let fleet = "instances \(current.count)/\(live.count) on v\(data.state.version)" + (laggards.isEmpty ? "" : " · behind: " + laggards.joined(separator: ", "))
+        screen.put(fleet, row: rect.top, column: rect.right - fleet.count, style: laggards.isEmpty ? .dim : .warning)
         if next.irreversible {
-            screen.put(" · IRREVERSIBLE: the point of no return", row: rect.top, column: x, style: .danger, maxWidth: rect.right - x)
+            screen.put(" · IRREVERSIBLE", row: rect.top, column: x, style: .danger, maxWidth: rect.right - x - fleet.count - 1)
         } else {
             screen.put(" · reversible", row: rect.top, column: x, style: .dim)
         }

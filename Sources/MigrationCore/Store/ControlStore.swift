@@ -79,8 +79,8 @@ public protocol ControlStore: Sendable {
     func flush(counts: [String: Int64], second: Int64, heartbeat: FleetInstance?) throws(ControlStoreError)
     /// Removes an instance's row (a client's clean shutdown).
     func removeInstance(id: String) throws(ControlStoreError)
-    /// A number that changes whenever another connection commits to the database: a
-    /// cheap way to notice that something is worth reloading.
+    /// A number that changes whenever anyone (this connection or another) commits to the
+    /// database: a cheap way to notice that something is worth reloading.
     func changeToken() throws(ControlStoreError) -> Int64
 }
 

@@ -341,7 +341,9 @@ public final class SQLiteControlStore: ControlStore {
 
     public func changeToken() throws(ControlStoreError) -> Int64 {
         do {
-            return try queue.inDatabase { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+            // data_version moves with other connections' commits, total_changes with this one's:
+            // both only grow, so their sum changes whenever anything was written.
+            return try queue.inDatabase { db in try (Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0) + Int64(db.totalChangesCount) }
         } catch {
             throw Self.storeError(error, path: location)
         }

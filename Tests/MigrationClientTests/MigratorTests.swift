@@ -1,0 +1,193 @@
+import Foundation
+import MigrationClient
+import MigrationCore
+import Synchronization
+import Testing
+
+/// A control database on disk with the ungated default plan, moved to any phase at 100%.
+final class ControlFixture {
+    let folder = FileManager.default.temporaryDirectory.appending(path: "client-\(UUID().uuidString)")
+    let store: SQLiteControlStore
+    let control: MigrationControl
+
+    init() throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; return phase })
+        store = try SQLiteControlStore.create(at: folder.appending(path: "c.db").path, name: "users-v2", plan: plan, runbooks: [:],
+                                              by: Operator(name: "t", host: "h"), at: Date())
+        control = MigrationControl(store: store, signer: Operator(name: "t", host: "h"))
+    }
+
+    /// Advances to `phase` and ramps it to `percent`.
+    func move(to phase: String, percent: String = "100") throws {
+        while try store.state().phase != phase {
+            if try store.state().rollout != .full { try control.perform(.setRollout(.full)) }
+            let next = try store.plan().next(after: try store.state().phase)!
+            try control.perform(.advance(), authority: AdvanceAuthority(confirmation: next.id))
+        }
+        if try store.plan().phase(phase)?.ramp == true { try control.perform(.setRollout(try Rollout(percent: percent))) }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+}
+
+struct MigratorTests {
+    let fixture: ControlFixture
+    let client: MigrationClient
+    let stores = InMemoryStores()
+    let failures = FailedWrites()
+    var migrator: Migrator<String> {
+        Migrator(client: client, old: stores.old, new: stores.new) { [failures] write in failures.keys.withLock { $0.append("\(write.store)/\(write.key)") } }
+    }
+
+    final class FailedWrites: Sendable {
+        let keys = Mutex<[String]>([])
+    }
+
+    init() throws {
+        fixture = try ControlFixture()
+        client = try MigrationClient(store: fixture.store, refreshInterval: .milliseconds(20), flushInterval: .milliseconds(50))
+    }
+
+    func at(_ phase: String, percent: String = "100") throws {
+        try fixture.move(to: phase, percent: percent)
+        client.refresh()
+        #expect(client.current.state.phase == phase)
+    }
+
+    func totals() throws -> [String: Int64] {
+        client.flush()
+        return try fixture.store.counterTotals()
+    }
+
+    @Test func oldOnlyTouchesOnlyTheOldStore() throws {
+        try migrator.write("k", "v1")
+        #expect(try migrator.read("k") == "v1")
+        #expect(stores.newValue("k") == nil)
+    }
+
+    @Test func dualWriteWritesOldFirstAndCountsSecondaryFailures() throws {
+        try at("dual-write")
+        try migrator.write("k", "v1")
+        #expect(stores.oldRecords.withLock { $0["k"] } == "v1" && stores.newValue("k") == .value("v1"))
+        stores.failNewWrites.store(true, ordering: .relaxed)
+        try migrator.write("k", "v2")
+        #expect(stores.oldRecords.withLock { $0["k"] } == "v2", "the primary write succeeded")
+        #expect(failures.keys.withLock { $0 } == ["new/k"])
+        #expect(try totals()["write.new.error"] == 1)
+        stores.failOldWrites.store(true, ordering: .relaxed)
+        #expect(throws: InMemoryStores.Refused.self) { try migrator.write("k", "v3") }
+    }
+
+    @Test func readNewCopiesOnMissAndVerifiesWhileOldIsAuthoritative() throws {
+        stores.oldRecords.withLock { $0 = ["a": "1", "b": "2"] }
+        try at("read-new")
+        #expect(try migrator.read("a") == "1")
+        #expect(stores.newValue("a") == .value("1"))
+        #expect(try migrator.read("a") == "1")
+        stores.newRecords.withLock { $0["b"] = (.value("stale"), .write) }
+        #expect(try migrator.read("b") == "2", "the old store is authoritative")
+        #expect(try migrator.read("zzz") == nil)
+        let counts = try totals()
+        #expect(counts["miss"] == 1 && counts["hit"] == 2 && counts["verify.match"] == 1 && counts["verify.mismatch"] == 1)
+    }
+
+    @Test func keysOutsideTheRolloutKeepThePreviousPhase() throws {
+        try at("read-new", percent: "50")
+        let inside = (0..<100).map { "key-\($0)" }.first { client.route(for: $0).phase.id == "read-new" }!
+        let outside = (0..<100).map { "key-\($0)" }.first { client.route(for: $0).phase.id == "dual-write" }!
+        #expect(Bucketing.bucket(salt: "users-v2", key: inside) < 5000 && Bucketing.bucket(salt: "users-v2", key: outside) >= 5000)
+    }
+
+    @Test func newPrimaryDeletesLeaveTombstonesSoFallbackCannotResurrect() throws {
+        stores.oldRecords.withLock { $0 = ["gone": "old value"] }
+        try at("new-primary")
+        stores.failOldWrites.store(true, ordering: .relaxed)
+        try migrator.delete("gone")
+        #expect(stores.newValue("gone") == .tombstone)
+        #expect(stores.oldRecords.withLock { $0["gone"] } == "old value", "the best-effort old delete failed")
+        #expect(try migrator.read("gone") == nil, "the tombstone wins over the old copy")
+    }
+
+    @Test func backfillCopiesWhatIsLeftWithoutOverwritingOrResurrecting() throws {
+        stores.oldRecords.withLock { records in for i in 0..<25 { records[String(format: "k%02d", i)] = "old\(i)" } }
+        try at("backfill")
+        try migrator.write("k03", "newer")
+        let backfill = Backfill(migrator: migrator, batchSize: 10)
+        var batches = 0
+        while try backfill.step() { batches += 1 }
+        #expect(batches == 2 && backfill.isFinished)
+        #expect(stores.newValue("k03") == .value("newer"), "a newer write is never overwritten")
+        #expect(stores.newValue("k24") == .value("old24"))
+        let counts = try totals()
+        #expect(counts["backfill"] == 24)
+        #expect(try fixture.store.gauges().first { $0.name == "backfill.remaining" }?.value == 0)
+    }
+
+    @Test func theDeleteDuringABackfillBatchRaceDoesNotBringTheRecordBack() throws {
+        stores.oldRecords.withLock { $0 = ["victim": "old"] }
+        try at("backfill")
+        let migrator = self.migrator
+        stores.betweenScanAndCopy.withLock { $0 = { try? migrator.delete("victim") } }
+        try Backfill(migrator: migrator, batchSize: 10).step()
+        #expect(stores.newValue("victim") == .tombstone)
+        #expect(try migrator.read("victim") == nil)
+    }
+
+    @Test func backfillPausesResumesAndRestartsFromItsCursor() throws {
+        stores.oldRecords.withLock { records in for i in 0..<30 { records[String(format: "k%02d", i)] = "v" } }
+        try at("backfill")
+        let first = Backfill(migrator: migrator, batchSize: 10)
+        try first.step()
+        first.pause()
+        #expect(try !first.step() && first.cursor == "k09")
+        let restarted = Backfill(migrator: migrator, batchSize: 10, cursor: first.cursor, done: 10)
+        while try restarted.step() {}
+        #expect(try totals()["backfill"] == 30)
+    }
+
+    @Test func cleanupPurgesTombstones() throws {
+        try at("new-only")
+        try migrator.write("a", "1")
+        try migrator.delete("a")
+        #expect(try stores.new.purgeTombstones() == 1)
+    }
+}
+
+struct MigrationClientTests {
+    @Test func aFreshProcessWithoutAReadableStateFailsFast() {
+        #expect(throws: ControlStoreError.self) { try MigrationClient(databasePath: "/nonexistent/migctl.db") }
+    }
+
+    @Test func changesReachTheClientWithinTheRefreshInterval() throws {
+        let fixture = try ControlFixture()
+        let client = try MigrationClient(store: fixture.store, refreshInterval: .milliseconds(20))
+        defer { client.shutdown() }
+        try fixture.move(to: "dual-write", percent: "30")
+        let deadline = Date().addingTimeInterval(2)
+        while client.current.state.rollout.basisPoints != 3000, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(client.current.state.rollout.basisPoints == 3000)
+    }
+
+    @Test func noCountIsLostOnACleanShutdownEvenFromManyThreads() throws {
+        let fixture = try ControlFixture()
+        let client = try MigrationClient(store: fixture.store, flushInterval: .milliseconds(30))
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<5000 { client.count("hit") }
+        }
+        client.shutdown()
+        #expect(try fixture.store.counterTotals()["hit"] == 40_000)
+        #expect(try fixture.store.instances().isEmpty, "a clean shutdown leaves the fleet")
+    }
+
+    @Test func theInstanceReportsTheVersionItServes() throws {
+        let fixture = try ControlFixture()
+        let client = try MigrationClient(store: fixture.store, refreshInterval: .milliseconds(10), flushInterval: .milliseconds(10))
+        defer { client.shutdown() }
+        try fixture.move(to: "dual-write")
+        let version = try fixture.store.state().version
+        let deadline = Date().addingTimeInterval(3)
+        while try fixture.store.instances().first?.servingVersion != version, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(try fixture.store.instances().first?.servingVersion == version)
+    }
+}
