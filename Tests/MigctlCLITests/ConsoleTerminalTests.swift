@@ -12,7 +12,8 @@ struct ConsoleTerminalTests {
     }
 
     func startConsole(width: Int = 80, height: Int = 24, locale: String = "C.UTF-8", extra: [String: String] = [:], flags: String = "") throws -> Tmux {
-        #expect(try migctl.run(["init", "--name", "users-v2"]).status == 0)
+        try Data(CLITests.ungatedPlan.utf8).write(to: folder.url.appending(path: "ungated.yaml"))
+        #expect(try migctl.run(["init", "--name", "users-v2", "--plan", "ungated.yaml"]).status == 0)
         var environment = ["LANG": locale, "LC_ALL": locale, "TERM": "xterm-256color", "MIGCTL_ACTOR": "operator", "PATH": "/usr/bin:/bin", "PS1": "$ "]
         environment.merge(extra) { $1 }
         let tmux = try Tmux(width: width, height: height, folder: folder.url, environment: environment)
