@@ -16,12 +16,4 @@ enum JSONOutput {
 }
 
 /// `3d 4h`, `2h 5m`, `42s`: how long ago, for people.
-func humanDuration(_ seconds: TimeInterval) -> String {
-    let s = max(0, Int(seconds))
-    switch s {
-    case ..<60: return "\(s)s"
-    case ..<3600: return "\(s / 60)m \(s % 60)s"
-    case ..<86_400: return "\(s / 3600)h \(s % 3600 / 60)m"
-    default: return "\(s / 86_400)d \(s % 86_400 / 3600)h"
-    }
-}
+func humanDuration(_ seconds: TimeInterval) -> String { Durations.human(seconds) }

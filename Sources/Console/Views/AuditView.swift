@@ -3,19 +3,7 @@ import MigrationCore
 /// Audit events: the few most recent on the dashboard, all of them in the log view.
 enum AuditView {
     static func line(_ event: AuditEvent, withDate: Bool, arrow: String) -> String {
-        var parts = [withDate ? Format.dateTime(event.at) : Format.clock(event.at), event.actor.terminalSafe, event.action.terminalSafe]
-        switch (event.fromPhase, event.toPhase) {
-        case let (from?, to?) where from != to: parts.append("\(from.terminalSafe) \(arrow) \(to.terminalSafe)")
-        case let (_, to?): parts.append(to.terminalSafe)
-        default: break
-        }
-        switch (event.fromRollout, event.toRollout) {
-        case let (from?, to?) where from != to: parts.append("\(from) \(arrow) \(to)")
-        case let (_, to?): parts.append("\(to)")
-        default: break
-        }
-        if let reason = event.reason, !reason.isEmpty { parts.append("\"\(reason.terminalSafe)\"") }
-        return parts.joined(separator: "  ")
+        "\(withDate ? Format.dateTime(event.at) : Format.clock(event.at))  \(event.actor.terminalSafe)  \(event.summary(arrow: arrow))"
     }
 
     static func renderRecent(_ data: ConsoleData, in rect: Rect, context: RenderContext, into screen: inout Screen) {

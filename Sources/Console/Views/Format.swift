@@ -1,4 +1,5 @@
 import Foundation
+import MigrationCore
 
 /// Number and time formats the views share, independent of the machine's locale.
 enum Format {
@@ -25,15 +26,7 @@ enum Format {
     }
 
     /// `42s`, `5m 10s`, `2h 5m`, `3d 4h`
-    static func duration(_ seconds: Double) -> String {
-        let s = max(0, Int(seconds))
-        switch s {
-        case ..<60: return "\(s)s"
-        case ..<3600: return "\(s / 60)m \(s % 60)s"
-        case ..<86_400: return "\(s / 3600)h \(s % 3600 / 60)m"
-        default: return "\(s / 86_400)d \(s % 86_400 / 3600)h"
-        }
-    }
+    static func duration(_ seconds: Double) -> String { Durations.human(seconds) }
 
     /// `13:05:22` in UTC.
     static func clock(_ date: Date) -> String {

@@ -15,3 +15,16 @@ public enum Durations {
         return overflow ? nil : seconds
     }
 }
+
+extension Durations {
+    /// `42s`, `5m 10s`, `2h 5m`, `3d 4h`: how long, for people.
+    public static func human(_ seconds: Double) -> String {
+        let s = max(0, Int(seconds))
+        switch s {
+        case ..<60: return "\(s)s"
+        case ..<3600: return "\(s / 60)m \(s % 60)s"
+        case ..<86_400: return "\(s / 3600)h \(s % 3600 / 60)m"
+        default: return "\(s / 86_400)d \(s % 86_400 / 3600)h"
+        }
+    }
+}

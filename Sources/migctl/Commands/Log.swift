@@ -27,19 +27,8 @@ struct Log: ParsableCommand {
     }
 
     private func line(_ event: AuditEvent) -> String {
-        var parts = ["#\(event.id)", Timestamp.string(event.at), "\(event.actor)@\(event.host)".terminalSafe, event.action.terminalSafe]
-        switch (event.fromPhase, event.toPhase) {
-        case let (from?, to?) where from != to: parts.append("\(from) → \(to)".terminalSafe)
-        case let (_, to?): parts.append(to.terminalSafe)
-        default: break
-        }
-        switch (event.fromRollout, event.toRollout) {
-        case let (from?, to?) where from != to: parts.append("\(from) → \(to)")
-        case let (_, to?): parts.append("\(to)")
-        default: break
-        }
-        if let version = event.version { parts.append("v\(version)") }
-        if let reason = event.reason, !reason.isEmpty { parts.append("\"\(reason.terminalSafe)\"") }
-        return parts.joined(separator: "  ")
+        var line = "#\(event.id)  \(Timestamp.string(event.at))  \("\(event.actor)@\(event.host)".terminalSafe)  \(event.summary())"
+        if let version = event.version { line += "  v\(version)" }
+        return line
     }
 }
