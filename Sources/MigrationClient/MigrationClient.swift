@@ -22,13 +22,41 @@ public final class MigrationClient: Sendable {
         public let salt: String
         public let plan: Plan
         public let state: MigrationState
+        /// The phases a key can get now, resolved once per state change rather than per call.
+        let current: Phase
+        let previous: Phase
+
+        init(salt: String, plan: Plan, state: MigrationState) {
+            self.salt = salt
+            self.plan = plan
+            self.state = state
+            current = plan.phase(state.phase) ?? plan.first
+            previous = plan.previous(before: current.id) ?? current
+        }
+    }
+
+    /// A counter's in-memory total: adding to it is one atomic instruction.
+    public final class Counter: Sendable {
+        public let name: String
+        let pending = Atomic<Int64>(0)
+
+        init(name: String) { self.name = name }
+
+        /// Adds `amount` (1 by default); it reaches the database with the next flush.
+        @inline(__always)
+        public func add(_ amount: Int64 = 1) {
+            pending.wrappingAdd(amount, ordering: .relaxed)
+        }
     }
 
     public let store: any ControlStore
     /// This process's row in the fleet table.
     public let instanceID: String
     private let snapshot: Mutex<Snapshot>
-    private let pending = Mutex<[String: Int64]>([:])
+    private let salt: String
+    private let counters = Mutex<[String: Counter]>([:])
+    /// Counts a failed flush could not write, added to the next one.
+    private let carried = Mutex<[String: Int64]>([:])
     private let errors = Atomic<Int>(0)
     private let running = Atomic<Bool>(true)
     private let refreshInterval: Duration
@@ -50,7 +78,8 @@ public final class MigrationClient: Sendable {
         self.flushInterval = flushInterval
         instanceID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         lastToken = Mutex(try store.changeToken())
-        snapshot = Mutex(Snapshot(salt: try store.migration().name, plan: try store.plan(), state: try store.state()))
+        salt = try store.migration().name
+        snapshot = Mutex(Snapshot(salt: salt, plan: try store.plan(), state: try store.state()))
         start(every: refreshInterval) { $0.refresh() }
         start(every: flushInterval) { $0.flush() }
     }
@@ -66,10 +95,9 @@ public final class MigrationClient: Sendable {
 
     /// The route of `key`: the current phase's behaviour inside the rollout, the previous phase's outside it.
     public func route(for key: String) -> Route {
-        let bucket = Bucketing.bucket(salt: snapshot.withLock { $0.salt }, key: key)
+        let bucket = Bucketing.bucket(salt: salt, key: key)
         return snapshot.withLock { snap in
-            let phase = snap.state.effectivePhase(forBucket: bucket, in: snap.plan) ?? snap.plan.first
-            return Route(phase: phase, version: snap.state.version)
+            Route(phase: snap.state.rollout.includes(bucket: bucket) ? snap.current : snap.previous, version: snap.state.version)
         }
     }
 
@@ -97,16 +125,22 @@ public final class MigrationClient: Sendable {
 
     // MARK: - Counting
 
+    /// The counter called `name`, to keep and add to on a hot path without a lookup.
+    /// Names must match `[a-z0-9][a-z0-9._-]{0,63}`; any other gives the counter `client.bad-name`.
+    public func counter(_ name: String) -> Counter {
+        let key = Names.isValidMetricName(name) ? name : "client.bad-name"
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(name: key)
+            counters[key] = counter
+            return counter
+        }
+    }
+
     /// Adds `amount` to counter `name` in memory; the flusher writes it within a flush interval.
-    /// Names must match `[a-z0-9][a-z0-9._-]{0,63}`; others are dropped and counted as `client.bad-name`.
     public func count(_ name: String, by amount: Int64 = 1) {
         guard amount > 0 else { return }
-        let accepted = Names.isValidMetricName(name)
-        pending.withLock { counts in
-            let key = accepted ? name : "client.bad-name"
-            let (sum, overflow) = counts[key, default: 0].addingReportingOverflow(amount)
-            counts[key] = overflow ? .max : sum
-        }
+        counter(name).add(amount)
     }
 
     /// Sets a gauge at once (gauges are rare: progress reports, not per-request events).
@@ -117,9 +151,13 @@ public final class MigrationClient: Sendable {
     /// Writes the pending counts and this instance's heartbeat in one transaction. A failure
     /// (a busy database) puts the counts back for the next flush: nothing is dropped.
     public func flush() {
-        let counts = pending.withLock { counts in
-            defer { counts = [:] }
-            return counts
+        var counts = carried.withLock { carried in
+            defer { carried = [:] }
+            return carried
+        }
+        for counter in counters.withLock({ Array($0.values) }) {
+            let value = counter.pending.exchange(0, ordering: .relaxed)
+            if value != 0 { counts[counter.name] = Self.saturatingSum(counts[counter.name] ?? 0, value) }
         }
         let now = Date()
         let heartbeat = FleetInstance(
@@ -128,13 +166,20 @@ public final class MigrationClient: Sendable {
         do {
             try store.flush(counts: counts, second: Int64(now.timeIntervalSince1970), heartbeat: running.load(ordering: .relaxed) ? heartbeat : nil)
         } catch {
-            pending.withLock { pending in
-                for (name, value) in counts {
-                    let (sum, overflow) = pending[name, default: 0].addingReportingOverflow(value)
-                    pending[name] = overflow ? .max : sum
-                }
+            carried.withLock { carried in
+                for (name, value) in counts { carried[name] = Self.saturatingSum(carried[name] ?? 0, value) }
             }
         }
+    }
+
+    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
+    /// Whether counts are waiting to be written.
+    private var hasPendingCounts: Bool {
+        carried.withLock { !$0.isEmpty } || counters.withLock { $0.values.contains { $0.pending.load(ordering: .relaxed) != 0 } }
     }
 
     /// Stops the background work, flushes every pending count (retrying while the database
@@ -148,7 +193,7 @@ public final class MigrationClient: Sendable {
         if waitingForThreads { stopped.wait() }
         let deadline = ContinuousClock.now + timeout
         flush()
-        while pending.withLock({ !$0.isEmpty }), ContinuousClock.now < deadline {
+        while hasPendingCounts, ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.05)
             flush()
         }

@@ -4,8 +4,8 @@ import Foundation
 
 /// The real terminal, through ncursesw. The only code in migctl that touches curses.
 ///
-/// It draws a ``Screen`` by comparing it with the last one shown and writing only the
-/// runs of cells that changed. Every exit restores the terminal: ``close()`` on the
+/// It draws a ``Screen`` by writing only the runs of cells that changed since the last
+/// one shown (``Screen/changes(since:)``). Every exit restores the terminal: ``close()`` on the
 /// normal path, and signal handlers (installed by the C shim) on SIGINT, SIGTERM and
 /// SIGHUP. Ctrl+Z is handled by ncurses itself (it restores, stops, and repaints on resume).
 public final class CursesTerminal: TerminalDevice {
@@ -37,28 +37,8 @@ public final class CursesTerminal: TerminalDevice {
 
     public func present(_ screen: Screen, repaint: Bool) {
         if repaint { mc_clear() }
-        let previous = (shown?.width == screen.width && shown?.height == screen.height && !repaint) ? shown : nil
-        for row in 0..<screen.height {
-            var column = 0
-            while column < screen.width {
-                let cell = screen[row, column]
-                if let previous, previous[row, column] == cell {
-                    column += 1
-                    continue
-                }
-                var run = String(cell.character)
-                var end = column + 1
-                while end < screen.width {
-                    let next = screen[row, end]
-                    guard next.style == cell.style, previous == nil || previous![row, end] != next else { break }
-                    run.append(next.character)
-                    end += 1
-                }
-                // Writing the bottom-right cell would scroll some terminals; leave it be.
-                if row == screen.height - 1, end == screen.width { run = String(run.dropLast()) }
-                mc_put(Int32(row), Int32(column), run, Self.bits(cell.style))
-                column = end
-            }
+        for run in screen.changes(since: repaint ? nil : shown) {
+            mc_put(Int32(run.row), Int32(run.column), run.text, Self.bits(run.style))
         }
         mc_refresh()
         shown = screen

@@ -29,3 +29,30 @@ struct ScreenTests {
         #expect(screen.text == "\n hi")
     }
 }
+
+struct ScreenDiffTests {
+    @Test func anUnchangedFrameWritesNothing() {
+        var screen = Screen(width: 10, height: 3)
+        screen.put("hello", row: 1, column: 2, style: .bold)
+        #expect(screen.changes(since: screen).isEmpty)
+    }
+
+    @Test func onlyChangedCellsAreWrittenGroupedByStyle() {
+        var before = Screen(width: 10, height: 3)
+        before.put("hello", row: 1, column: 2)
+        var after = before
+        after.put("HEL", row: 1, column: 2)
+        after.put("!", row: 1, column: 7, style: .bold)
+        #expect(after.changes(since: before) == [
+            ScreenRun(row: 1, column: 2, text: "HEL", style: .plain),
+            ScreenRun(row: 1, column: 7, text: "!", style: .bold),
+        ])
+    }
+
+    @Test func aFirstFrameWritesEverythingButTheBottomRightCell() {
+        let screen = Screen(width: 4, height: 2)
+        let runs = screen.changes(since: nil)
+        #expect(runs.map(\.text) == ["    ", "   "])
+        #expect(screen.changes(since: Screen(width: 5, height: 2)).count == 2, "a new size redraws all")
+    }
+}
