@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "migctl", targets: ["migctl"]),
+        .executable(name: "migctl-bench", targets: ["MigctlBench"]),
         .library(name: "MigrationCore", targets: ["MigrationCore"]),
         .library(name: "MigrationClient", targets: ["MigrationClient"]),
     ],
@@ -49,6 +50,14 @@ let package = Package(
             name: "MigrationCoreTests",
             dependencies: ["MigrationCore", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "MigctlBench",
+            dependencies: [
+                "MigrationClient", "Console", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], exclude: ["Snapshots"], swiftSettings: strict),

@@ -36,7 +36,7 @@ public final class DemoRun: Sendable {
         for key in keys {
             let route = client.route(for: key)
             let value: User?
-            if route.phase.primary == .old {
+            if route.primary == .old {
                 value = try old.get(key)
             } else {
                 switch try new.get(key) {

@@ -37,7 +37,7 @@ public enum Invariants {
             report.keysChecked += 1
             let route = client.route(for: key)
             let actual: User?
-            switch (route.phase.primary, route.reads) {
+            switch (route.primary, route.reads) {
             case (.old, _):
                 actual = try old.get(key)
             case (.new, .new):

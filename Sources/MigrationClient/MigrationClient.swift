@@ -22,38 +22,61 @@ public final class MigrationClient: Sendable {
         public let salt: String
         public let plan: Plan
         public let state: MigrationState
-        /// The phases a key can get now, resolved once per state change rather than per call.
-        let current: Phase
-        let previous: Phase
 
-        init(salt: String, plan: Plan, state: MigrationState) {
-            self.salt = salt
-            self.plan = plan
-            self.state = state
-            current = plan.phase(state.phase) ?? plan.first
-            previous = plan.previous(before: current.id) ?? current
+        /// The routes of keys inside and outside the rollout.
+        var routes: (current: Route, previous: Route) {
+            let index = plan.index(of: state.phase) ?? 0
+            let before = max(0, index - 1)
+            return (Route(phaseIndex: index, phase: plan.phases[index], version: state.version),
+                    Route(phaseIndex: before, phase: plan.phases[before], version: state.version))
         }
     }
 
-    /// A counter's in-memory total: adding to it is one atomic instruction.
-    public final class Counter: Sendable {
+    /// A counter's in-memory total, spread over cache-line-padded slots so threads adding at
+    /// once rarely touch the same line: adding is one uncontended atomic instruction.
+    public final class Counter: @unchecked Sendable {
         public let name: String
-        let pending = Atomic<Int64>(0)
+        /// 64 slots, one per 64-byte line (8 atomics apart); only their atomic operations touch them.
+        private let slots: UnsafeMutablePointer<Atomic<Int64>>
+        private static let slotCount = 64, stride = 8
 
-        init(name: String) { self.name = name }
+        init(name: String) {
+            self.name = name
+            slots = .allocate(capacity: Self.slotCount * Self.stride)
+            for i in 0..<(Self.slotCount * Self.stride) { (slots + i).initialize(to: Atomic(0)) }
+        }
+
+        deinit {
+            slots.deinitialize(count: Self.slotCount * Self.stride)
+            slots.deallocate()
+        }
 
         /// Adds `amount` (1 by default); it reaches the database with the next flush.
         @inline(__always)
         public func add(_ amount: Int64 = 1) {
-            pending.wrappingAdd(amount, ordering: .relaxed)
+            let thread = UInt64(pthread_self())
+            let slot = Int((thread &* 0x9E37_79B9_7F4A_7C15) >> 58)
+            slots[slot * Self.stride].wrappingAdd(amount, ordering: .relaxed)
         }
+
+        /// Takes the total added since the last take.
+        func take() -> Int64 {
+            var total: Int64 = 0
+            for slot in 0..<Self.slotCount {
+                total = total.addingReportingOverflow(slots[slot * Self.stride].exchange(0, ordering: .relaxed)).partialValue
+            }
+            return total
+        }
+
+        var isEmpty: Bool { (0..<Self.slotCount).allSatisfy { slots[$0 * Self.stride].load(ordering: .relaxed) == 0 } }
     }
 
     public let store: any ControlStore
     /// This process's row in the fleet table.
     public let instanceID: String
     private let snapshot: Mutex<Snapshot>
-    private let salt: String
+    private let routes: PublishedRoutes
+    private let hasher: Bucketing.Hasher
     private let counters = Mutex<[String: Counter]>([:])
     /// Counts a failed flush could not write, added to the next one.
     private let carried = Mutex<[String: Int64]>([:])
@@ -78,8 +101,12 @@ public final class MigrationClient: Sendable {
         self.flushInterval = flushInterval
         instanceID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         lastToken = Mutex(try store.changeToken())
-        salt = try store.migration().name
-        snapshot = Mutex(Snapshot(salt: salt, plan: try store.plan(), state: try store.state()))
+        let salt = try store.migration().name
+        let first = Snapshot(salt: salt, plan: try store.plan(), state: try store.state())
+        hasher = Bucketing.hasher(salt: salt)
+        snapshot = Mutex(first)
+        routes = PublishedRoutes(rollout: first.state.rollout.basisPoints, version: first.state.version,
+                                 current: first.routes.current, previous: first.routes.previous)
         start(every: refreshInterval) { $0.refresh() }
         start(every: flushInterval) { $0.flush() }
     }
@@ -93,16 +120,17 @@ public final class MigrationClient: Sendable {
     /// The state this process is routing by.
     public var current: Snapshot { snapshot.withLock { $0 } }
 
-    /// The route of `key`: the current phase's behaviour inside the rollout, the previous phase's outside it.
+    /// The route of `key`: the current phase's behaviour inside the rollout, the previous phase's
+    /// outside it. Reads memory only, takes no lock: the hot path of every request.
     public func route(for key: String) -> Route {
-        let bucket = Bucketing.bucket(salt: salt, key: key)
-        return snapshot.withLock { snap in
-            Route(phase: snap.state.rollout.includes(bucket: bucket) ? snap.current : snap.previous, version: snap.state.version)
-        }
+        routes.route(bucket: hasher.bucket(key))
     }
 
-    /// The phase `key` gets (shorthand for `route(for:).phase`).
-    public func phase(for key: String) -> Phase { route(for: key).phase }
+    /// The phase `key` gets, in full.
+    public func phase(for key: String) -> Phase {
+        let index = route(for: key).phaseIndex
+        return snapshot.withLock { $0.plan.phases[index] }
+    }
 
     /// How many refreshes failed since start (the database was unreadable); the last known
     /// state stays in force meanwhile.
@@ -116,7 +144,11 @@ public final class MigrationClient: Sendable {
             guard token != lastToken.withLock({ $0 }) else { return }
             let state = try store.state()
             lastToken.withLock { $0 = token }
-            snapshot.withLock { $0 = Snapshot(salt: $0.salt, plan: $0.plan, state: state) }
+            snapshot.withLock { snap in
+                snap = Snapshot(salt: snap.salt, plan: snap.plan, state: state)
+                let routes = snap.routes
+                self.routes.publish(rollout: state.rollout.basisPoints, version: state.version, current: routes.current, previous: routes.previous)
+            }
         } catch {
             errors.add(1, ordering: .relaxed)
             count("client.refresh.error")
@@ -156,7 +188,7 @@ public final class MigrationClient: Sendable {
             return carried
         }
         for counter in counters.withLock({ Array($0.values) }) {
-            let value = counter.pending.exchange(0, ordering: .relaxed)
+            let value = counter.take()
             if value != 0 { counts[counter.name] = Self.saturatingSum(counts[counter.name] ?? 0, value) }
         }
         let now = Date()
@@ -179,7 +211,7 @@ public final class MigrationClient: Sendable {
 
     /// Whether counts are waiting to be written.
     private var hasPendingCounts: Bool {
-        carried.withLock { !$0.isEmpty } || counters.withLock { $0.values.contains { $0.pending.load(ordering: .relaxed) != 0 } }
+        carried.withLock { !$0.isEmpty } || counters.withLock { $0.values.contains { !$0.isEmpty } }
     }
 
     /// Stops the background work, flushes every pending count (retrying while the database

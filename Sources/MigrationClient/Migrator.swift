@@ -99,8 +99,8 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
     private func apply(
         _ route: Route, key: String, _ operation: (DataStore) throws -> Void, failed: (DataStore, any Error) -> FailedWrite
     ) throws {
-        try operation(route.writes[0])
-        for secondary in route.writes.dropFirst() {
+        try operation(route.primary)
+        if let secondary = route.secondary {
             do {
                 try operation(secondary)
             } catch {

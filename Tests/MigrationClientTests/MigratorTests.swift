@@ -94,8 +94,8 @@ struct MigratorTests {
 
     @Test func keysOutsideTheRolloutKeepThePreviousPhase() throws {
         try at("read-new", percent: "50")
-        let inside = (0..<100).map { "key-\($0)" }.first { client.route(for: $0).phase.id == "read-new" }!
-        let outside = (0..<100).map { "key-\($0)" }.first { client.route(for: $0).phase.id == "dual-write" }!
+        let inside = (0..<100).map { "key-\($0)" }.first { client.phase(for: $0).id == "read-new" }!
+        let outside = (0..<100).map { "key-\($0)" }.first { client.phase(for: $0).id == "dual-write" }!
         #expect(Bucketing.bucket(salt: "users-v2", key: inside) < 5000 && Bucketing.bucket(salt: "users-v2", key: outside) >= 5000)
     }
 
@@ -151,6 +151,34 @@ struct MigratorTests {
         try migrator.write("a", "1")
         try migrator.delete("a")
         #expect(try stores.new.purgeTombstones() == 1)
+    }
+}
+
+struct RouteTests {
+    @Test func everyPhaseOfTheDefaultPlanRoutesAsItsPhaseSays() {
+        for (index, phase) in Plan.default.phases.enumerated() {
+            let route = Route(phaseIndex: index, phase: phase, version: 42)
+            #expect(route.reads == phase.reads && route.writes == phase.writes && route.phaseIndex == index)
+        }
+        let newPrimary = Route(phaseIndex: 3, phase: Plan.default.phases[3], version: 1)
+        #expect(newPrimary.deletesLeaveTombstones && !newPrimary.verifiesReads)
+        let readNew = Route(phaseIndex: 2, phase: Plan.default.phases[2], version: 1)
+        #expect(!readNew.deletesLeaveTombstones && readNew.verifiesReads)
+    }
+
+    @Test func routesFollowTheRolloutFromManyThreads() throws {
+        let fixture = try ControlFixture()
+        try fixture.move(to: "read-new", percent: "50")
+        let client = try MigrationClient(store: fixture.store)
+        defer { client.shutdown() }
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for i in 0..<2000 {
+                let key = "k\(thread)-\(i)"
+                let expected = Bucketing.bucket(salt: "users-v2", key: key) < 5000 ? 2 : 1
+                precondition(client.route(for: key).phaseIndex == expected)
+            }
+        }
+        #expect(client.phase(for: "k0-0").id == (Bucketing.bucket(salt: "users-v2", key: "k0-0") < 5000 ? "read-new" : "dual-write"))
     }
 }
 

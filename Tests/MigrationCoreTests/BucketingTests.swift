@@ -25,6 +25,12 @@ struct BucketingTests {
         }
     }
 
+    @Test func thePrehashedSaltGivesTheSameBuckets() {
+        for vector in Self.vectors {
+            #expect(Bucketing.hasher(salt: vector.salt).bucket(vector.key) == vector.bucket, "\(vector.salt) / \(vector.key)")
+        }
+    }
+
     @Test func bucketsSpreadEvenly() {
         var perDecile = [Int](repeating: 0, count: 10)
         for i in 0..<100_000 { perDecile[Bucketing.bucket(salt: "spread", key: "k\(i)") / 1000] += 1 }

@@ -22,7 +22,42 @@ public enum Bucketing {
         return Int(fmix64(hash.value) % bucketCount)
     }
 
+    /// A bucket function with the salt already hashed in, for hot paths that bucket many keys
+    /// of one migration: `Bucketing.hasher(salt:).bucket(key)` equals `bucket(salt:key:)`.
+    public static func hasher(salt: String) -> Hasher {
+        var hash = FNV1a64()
+        hash.combine(salt.utf8)
+        hash.combine(CollectionOfOne(UInt8(ascii: ":")))
+        return Hasher(seed: hash.value)
+    }
+
+    /// See ``hasher(salt:)``. A plain value: copying it costs nothing and shares nothing.
+    public struct Hasher: Sendable, Equatable {
+        @usableFromInline let seed: UInt64
+
+        @usableFromInline init(seed: UInt64) { self.seed = seed }
+
+        /// The bucket (0..<10000) of `key`.
+        @inlinable
+        public func bucket(_ key: String) -> Int {
+            var key = key
+            let value = key.withUTF8 { bytes in
+                var hash = seed
+                for byte in bytes {
+                    hash ^= UInt64(byte)
+                    hash &*= 0x0000_0100_0000_01b3
+                }
+                return hash
+            }
+            return Int(Bucketing.finalize(value) % Bucketing.bucketCount)
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func finalize(_ value: UInt64) -> UInt64 { fmix64(value) }
+
     /// MurmurHash3's 64-bit finaliser: spreads FNV's weak low bits over the whole word.
+    @usableFromInline
     static func fmix64(_ input: UInt64) -> UInt64 {
         var k = input
         k ^= k >> 33

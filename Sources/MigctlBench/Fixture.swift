@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import MigrationCore
+
+/// A control database in a temporary folder, in `read-new` at 50%, for the benchmarks.
+struct BenchFixture {
+    let folder: String
+    let path: String
+    let store: SQLiteControlStore
+    let control: MigrationControl
+
+    init(name: String) throws {
+        folder = FileManager.default.temporaryDirectory.appending(path: "migctl-bench-\(name)-\(UUID().uuidString.prefix(6))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        path = folder + "/migctl.db"
+        let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; return phase })
+        store = try SQLiteControlStore.create(at: path, name: "bench", plan: plan, runbooks: Plan.defaultRunbooks,
+                                              by: Operator(name: "bench", host: "bench"), at: Date())
+        control = MigrationControl(store: store, signer: Operator(name: "bench", host: "bench"))
+        try control.perform(.advance(rollout: .full))
+        try control.perform(.advance(rollout: try Rollout(percent: "50")))
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// `days` of per-second data for `names`, written straight into the contract's table (the
+    /// roll-up triggers run as they would for any writer).
+    func fillCounters(names: [String], days: Int, end: Int64) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            let insert = try db.makeStatement(sql: "INSERT INTO counters (name, second, value) VALUES (?, ?, ?)")
+            for second in (end - Int64(days) * 86_400)..<end {
+                for (i, name) in names.enumerated() {
+                    try insert.execute(arguments: [name, second, Int64(10 + (second + Int64(i)) % 7)])
+                }
+            }
+        }
+    }
+}
