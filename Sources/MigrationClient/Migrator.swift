@@ -24,6 +24,24 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
     public let new: NewStore<Value>
     /// Called with a write that did not reach the secondary store, for the application to retry.
     public let retry: @Sendable (FailedWrite) -> Void
+    private let counters: Counters
+
+    /// The counters the Migrator reports, looked up once.
+    private struct Counters: Sendable {
+        let hit, miss, readAbsent, write, delete, verifyMatch, verifyMismatch, oldError, newError: MigrationClient.Counter
+
+        init(_ client: MigrationClient) {
+            hit = client.counter("hit")
+            miss = client.counter("miss")
+            readAbsent = client.counter("read.absent")
+            write = client.counter("write")
+            delete = client.counter("delete")
+            verifyMatch = client.counter("verify.match")
+            verifyMismatch = client.counter("verify.mismatch")
+            oldError = client.counter("write.old.error")
+            newError = client.counter("write.new.error")
+        }
+    }
 
     /// A secondary write that failed.
     public struct FailedWrite: Sendable {
@@ -39,6 +57,7 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
         self.old = old
         self.new = new
         self.retry = retry
+        counters = Counters(client)
     }
 
     /// Reads `key` the way its phase says.
@@ -49,21 +68,21 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
             return try old.get(key)
         case .new:
             let stored = try new.get(key)
-            if stored != nil { client.count("hit") }
+            if stored != nil { counters.hit.add() }
             return stored?.value
         case .newFallbackOld:
             if let stored = try new.get(key) {
-                client.count("hit")
+                counters.hit.add()
                 guard route.verifiesReads else { return stored.value }
                 let authoritative = try old.get(key)
-                client.count(authoritative == stored.value ? "verify.match" : "verify.mismatch")
+                (authoritative == stored.value ? counters.verifyMatch : counters.verifyMismatch).add()
                 return authoritative
             }
             guard let value = try old.get(key) else {
-                client.count("read.absent")
+                counters.readAbsent.add()
                 return nil
             }
-            if try new.putIfAbsent(key, value, .miss) { client.count("miss") }
+            if try new.putIfAbsent(key, value, .miss) { counters.miss.add() }
             return value
         }
     }
@@ -71,7 +90,7 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
     /// Writes `value` under `key`: the primary store must take it, the secondary is best effort.
     public func write(_ key: String, _ value: Value) throws {
         let route = client.route(for: key)
-        client.count("write")
+        counters.write.add()
         try apply(route, key: key) { store in
             switch store {
             case .old: try old.put(key, value)
@@ -85,7 +104,7 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
     /// Deletes `key`, leaving a tombstone in the new store when the phase needs one.
     public func delete(_ key: String) throws {
         let route = client.route(for: key)
-        client.count("delete")
+        counters.delete.add()
         try apply(route, key: key) { store in
             switch store {
             case .old: try old.delete(key)
@@ -104,7 +123,7 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
             do {
                 try operation(secondary)
             } catch {
-                client.count("write.\(secondary.rawValue).error")
+                (secondary == .old ? counters.oldError : counters.newError).add()
                 retry(failed(secondary, error))
             }
         }
