@@ -85,6 +85,26 @@ struct ConsoleTerminalTests {
         #expect(!after.contains("Phases"))
     }
 
+    @Test func sigtermAndSighupRestoreTheTerminal() throws {
+        for signal in ["TERM", "HUP"] {
+            let database = folder.url.appending(path: "signal-\(signal).db").path
+            #expect(try migctl.run(["init", "--name", "m", "--db", database]).status == 0)
+            let tmux = try Tmux(width: 80, height: 24, folder: folder.url, environment: [
+                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "PS1": "$ ",
+            ])
+            try tmux.type("\(MigctlProcess.binary.path) console --db \(database)", enter: true)
+            try tmux.waitFor(text: "Phases")
+            let kill = Process()
+            kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+            kill.arguments = ["-\(signal)", "-f", "console --db \(database)"]
+            try kill.run()
+            kill.waitUntilExit()
+            try tmux.waitFor("the console to end on SIG\(signal)") { !$0.contains("Phases") }
+            try tmux.type("echo STATUS=$?", enter: true)
+            try tmux.waitFor(text: signal == "TERM" ? "STATUS=143" : "STATUS=129")
+        }
+    }
+
     @Test func asciiAndNoColorStillShowEverything() throws {
         let tmux = try startConsole(locale: "C", extra: ["NO_COLOR": "1"])
         let screen = try tmux.screen()
