@@ -25,10 +25,9 @@ public final class MigrationClient: Sendable {
 
         /// The routes of keys inside and outside the rollout.
         var routes: (current: Route, previous: Route) {
-            let index = plan.index(of: state.phase) ?? 0
-            let before = max(0, index - 1)
-            return (Route(phaseIndex: index, phase: plan.phases[index], version: state.version),
-                    Route(phaseIndex: before, phase: plan.phases[before], version: state.version))
+            let (inside, outside) = state.phasePositions(in: plan) ?? (0, 0)
+            return (Route(phaseIndex: inside, phase: plan.phases[inside], version: state.version),
+                    Route(phaseIndex: outside, phase: plan.phases[outside], version: state.version))
         }
     }
 

@@ -25,9 +25,4 @@ public struct Dialog: Sendable, Equatable {
         self.title = title
     }
 
-    /// Whether Enter now asks for the target phase's id rather than a reason.
-    public var awaitsConfirmation: Bool {
-        if case .advance(let report, _, _, let confirmed) = kind { return report.irreversible && !confirmed && report.allPass }
-        return false
-    }
 }

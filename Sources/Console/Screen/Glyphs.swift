@@ -1,5 +1,7 @@
 /// The characters views draw with: Unicode where the locale is UTF-8, ASCII otherwise.
-public struct Glyphs: Sendable, Equatable {
+public struct Glyphs: Sendable {
+    /// Whether every glyph is ASCII (the console then also downgrades text from the database).
+    public let isASCII: Bool
     public let done: Character
     public let current: Character
     public let ahead: Character
@@ -17,14 +19,12 @@ public struct Glyphs: Sendable, Equatable {
     public let unknown: Character
 
     public static let unicode = Glyphs(
-        done: "✓", current: "●", ahead: "○", barFull: "█", barEmpty: "░", horizontal: "─", vertical: "│",
+        isASCII: false, done: "✓", current: "●", ahead: "○", barFull: "█", barEmpty: "░", horizontal: "─", vertical: "│",
         corners: ("┌", "┐", "└", "┘"), series: ("█", "▒", "░"), arrow: "→", pointOfNoReturn: "┅",
         pass: "✓", fail: "✗", unknown: "?")
 
     public static let ascii = Glyphs(
-        done: "+", current: "*", ahead: "-", barFull: "#", barEmpty: ".", horizontal: "-", vertical: "|",
+        isASCII: true, done: "+", current: "*", ahead: "-", barFull: "#", barEmpty: ".", horizontal: "-", vertical: "|",
         corners: ("+", "+", "+", "+"), series: ("#", "+", "."), arrow: "->", pointOfNoReturn: "=",
         pass: "+", fail: "x", unknown: "?")
-
-    public static func == (lhs: Glyphs, rhs: Glyphs) -> Bool { lhs.done == rhs.done && lhs.barFull == rhs.barFull }
 }

@@ -21,7 +21,7 @@ public enum ConsoleView {
             for (i, part) in wrap(line, width: area.width).prefix(area.height).enumerated() {
                 screen.put(part, row: i, column: 0, style: .warning)
             }
-            if context.glyphs == .ascii { screen.downgradeToASCII() }
+            if context.glyphs.isASCII { screen.downgradeToASCII() }
             return
         }
         let (header, rest) = area.splitTop(1)
@@ -48,7 +48,7 @@ public enum ConsoleView {
 
         if state.showsHelp { HelpView.render(state, in: body, context: context, into: &screen) }
         if let dialog = state.dialog { DialogView.render(dialog, data: data, in: body, context: context, into: &screen) }
-        if context.glyphs == .ascii { screen.downgradeToASCII() }
+        if context.glyphs.isASCII { screen.downgradeToASCII() }
     }
 
     /// Where the dashboard's chart goes at a terminal size, so the session can ask the

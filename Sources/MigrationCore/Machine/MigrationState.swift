@@ -31,8 +31,14 @@ public struct MigrationState: Sendable, Equatable, Codable {
     /// The phase whose behaviour a key in `bucket` gets: the current phase inside the
     /// rollout, the previous phase of `plan` outside it.
     public func effectivePhase(forBucket bucket: Int, in plan: Plan) -> Phase? {
-        guard let current = plan.phase(phase) else { return nil }
-        if rollout.includes(bucket: bucket) { return current }
-        return plan.previous(before: phase) ?? current
+        guard let positions = phasePositions(in: plan) else { return nil }
+        return plan.phases[rollout.includes(bucket: bucket) ? positions.inside : positions.outside]
+    }
+
+    /// The positions in `plan` of the phase keys inside the rollout get (the current one) and of
+    /// the phase keys outside it get (the previous one; the first phase has no previous, so itself).
+    public func phasePositions(in plan: Plan) -> (inside: Int, outside: Int)? {
+        guard let index = plan.index(of: phase) else { return nil }
+        return (index, max(0, index - 1))
     }
 }
