@@ -81,7 +81,7 @@ struct StatusReport: Encodable {
         var lines = [
             "migration  \(migration.terminalSafe)",
             "phase      \(phase.terminalSafe) (\(phaseDetail.position)/\(phases)) · \(phaseDetail.title.terminalSafe)\(irreversible ? " · irreversible" : "")",
-            "rollout    \(Rollout(uncheckedPercentBasisPoints: rolloutBasisPoints))\(phaseDetail.ramp ? "" : " (not ramped)")",
+            "rollout    \((try? Rollout(basisPoints: rolloutBasisPoints))?.description ?? "?")\(phaseDetail.ramp ? "" : " (not ramped)")",
             "version    \(version) · in phase \(humanDuration(Double(secondsInPhase))) since \(Timestamp.string(since)) · last change by \(changedBy.terminalSafe)",
         ]
         if let next {
@@ -101,10 +101,4 @@ struct StatusReport: Encodable {
 
 func formatGauge(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-}
-
-extension Rollout {
-    init(uncheckedPercentBasisPoints basisPoints: Int) {
-        self = (try? Rollout(basisPoints: basisPoints)) ?? .none
-    }
 }
