@@ -32,20 +32,8 @@ public final class DemoRun: Sendable {
     /// What each key reads as now: the starting reference when the stores already hold a migration in flight.
     static func currentView(of keys: Dictionary<String, User>.Keys, stores: DemoStores, client: MigrationClient) throws -> [String: User] {
         var view: [String: User] = [:]
-        let old = stores.old, new = stores.new
         for key in keys {
-            let route = client.route(for: key)
-            let value: User?
-            if route.primary == .old {
-                value = try old.get(key)
-            } else {
-                switch try new.get(key) {
-                case .value(let user): value = user
-                case .tombstone: value = nil
-                case nil: value = route.reads == .new ? nil : try old.get(key)
-                }
-            }
-            if let value { view[key] = value }
+            if let value = try stores.value(of: key, as: client.route(for: key)) { view[key] = value }
         }
         return view
     }

@@ -136,6 +136,18 @@ public final class DemoStores: Sendable {
             })
     }
 
+    /// What `key` reads as under `route`, without copying anything: the old store while it is
+    /// primary; otherwise the new store, where a tombstone means deleted, falling back to the
+    /// old store only if the route still reads it.
+    public func value(of key: String, as route: Route) throws -> User? {
+        guard route.primary == .new else { return try old.get(key) }
+        switch try new.get(key) {
+        case .value(let user): return user
+        case .tombstone: return nil
+        case nil: return route.reads == .new ? nil : try old.get(key)
+        }
+    }
+
     /// Keeps count of removed rows by origin, so copies can still be reconciled with the counters.
     private static func recordRemoval(_ origins: [String], _ db: Database) throws {
         for origin in origins {

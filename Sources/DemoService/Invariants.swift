@@ -32,23 +32,9 @@ public enum Invariants {
     /// counters equal the rows the new store got by copying.
     public static func check(workload: Workload, stores: DemoStores, client: MigrationClient) throws -> InvariantReport {
         var report = InvariantReport()
-        let old = stores.old, new = stores.new
         for (key, expected) in workload.reference() {
             report.keysChecked += 1
-            let route = client.route(for: key)
-            let actual: User?
-            switch (route.primary, route.reads) {
-            case (.old, _):
-                actual = try old.get(key)
-            case (.new, .new):
-                actual = try new.get(key)?.value
-            case (.new, _):
-                switch try new.get(key) {
-                case .value(let user): actual = user
-                case .tombstone: actual = nil
-                case nil: actual = try old.get(key)
-                }
-            }
+            let actual = try stores.value(of: key, as: client.route(for: key))
             if actual != expected {
                 if expected == nil { report.resurrected.append(key) } else { report.lostWrites.append(key) }
             }

@@ -85,6 +85,20 @@ struct ConsoleTerminalTests {
         #expect(!after.contains("Phases"))
     }
 
+    @Test func ctrlZSuspendsAndFgResumes() throws {
+        let tmux = try startConsole()
+        try tmux.press("C-z")
+        try tmux.waitFor(text: "Stopped")
+        #expect(try !tmux.screen().contains("Phases"), "the shell's screen is back while suspended")
+        try tmux.type("fg", enter: true)
+        try tmux.waitFor(text: "Phases")
+        try tmux.type("q")
+        // bash already ran the 'echo EXIT' when the job stopped, so ask for the status again.
+        try tmux.waitFor("the console to end") { !$0.contains("Phases") }
+        try tmux.type("echo STATUS=$?", enter: true)
+        try tmux.waitFor(text: "STATUS=0")
+    }
+
     @Test func sigtermAndSighupRestoreTheTerminal() throws {
         for signal in ["TERM", "HUP"] {
             let database = folder.url.appending(path: "signal-\(signal).db").path
