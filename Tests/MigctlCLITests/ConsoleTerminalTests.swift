@@ -58,7 +58,7 @@ struct ConsoleTerminalTests {
     @Test func aChangeFromTheCLIAppearsWithinASecond() throws {
         let tmux = try startConsole()
         #expect(try migctl.run(["advance", "--actor", "someone-else"]).status == 0)
-        try tmux.waitFor("the CLI's advance", timeout: 2) { $0.contains("● 2 dual-write") && $0.contains("someone-else") }
+        try tmux.waitFor("the CLI's advance", timeout: 1) { $0.contains("● 2 dual-write") && $0.contains("someone-else") }
         try tmux.type("q")
         try tmux.waitFor(text: "EXIT=0")
     }
