@@ -15,7 +15,15 @@ enum ExitStatus: Int32 {
 
 /// Runs a command body, turning migctl's errors into one sentence on stderr and the
 /// exit code of their kind.
+///
+/// Rows the command skipped because they held values it could not use are reported as
+/// warnings, one sentence each, whether the command succeeded or not.
 func reportingFailures(_ body: () throws -> Void) throws {
+    defer {
+        for problem in OpenedStores.shared.takeRowProblems() {
+            printError("warning: \(problem); that row was skipped.")
+        }
+    }
     do {
         try body()
     } catch let error as ExitCode {
@@ -24,9 +32,14 @@ func reportingFailures(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let (status, message) = describe(error)
-        FileHandle.standardError.write(Data("migctl: \(message)\n".utf8))
+        printError(message)
         throw ExitCode(status.rawValue)
     }
+}
+
+/// Prints one `migctl:` line on stderr, with nothing in it that could steer a terminal.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("migctl: \(message.terminalSafe)\n".utf8))
 }
 
 private func describe(_ error: any Error) -> (ExitStatus, String) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MigrationCore
+import Synchronization
 
 /// Where the control database is.
 struct StoreOptions: ParsableArguments {
@@ -11,9 +12,23 @@ struct StoreOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["MIGCTL_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "migctl.db"
     }
 
+    /// Opens the store; the rows it skips while the command runs are reported when it ends.
     func open() throws(ControlStoreError) -> SQLiteControlStore {
-        try SQLiteControlStore(path: path)
+        let store = try SQLiteControlStore(path: path)
+        OpenedStores.shared.add(store)
+        return store
     }
+}
+
+/// The stores this process opened, so ``reportingFailures(_:)`` can report the rows they skipped.
+final class OpenedStores: Sendable {
+    static let shared = OpenedStores()
+    private let stores = Mutex<[any ControlStore]>([])
+
+    func add(_ store: any ControlStore) { stores.withLock { $0.append(store) } }
+
+    /// Every row problem met since the last call, across the opened stores.
+    func takeRowProblems() -> [RowProblem] { stores.withLock { $0.flatMap { $0.takeRowProblems() } } }
 }
 
 /// Who is acting, for the audit log.

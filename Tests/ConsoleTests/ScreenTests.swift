@@ -56,3 +56,45 @@ struct ScreenDiffTests {
         #expect(screen.changes(since: Screen(width: 5, height: 2)).count == 2, "a new size redraws all")
     }
 }
+
+struct WideCharacterTests {
+    @Test func wideCharactersTakeTwoCellsAndKeepTheLineWidth() {
+        var screen = Screen(width: 10, height: 1, filler: ".")
+        #expect(screen.put("漢字ab", row: 0, column: 1) == 7)
+        #expect(screen.lines == [".漢字ab..."])
+        #expect(DisplayWidth.of(screen.lines[0]) == 10)
+    }
+
+    @Test func zeroWidthAndCombiningCharactersTakeNoExtraCell() {
+        var screen = Screen(width: 6, height: 1, filler: ".")
+        screen.put("e\u{301}\u{200B}x", row: 0, column: 0)
+        #expect(screen.lines == ["e\u{301}x...."])
+    }
+
+    @Test func aWideCharacterWithRoomForHalfIsASpace() {
+        var screen = Screen(width: 4, height: 1, filler: ".")
+        screen.put("ab漢", row: 0, column: 1)
+        #expect(screen.lines == [".ab "])
+    }
+
+    @Test func overwritingHalfAWideCharacterBlanksTheOtherHalf() {
+        var screen = Screen(width: 6, height: 1, filler: ".")
+        screen.put("漢字", row: 0, column: 0)
+        screen.put("x", row: 0, column: 1)
+        screen.put("y", row: 0, column: 2)
+        #expect(screen.lines == [" xy .."])
+    }
+
+    @Test func diffsNeverSplitAWideCharacter() {
+        var before = Screen(width: 8, height: 2)
+        before.put("漢字漢字", row: 0, column: 0)
+        var after = before
+        after.put("ab", row: 0, column: 3)
+        let runs = after.changes(since: before)
+        #expect(runs.map(\.column) == [2])
+        #expect(runs.map(\.text) == [" ab "])
+        for run in after.changes(since: nil) {
+            #expect(DisplayWidth.of(run.text) + run.column <= after.width)
+        }
+    }
+}

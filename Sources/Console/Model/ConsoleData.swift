@@ -27,6 +27,8 @@ public struct ConsoleData: Sendable {
     public var gates: GateReport?
     /// The application instances that reported.
     public var instances: [FleetInstance] = []
+    /// Rows the read skipped because they held values migctl cannot use; shown as a warning.
+    public var skippedRows: [RowProblem] = []
     public var now: Date
 
     public init(
@@ -70,6 +72,7 @@ public struct ConsoleData: Sendable {
             runbook: try store.runbook(phase: state.phase).map { RunbookDocument(markdown: $0) },
             checklist: try store.checklist(phase: state.phase), gates: gates, now: now)
         data.instances = try store.instances()
+        data.skippedRows = store.takeRowProblems()
         return data
     }
 

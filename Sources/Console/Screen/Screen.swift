@@ -1,11 +1,24 @@
 /// One character cell of a ``Screen``.
+///
+/// A character two columns wide sits in one cell and makes the cell to its right a
+/// *continuation*, which holds nothing of its own and is never written to the terminal.
 public struct Cell: Sendable, Equatable {
     public var character: Character
     public var style: Style
+    /// Whether this cell is the right half of the wide character in the cell to its left.
+    public var isContinuation: Bool
 
     public init(_ character: Character = " ", _ style: Style = .plain) {
         self.character = character
         self.style = style
+        isContinuation = false
+    }
+
+    /// The right half of a wide character.
+    static func continuation(_ style: Style) -> Cell {
+        var cell = Cell(" ", style)
+        cell.isContinuation = true
+        return cell
     }
 }
 
@@ -32,28 +45,49 @@ public struct Screen: Sendable, Equatable {
         cells = Array(repeating: Cell(filler), count: self.width * self.height)
     }
 
+    /// A cell. Overwriting either half of a wide character blanks its other half, so no
+    /// half character is ever left behind.
     public subscript(row: Int, column: Int) -> Cell {
         get { cells[row * width + column] }
         set {
             guard (0..<height).contains(row), (0..<width).contains(column) else { return }
-            cells[row * width + column] = newValue
+            let index = row * width + column
+            if cells[index].isContinuation, column > 0 { cells[index - 1] = Cell(" ", cells[index - 1].style) }
+            if column + 1 < width, cells[index + 1].isContinuation, !newValue.isContinuation {
+                cells[index + 1] = Cell(" ", cells[index + 1].style)
+            }
+            cells[index] = newValue
         }
     }
 
-    /// Writes `text` from (`row`, `column`), clipped to the grid and to `maxWidth` columns.
-    /// Text is expected to be terminal-safe already (see `String.terminalSafe`); any
-    /// control character that slips through is drawn as `?`.
+    /// Writes `text` from (`row`, `column`), clipped to the grid and to `maxWidth` columns,
+    /// by display width: a wide character takes two cells, a zero-width one none, and a wide
+    /// character with room for only one half left is drawn as a space.
+    ///
+    /// Whatever the text holds, it goes through the one sanitiser (`String.terminalSafe`):
+    /// no control character, escape sequence or bidirectional override reaches the grid.
     /// - Returns: the column after the last character written.
     @discardableResult
     public mutating func put(_ text: String, row: Int, column: Int, style: Style = .plain, maxWidth: Int? = nil) -> Int {
         guard (0..<height).contains(row) else { return column }
         let limit = min(width, column + (maxWidth ?? width))
         var x = column
-        for character in text {
+        for character in text.terminalSafe {
             guard x < limit else { break }
-            let safe: Character = character.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) } ? "?" : character
-            if x >= 0 { self[row, x] = Cell(safe, style) }
-            x += 1
+            switch DisplayWidth.of(character) {
+            case 0:
+                continue
+            case 2 where x + 1 < limit:
+                if x >= 0 { self[row, x] = Cell(character, style) }
+                if x + 1 >= 0 { self[row, x + 1] = .continuation(style) }
+                x += 2
+            case 2:
+                if x >= 0 { self[row, x] = Cell(" ", style) }
+                x += 1
+            default:
+                if x >= 0 { self[row, x] = Cell(character, style) }
+                x += 1
+            }
         }
         return x
     }
@@ -68,8 +102,12 @@ public struct Screen: Sendable, Equatable {
     /// Replaces every non-ASCII character by an ASCII look-alike (or `?`), for terminals
     /// whose locale cannot show Unicode: text from the database included.
     public mutating func downgradeToASCII() {
-        for i in cells.indices where !cells[i].character.isASCII {
-            cells[i].character = Self.asciiFallback[cells[i].character] ?? "?"
+        for i in cells.indices {
+            if cells[i].isContinuation {
+                cells[i] = Cell(" ", cells[i].style)
+            } else if !cells[i].character.isASCII {
+                cells[i].character = Self.asciiFallback[cells[i].character] ?? "?"
+            }
         }
     }
 
@@ -80,9 +118,12 @@ public struct Screen: Sendable, Equatable {
     /// The whole grid.
     public var bounds: Rect { Rect(left: 0, top: 0, width: width, height: height) }
 
-    /// Each row as plain text, the form tests compare.
+    /// Each row as plain text, the form tests compare: a wide character appears once, so
+    /// every line is `width` columns wide on a terminal.
     public var lines: [String] {
-        (0..<height).map { row in String(cells[(row * width)..<((row + 1) * width)].map(\.character)) }
+        (0..<height).map { row in
+            String(cells[(row * width)..<((row + 1) * width)].filter { !$0.isContinuation }.map(\.character))
+        }
     }
 
     /// The rows with trailing spaces trimmed, joined by newlines.

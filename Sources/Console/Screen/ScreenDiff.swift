@@ -17,30 +17,45 @@ extension Screen {
     /// The runs that turn `previous` into this screen: only changed cells, grouped by row and
     /// style. With no previous frame (or a different size), every cell. The bottom-right cell
     /// is never written: on many terminals that scrolls the screen.
+    ///
+    /// A wide character and its continuation cell change together: a run never starts or
+    /// ends in the middle of one, and its text holds each wide character once.
     public func changes(since previous: Screen?) -> [ScreenRun] {
         let before = previous.flatMap { $0.width == width && $0.height == height ? $0 : nil }
         var runs: [ScreenRun] = []
         for row in 0..<height {
             var column = 0
             while column < width {
-                let cell = self[row, column]
-                if let before, before[row, column] == cell {
-                    column += 1
+                let span = glyphWidth(row: row, column: column)
+                guard changed(row: row, column: column, span: span, since: before) else {
+                    column += span
                     continue
                 }
-                var text = String(cell.character)
-                var end = column + 1
+                let style = self[row, column].style
+                var text = ""
+                var end = column
                 while end < width {
-                    let next = self[row, end]
-                    guard next.style == cell.style, before == nil || before![row, end] != next else { break }
-                    text.append(next.character)
-                    end += 1
+                    let next = glyphWidth(row: row, column: end)
+                    guard self[row, end].style == style, changed(row: row, column: end, span: next, since: before) else { break }
+                    if row == height - 1, end + next == width { break }
+                    text.append(self[row, end].isContinuation ? " " : self[row, end].character)
+                    end += next
                 }
-                if row == height - 1, end == width { text = String(text.dropLast()) }
-                if !text.isEmpty { runs.append(ScreenRun(row: row, column: column, text: text, style: cell.style)) }
-                column = end
+                if !text.isEmpty { runs.append(ScreenRun(row: row, column: column, text: text, style: style)) }
+                column = max(end, column + span)
             }
         }
         return runs
+    }
+
+    /// 2 for a wide character followed by its continuation, else 1.
+    private func glyphWidth(row: Int, column: Int) -> Int {
+        column + 1 < width && self[row, column + 1].isContinuation && !self[row, column].isContinuation ? 2 : 1
+    }
+
+    private func changed(row: Int, column: Int, span: Int, since before: Screen?) -> Bool {
+        guard let before else { return true }
+        return (column..<(column + span)).contains { before[row, $0] != self[row, $0] }
+            || (column + span < width && before[row, column + span].isContinuation && !self[row, column + span].isContinuation)
     }
 }

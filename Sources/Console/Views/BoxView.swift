@@ -25,7 +25,7 @@ enum BoxView {
     }
 }
 
-/// Greedy word wrap to `width` columns.
+/// Greedy word wrap to `width` terminal columns (wide characters count two).
 func wrap(_ text: String, width: Int) -> [String] {
     guard width > 0 else { return [] }
     var lines: [String] = []
@@ -34,18 +34,34 @@ func wrap(_ text: String, width: Int) -> [String] {
         for word in paragraph.split(separator: " ") {
             if line.isEmpty {
                 line = String(word)
-            } else if line.count + 1 + word.count <= width {
+            } else if DisplayWidth.of(line) + 1 + DisplayWidth.of(word) <= width {
                 line += " " + word
             } else {
                 lines.append(line)
                 line = String(word)
             }
-            while line.count > width {
-                lines.append(String(line.prefix(width)))
-                line = String(line.dropFirst(width))
+            while DisplayWidth.of(line) > width {
+                let head = line.prefix(columns: max(width, 2))
+                lines.append(String(head))
+                line = String(line.dropFirst(head.count))
             }
         }
         lines.append(line)
     }
     return lines
+}
+
+extension String {
+    /// The longest prefix that fits in `columns` terminal columns (at least one character).
+    func prefix(columns: Int) -> Substring {
+        var used = 0
+        var end = startIndex
+        for character in self {
+            let width = DisplayWidth.of(character)
+            guard used + width <= columns || end == startIndex else { break }
+            used += width
+            end = index(after: end)
+        }
+        return self[..<end]
+    }
 }

@@ -74,6 +74,6 @@ enum ChartView {
 
 extension String {
     func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
+        DisplayWidth.of(self) >= width ? self : String(repeating: " ", count: width - DisplayWidth.of(self)) + self
     }
 }

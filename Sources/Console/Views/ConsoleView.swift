@@ -42,7 +42,10 @@ public enum ConsoleView {
         if let problem {
             screen.put("database: \(problem.terminalSafe)", row: messageRow, column: 1, style: .danger, maxWidth: area.width - 2)
         } else if let message = state.message {
-            screen.put(message.text.terminalSafe, row: messageRow, column: 1, style: message.isError ? .danger : .good, maxWidth: area.width - 2)
+            screen.put(message.text, row: messageRow, column: 1, style: message.isError ? .danger : .good, maxWidth: area.width - 2)
+        } else if let skipped = data?.skippedRows, let first = skipped.first {
+            let count = skipped.count == 1 ? "1 row" : "\(skipped.count) rows"
+            screen.put("warning: \(count) skipped; \(first)", row: messageRow, column: 1, style: .warning, maxWidth: area.width - 2)
         }
         FooterView.render(state, in: Rect(left: 0, top: area.height - 1, width: area.width, height: 1), into: &screen)
 

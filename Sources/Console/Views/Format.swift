@@ -30,16 +30,13 @@ enum Format {
 
     /// `13:05:22` in UTC.
     static func clock(_ date: Date) -> String {
-        let s = Int(date.timeIntervalSince1970) % 86_400
+        let s = Int(Int64(clamping: date.timeIntervalSince1970).floorModulo(86_400))
         return String(format: "%02d:%02d:%02d", s / 3600, s % 3600 / 60, s % 60)
     }
 
     /// `2026-11-25 13:05:22` in UTC.
     static func dateTime(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d ", c.year!, c.month!, c.day!) + clock(date)
+        String(Timestamp.string(date).prefix(19).replacingOccurrences(of: "T", with: " "))
     }
 
     /// `12.5%` for a share of 0...1.

@@ -15,9 +15,9 @@ enum NextView {
         let current = live.filter { $0.servingVersion == data.state.version }
         let laggards = live.filter { $0.servingVersion != data.state.version }.prefix(2).map { "\($0.host.terminalSafe):\($0.pid)" }
         let fleet = "instances \(current.count)/\(live.count) on v\(data.state.version)" + (laggards.isEmpty ? "" : " · behind: " + laggards.joined(separator: ", "))
-        screen.put(fleet, row: rect.top, column: rect.right - fleet.count, style: laggards.isEmpty ? .dim : .warning)
+        screen.put(fleet, row: rect.top, column: rect.right - DisplayWidth.of(fleet), style: laggards.isEmpty ? .dim : .warning)
         if next.irreversible {
-            screen.put(" · IRREVERSIBLE", row: rect.top, column: x, style: .danger, maxWidth: rect.right - x - fleet.count - 1)
+            screen.put(" · IRREVERSIBLE", row: rect.top, column: x, style: .danger, maxWidth: rect.right - x - DisplayWidth.of(fleet) - 1)
         } else {
             screen.put(" · reversible", row: rect.top, column: x, style: .dim)
         }

@@ -85,15 +85,15 @@ enum RunbookView {
             }
             for (i, word) in span.text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
                 let piece = (i > 0 ? " " : "") + word
-                if used + piece.count > width, used > 0 {
+                if used + DisplayWidth.of(piece) > width, used > 0 {
                     lines.append([])
                     used = 0
                     let trimmed = String(word)
                     lines[lines.count - 1].append((trimmed, style))
-                    used = trimmed.count
+                    used = DisplayWidth.of(trimmed)
                 } else {
                     lines[lines.count - 1].append((piece, style))
-                    used += piece.count
+                    used += DisplayWidth.of(piece)
                 }
             }
         }

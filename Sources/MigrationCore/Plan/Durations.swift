@@ -19,7 +19,7 @@ public enum Durations {
 extension Durations {
     /// `42s`, `5m 10s`, `2h 5m`, `3d 4h`: how long, for people.
     public static func human(_ seconds: Double) -> String {
-        let s = max(0, Int(seconds))
+        let s = max(0, Int(clamping: seconds))
         switch s {
         case ..<60: return "\(s)s"
         case ..<3600: return "\(s / 60)m \(s % 60)s"

@@ -82,6 +82,14 @@ public protocol ControlStore: Sendable {
     /// A number that changes whenever anyone (this connection or another) commits to the
     /// database: a cheap way to notice that something is worth reloading.
     func changeToken() throws(ControlStoreError) -> Int64
+    /// The rows skipped since the last call because they held values the reader cannot use,
+    /// for the caller to report (see ``RowProblem``).
+    func takeRowProblems() -> [RowProblem]
+}
+
+extension ControlStore {
+    /// A store that never skips rows reports none.
+    public func takeRowProblems() -> [RowProblem] { [] }
 }
 
 /// Counter values summed into equal time slots, for charts.

@@ -21,6 +21,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
     case invalidValue(String)
     /// A checklist item number the phase's runbook does not have.
     case noSuchChecklistItem(phase: String, item: Int)
+    /// A row the reader cannot do without holds a value it cannot use.
+    case badRow(path: String, RowProblem)
     /// Any other failure of the database or the file system.
     case io(path: String, message: String)
 
@@ -46,6 +48,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
             "\(message); nothing was written."
         case .noSuchChecklistItem(let phase, let item):
             "the checklist of '\(phase)' has no item \(item); run 'migctl checklist' to see its items."
+        case .badRow(let path, let problem):
+            "could not use \(path.terminalSafe): \(problem); correct that value as the README's contract describes, or restore the file from a backup."
         case .io(let path, let message):
             "could not use \(path): \(message)."
         }

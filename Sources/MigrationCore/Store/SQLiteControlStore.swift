@@ -14,6 +14,8 @@ import GRDB
 public final class SQLiteControlStore: ControlStore {
     public let location: String
     let queue: DatabaseQueue
+    /// Rows skipped by list reads since the caller last asked.
+    let rowProblems = RowProblemLog()
 
     /// Opens an existing control database at `path`.
     /// - Parameter allowOlderSchema: only `upgrade` opens a file of an older schema.
@@ -97,32 +99,29 @@ public final class SQLiteControlStore: ControlStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT name, created_at, created_by FROM migration WHERE id = 1") else {
                 throw ControlStoreError.notAControlDatabase(path: location)
             }
-            return MigrationInfo(name: row["name"], createdAt: try date(row["created_at"]), createdBy: row["created_by"])
+            return try decodeOne(row, table: "migration", key: "1") { row throws(RowProblem) in
+                MigrationInfo(name: try row.text("name"), createdAt: try row.instant("created_at"), createdBy: try row.text("created_by"))
+            }
         }
     }
 
     public func plan() throws(ControlStoreError) -> Plan {
         let phases = try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM phases ORDER BY position").map { row in
-                guard let reads = ReadMode(rawValue: row["reads"]) else { throw damaged("phases.reads") }
-                let writes = try (row["writes"] as String).split(separator: ",").map { text in
-                    guard let store = DataStore(rawValue: String(text)) else { throw damaged("phases.writes") }
-                    return store
+            try Row.fetchAll(db, sql: "SELECT * FROM phases ORDER BY position").map { row throws(ControlStoreError) in
+                try decodeOne(row, table: "phases", key: StoredRow.keyText(row, "id")) { row throws(RowProblem) in
+                    try Self.phase(row)
                 }
-                guard !writes.isEmpty else { throw damaged("phases.writes") }
-                guard let gates = try? JSONDecoder().decode([Gate].self, from: Data((row["gates"] as String).utf8)) else {
-                    throw damaged("phases.gates")
-                }
-                return Phase(id: row["id"], title: row["title"], reads: reads, writes: writes,
-                             irreversible: row["irreversible"], ramp: row["ramp"], runbook: row["runbook_path"], gates: gates)
             }
         }
-        guard !phases.isEmpty else { throw damaged("phases") }
+        guard !phases.isEmpty else { throw .io(path: location, message: "the phases table is empty; restore the file from a backup") }
         return Plan(phases: phases)
     }
 
     public func runbook(phase: String) throws(ControlStoreError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT runbook FROM phases WHERE id = ?", arguments: [phase]) }
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT runbook FROM phases WHERE id = ?", arguments: [phase]) else { return nil }
+            return try decodeOne(row, table: "phases", key: phase) { row throws(RowProblem) in try row.optionalText("runbook") }
+        }
     }
 
     public func state() throws(ControlStoreError) -> MigrationState {
@@ -149,13 +148,13 @@ public final class SQLiteControlStore: ControlStore {
 
     public func auditLog(limit: Int) throws(ControlStoreError) -> [AuditEvent] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [max(0, limit)]).map { row in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [max(0, limit)])
+            return decodeEach(rows, table: "audit", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
                 AuditEvent(
-                    id: row["id"], at: try date(row["at"]), actor: row["actor"], host: row["host"], action: row["action"],
-                    fromPhase: row["from_phase"], toPhase: row["to_phase"],
-                    fromRollout: (row["from_rollout"] as Int?).flatMap { try? Rollout(basisPoints: $0) },
-                    toRollout: (row["to_rollout"] as Int?).flatMap { try? Rollout(basisPoints: $0) },
-                    version: row["version"], reason: row["reason"], details: row["details"])
+                    id: try row.int64("id"), at: try row.instant("at"), actor: try row.text("actor"), host: try row.text("host"),
+                    action: try row.text("action"), fromPhase: try row.optionalText("from_phase"), toPhase: try row.optionalText("to_phase"),
+                    fromRollout: try Self.rollout(row, "from_rollout"), toRollout: try Self.rollout(row, "to_rollout"),
+                    version: try row.optionalInt64("version"), reason: try row.optionalText("reason"), details: try row.optionalText("details"))
             }
         }
     }
@@ -192,16 +191,19 @@ public final class SQLiteControlStore: ControlStore {
 
     public func counterTotals() throws(ControlStoreError) -> [String: Int64] {
         try read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counter_totals").map {
-                ($0["name"] as String, $0["value"] as Int64)
-            })
+            let rows = try Row.fetchAll(db, sql: "SELECT name, value FROM counter_totals")
+            let totals = decodeEach(rows, table: "counter_totals", key: { StoredRow.keyText($0, "name") }) { row throws(RowProblem) in
+                (try row.text("name"), max(0, try row.int64("value")))
+            }
+            return Dictionary(totals, uniquingKeysWith: { a, _ in a })
         }
     }
 
     public func gauges() throws(ControlStoreError) -> [Gauge] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, value, updated_at FROM gauges ORDER BY name").map { row in
-                Gauge(name: row["name"], value: row["value"], updatedAt: try date(row["updated_at"]))
+            let rows = try Row.fetchAll(db, sql: "SELECT name, value, updated_at FROM gauges ORDER BY name")
+            return decodeEach(rows, table: "gauges", key: { StoredRow.keyText($0, "name") }) { row throws(RowProblem) in
+                Gauge(name: try row.text("name"), value: try row.finite("value"), updatedAt: try row.instant("updated_at"))
             }
         }
     }
@@ -223,10 +225,10 @@ public final class SQLiteControlStore: ControlStore {
                 GROUP BY name, slot
                 """, arguments: StatementArguments([start, step] + names.map { $0 as any DatabaseValueConvertible } + [start, to]))
         }
-        for row in rows {
-            let name: String = row["name"], slot: Int = row["slot"]
-            if (0..<slots).contains(slot) { values[name]?[slot] = row["total"] }
+        let sums = decodeEach(rows, table: table, key: { StoredRow.keyText($0, "name", "slot") }) { row throws(RowProblem) in
+            (name: try row.text("name"), slot: try row.int64("slot"), total: max(0, try row.int64("total")))
         }
+        for sum in sums where (0..<Int64(slots)).contains(sum.slot) { values[sum.name]?[Int(sum.slot)] = sum.total }
         return CounterSeries(start: start, slotSeconds: step, values: values)
     }
 
@@ -260,13 +262,14 @@ public final class SQLiteControlStore: ControlStore {
 
     public func checklist(phase: String) throws(ControlStoreError) -> [ChecklistItem] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db, sql: """
                 SELECT i.item, i.text, t.ticked_by, t.ticked_at FROM checklist_items i
                 LEFT JOIN checklist_ticks t ON t.phase = i.phase AND t.item = i.item
                 WHERE i.phase = ? ORDER BY i.item
-                """, arguments: [phase]).map { row in
-                ChecklistItem(number: row["item"], text: row["text"], tickedBy: row["ticked_by"],
-                              tickedAt: (row["ticked_at"] as String?).flatMap(Timestamp.date))
+                """, arguments: [phase])
+            return decodeEach(rows, table: "checklist_items", key: { "\(phase)/" + StoredRow.keyText($0, "item") }) { row throws(RowProblem) in
+                ChecklistItem(number: try row.int("item"), text: try row.text("text"), tickedBy: try row.optionalText("ticked_by"),
+                              tickedAt: try row.optionalInstant("ticked_at"))
             }
         }
     }
@@ -303,17 +306,21 @@ public final class SQLiteControlStore: ControlStore {
 
     public func approvals(phase: String) throws(ControlStoreError) -> [Approval] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM approvals WHERE phase = ? ORDER BY id DESC", arguments: [phase]).map { row in
-                Approval(phase: row["phase"], actor: row["actor"], at: try date(row["at"]), reason: row["reason"])
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM approvals WHERE phase = ? ORDER BY id DESC", arguments: [phase])
+            return decodeEach(rows, table: "approvals", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
+                Approval(phase: try row.text("phase"), actor: try row.text("actor"), at: try row.instant("at"),
+                         reason: try row.optionalText("reason"))
             }
         }
     }
 
     public func instances() throws(ControlStoreError) -> [FleetInstance] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM instances ORDER BY host, pid").map { row in
-                FleetInstance(id: row["id"], host: row["host"], pid: row["pid"], servingVersion: row["serving_version"],
-                              heartbeatAt: try date(row["heartbeat_at"]), startedAt: try date(row["started_at"]))
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM instances ORDER BY host, pid")
+            return decodeEach(rows, table: "instances", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
+                FleetInstance(id: try row.text("id"), host: try row.text("host"), pid: try row.int64("pid"),
+                              servingVersion: try row.int64("serving_version"),
+                              heartbeatAt: try row.instant("heartbeat_at"), startedAt: try row.instant("started_at"))
             }
         }
     }
@@ -372,20 +379,46 @@ public final class SQLiteControlStore: ControlStore {
         }
     }
 
-    private func damaged(_ what: String) -> ControlStoreError {
-        .io(path: location, message: "\(what) holds a value migctl does not know; restore the file from a backup")
-    }
-
-    private func date(_ text: String) throws -> Date {
-        guard let date = Timestamp.date(text) else { throw damaged("a timestamp ('\(text.terminalSafe)')") }
-        return date
-    }
+    public func takeRowProblems() -> [RowProblem] { rowProblems.take() }
 
     private func fetchState(_ db: Database) throws -> MigrationState {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM state WHERE id = 1") else { throw damaged("state") }
-        return MigrationState(
-            phase: row["phase"], rollout: try Rollout(basisPoints: row["rollout"]), version: row["version"],
-            phaseSince: try date(row["phase_since"]), changedAt: try date(row["changed_at"]), changedBy: row["changed_by"])
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM state WHERE id = 1") else {
+            throw ControlStoreError.io(path: location, message: "the state row is missing; restore the file from a backup")
+        }
+        return try decodeOne(row, table: "state", key: "1") { row throws(RowProblem) in
+            guard let rollout = try Self.rollout(row, "rollout") else {
+                throw RowProblem(table: "state", row: "1", column: "rollout", value: "NULL", expected: "basis points 0…10000")
+            }
+            return MigrationState(
+                phase: try row.text("phase"), rollout: rollout, version: try row.int64("version"),
+                phaseSince: try row.instant("phase_since"), changedAt: try row.instant("changed_at"), changedBy: try row.text("changed_by"))
+        }
+    }
+
+    /// A rollout column: basis points 0…10000, or NULL.
+    private static func rollout(_ row: StoredRow, _ column: String) throws(RowProblem) -> Rollout? {
+        guard try row.optionalInt64(column) != nil else { return nil }
+        return Rollout(uncheckedBasisPoints: try row.int(column, in: 0...10_000))
+    }
+
+    /// A phase as stored at `init`.
+    private static func phase(_ row: StoredRow) throws(RowProblem) -> Phase {
+        func problem(_ column: String, _ expected: String) -> RowProblem {
+            RowProblem(table: "phases", row: row.key, column: column, value: (try? row.text(column)).map { "'\($0)'" } ?? "?", expected: expected)
+        }
+        guard let reads = ReadMode(rawValue: try row.text("reads")) else {
+            throw problem("reads", "one of " + ReadMode.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let writes = try row.text("writes").split(separator: ",").compactMap { DataStore(rawValue: String($0)) }
+        guard !writes.isEmpty, writes.count == (try row.text("writes")).split(separator: ",", omittingEmptySubsequences: false).count else {
+            throw problem("writes", "a comma-separated list of old and new")
+        }
+        guard let gates = try? JSONDecoder().decode([Gate].self, from: Data((try row.text("gates")).utf8)) else {
+            throw problem("gates", "a JSON list of gates")
+        }
+        return Phase(id: try row.text("id"), title: try row.text("title"), reads: reads, writes: writes,
+                     irreversible: try row.bool("irreversible"), ramp: try row.bool("ramp"),
+                     runbook: try row.optionalText("runbook_path"), gates: gates)
     }
 
     static func configuration() -> Configuration {
