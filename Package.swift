@@ -25,14 +25,16 @@ let package = Package(
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
+                "CGateSpawn",
             ],
             swiftSettings: strict,
             plugins: ["EmbedRunbooks"]
         ),
         .target(name: "MigrationClient", dependencies: ["MigrationCore"], swiftSettings: strict),
         .target(name: "DemoService", dependencies: ["MigrationClient", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .target(name: "CGateSpawn"),
         .systemLibrary(name: "CCmark"),
-        .target(name: "Runbook", dependencies: ["CCmark"], swiftSettings: strict),
+        .target(name: "Runbook", dependencies: ["CCmark", "MigrationCore"], swiftSettings: strict),
         .target(name: "CCurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         .target(name: "Console", dependencies: ["MigrationCore", "Runbook"], swiftSettings: strict),
         .target(name: "Terminal", dependencies: ["CCurses", "Console"], swiftSettings: strict),
@@ -55,12 +57,12 @@ let package = Package(
         .executableTarget(
             name: "MigctlBench",
             dependencies: [
-                "MigrationClient", "Console", .product(name: "GRDB", package: "GRDB.swift"),
+                "MigrationClient", "Console", "Runbook", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Runbook"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "MigrationClientTests", dependencies: ["MigrationClient"], swiftSettings: strict),
         .testTarget(name: "DemoServiceTests", dependencies: ["DemoService"], swiftSettings: strict),
         .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MigrationCore
+import Runbook
 
 /// A control database in a temporary folder, in `read-new` at 50%, for the benchmarks.
 struct BenchFixture {

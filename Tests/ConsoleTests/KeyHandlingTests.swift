@@ -93,7 +93,8 @@ struct KeyHandlingTests {
         let text = frame(ready, state: state).text
         #expect(text.contains("phase    read-new → new-primary") && text.contains("POINT OF NO RETURN") && text.contains("Type new-primary to confirm"))
         let effects = press(typing("new-primary") + [.enter] + typing("all gates green") + [.enter], &state, data: ready)
-        #expect(effects.last == .perform(.advance(to: "new-primary"), expectVersion: 7, reason: "all gates green", confirmation: "new-primary"))
+        #expect(effects.last == .perform(.advance(to: "new-primary"), expectVersion: 7, reason: "all gates green", confirmation: "new-primary",
+                                           checked: passingReport()))
     }
 
     @Test func aWrongConfirmationWordRefusesAndChangesNothing() {

@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import MigrationCore
+import Runbook
 import Testing
 
 /// A terminal that plays a key script and keeps every frame it was shown.
@@ -24,6 +25,13 @@ final class ScriptedTerminal: TerminalDevice {
 }
 
 struct SessionTests {
+    /// The default plan without gates: these tests drive the session, gates have their own.
+    static let ungated = Plan(phases: Plan.default.phases.map { phase in
+        var phase = phase
+        phase.gates = []
+        return phase
+    })
+
     let folder = FileManager.default.temporaryDirectory.appending(path: "console-\(UUID().uuidString)")
 
     func control(_ name: String = "ana") throws -> MigrationControl {
@@ -31,7 +39,7 @@ struct SessionTests {
         let path = folder.appending(path: "c.db").path
         let store = FileManager.default.fileExists(atPath: path)
             ? try SQLiteControlStore(path: path)
-            : try SQLiteControlStore.create(at: path, name: "m", plan: .default, runbooks: Plan.defaultRunbooks,
+            : try SQLiteControlStore.create(at: path, name: "m", plan: Self.ungated, runbooks: Plan.defaultRunbooks,
                                             by: Operator(name: name, host: "h"), at: Date())
         return MigrationControl(store: store, signer: Operator(name: name, host: "h"))
     }
@@ -93,5 +101,43 @@ struct SessionTests {
         session.run(maxIterations: 1)
         #expect(terminal.frames.last?.width == 60)
         #expect(terminal.lastText.contains("terminal too small: 60x20"))
+    }
+}
+
+struct SlowGateSessionTests {
+    let folder = FileManager.default.temporaryDirectory.appending(path: "console-slow-\(UUID().uuidString)")
+
+    func control() throws -> MigrationControl {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let plan = Plan(phases: [
+            Phase(id: "a", title: "a", reads: .old, writes: [.old], ramp: false),
+            Phase(id: "b", title: "b", reads: .old, writes: [.old, .new], ramp: false,
+                  gates: [Gate(.command(CommandCheck(argv: ["sleep", "20"], timeoutSeconds: 30)))]),
+        ])
+        let store = try SQLiteControlStore.create(at: folder.appending(path: "c.db").path, name: "m", plan: plan, runbooks: [:],
+                                                  checklists: [:], by: Operator(name: "ana", host: "h"), at: Date())
+        return MigrationControl(store: store, signer: Operator(name: "ana", host: "h"))
+    }
+
+    @Test func aSlowGateShowsABusyLineAndEscapeCancelsIt() throws {
+        let terminal = ScriptedTerminal(keys: [.character("n"), .character("x")])
+        let session = ConsoleSession(control: try control(), device: terminal, context: RenderContext(), readOnly: false)
+        let started = ContinuousClock.now
+        session.run(maxIterations: 2)
+        #expect(terminal.lastText.contains("running the gates of b… (Esc cancels)"))
+        #expect(session.state.message?.text == "gate checks are running; Esc cancels, q quits")
+        terminal.keys = [.escape]
+        session.run(maxIterations: 1)
+        #expect(session.state.busy == nil && session.state.dialog == nil)
+        #expect(terminal.lastText.contains("gate check cancelled; nothing changed"))
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test func quittingWhileAGateRunsReturnsPromptly() throws {
+        let terminal = ScriptedTerminal(keys: [.character("n"), .character("q")])
+        let session = ConsoleSession(control: try control(), device: terminal, context: RenderContext(), readOnly: false)
+        let started = ContinuousClock.now
+        session.run(maxIterations: 10)
+        #expect(ContinuousClock.now - started < .seconds(10), "q does not wait for the 20 s gate")
     }
 }

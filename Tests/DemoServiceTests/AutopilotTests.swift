@@ -10,7 +10,7 @@ struct AutopilotTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let control = folder + "/migctl.db"
-        _ = try SQLiteControlStore.create(at: control, name: "demo", plan: .demo(soak: 1), runbooks: [:],
+        _ = try SQLiteControlStore.create(at: control, name: "demo", plan: .demo(soak: 1), runbooks: [:], checklists: [:],
                                           by: Operator(name: "t", host: "h"), at: Date())
         let run = try DemoRun(controlPath: control, storesFolder: folder, records: 2000,
                               settings: Workload.Settings(workers: 4, rate: 800, seededKeys: 2000))

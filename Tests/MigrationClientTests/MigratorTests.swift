@@ -13,7 +13,7 @@ final class ControlFixture {
     init() throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; return phase })
-        store = try SQLiteControlStore.create(at: folder.appending(path: "c.db").path, name: "users-v2", plan: plan, runbooks: [:],
+        store = try SQLiteControlStore.create(at: folder.appending(path: "c.db").path, name: "users-v2", plan: plan, runbooks: [:], checklists: [:],
                                               by: Operator(name: "t", host: "h"), at: Date())
         control = MigrationControl(store: store, signer: Operator(name: "t", host: "h"))
     }

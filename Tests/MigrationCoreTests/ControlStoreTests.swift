@@ -10,7 +10,7 @@ struct ControlStoreTests {
 
     func create(_ name: String = "users-v2", plan: Plan = .default) throws -> SQLiteControlStore {
         try SQLiteControlStore.create(at: folder.path("control.db"), name: name, plan: plan,
-                                      runbooks: Plan.defaultRunbooks, by: ana, at: start)
+                                      runbooks: Plan.defaultRunbooks, checklists: [:], by: ana, at: start)
     }
 
     func raw(_ body: (Database) throws -> Void) throws {

@@ -132,7 +132,7 @@ struct CommandRunnerTests {
 struct CounterSumTests {
     @Test func windowSumsAreExactAcrossTheMinuteRollUp() throws {
         let folder = TemporaryDirectory()
-        let store = try SQLiteControlStore.create(at: folder.path("c.db"), name: "m", plan: .default, runbooks: [:],
+        let store = try SQLiteControlStore.create(at: folder.path("c.db"), name: "m", plan: .default, runbooks: [:], checklists: [:],
                                                   by: Operator(name: "a", host: "h"), at: Date())
         let now: Int64 = 1_800_000_030
         for second in stride(from: now - 400, through: now, by: 1) { try store.add(counts: ["hit": 1], second: second) }
@@ -142,5 +142,16 @@ struct CounterSumTests {
         #expect(sums[CounterWindow(name: "hit", seconds: 300)] == 300)
         #expect(sums[CounterWindow(name: "hit", seconds: 30)] == 30)
         #expect(sums[CounterWindow(name: "hit", seconds: 3601)] == 1401)
+    }
+}
+
+struct ChecklistGateTests {
+    @Test func aChecklistGateWithNoStoredItemsIsUnknownNotPassed() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let state = MigrationState(phase: "read-new", rollout: .full, version: 3, phaseSince: now, changedAt: now, changedBy: "ana")
+        let target = Phase(id: "new-primary", title: "", reads: .newFallbackOld, writes: [.new, .old])
+        let inputs = GateInputs(now: now, state: state, target: target, actor: "ana", checklist: [])
+        let result = GateEvaluation.evaluate([Gate(.checklist)], inputs)[0]
+        #expect(result.status == .unknown && result.sentence.contains("holds no checklist for read-new"))
     }
 }

@@ -9,7 +9,7 @@ struct MigrationControlTests {
         let path = folder.path("control.db")
         let store: SQLiteControlStore = FileManager.default.fileExists(atPath: path)
             ? try SQLiteControlStore(path: path)
-            : try SQLiteControlStore.create(at: path, name: "m", plan: .default, runbooks: [:],
+            : try SQLiteControlStore.create(at: path, name: "m", plan: .default, runbooks: [:], checklists: [:],
                                             by: Operator(name: name, host: "h"), at: Date())
         return MigrationControl(store: store, signer: Operator(name: name, host: "h"))
     }

@@ -181,3 +181,46 @@ struct PlanFileGateTests {
         #expect(Durations.seconds("soon") == nil && Durations.seconds("-5s") == nil && Durations.seconds("") == nil)
     }
 }
+
+/// Numbers a careless plan can hold: each one a plan error naming its line and field.
+struct PlanNumberTests {
+    func problems(gate: String) -> [PlanProblem] {
+        let yaml = """
+            phases:
+              - {id: a, reads: old, writes: [old]}
+              - id: b
+                reads: old
+                writes: [old, new]
+                gates:
+                  - \(gate)
+            """
+        do {
+            _ = try PlanFile.parse(yaml, file: "plan.yaml") { _ in true }
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    @Test(arguments: [
+        ("{kind: counter, numerator: [verify.mismatch], window: 0s, max: 0, overridable: false}", "gates[1].window"),
+        ("{kind: counter, numerator: [miss], window: -5m, max: 0}", "gates[1].window"),
+        ("{kind: counter, numerator: [miss], window: 99999d, max: 0}", "gates[1].window"),
+        ("{kind: counter, numerator: [miss], window: 1m, max: 0, min_sample: 1e19}", "gates[1].min_sample"),
+        ("{kind: counter, numerator: [miss], window: 1m, max: 0, min_sample: 2.5}", "gates[1].min_sample"),
+        ("{kind: counter, numerator: [miss], window: 1m, max: 0, min_sample: -1}", "gates[1].min_sample"),
+        ("{kind: counter, numerator: [miss], window: 1m, max: NaN}", "gates[1].max"),
+        ("{kind: counter, numerator: [miss], window: 1m, max: .inf}", "gates[1].max"),
+        ("{kind: counter, numerator: [miss], window: 1m, max: -1}", "gates[1].max"),
+        ("{kind: counter, numerator: [miss], window: 1m, min: 5, max: 1}", "gates[1].min"),
+        ("{kind: soak, duration: 0}", "gates[1].duration"),
+        ("{kind: command, argv: [true], timeout: 0s}", "gates[1].timeout"),
+    ])
+    func outOfRangeNumbersAreErrorsWithTheirLine(gate: String, field: String) throws {
+        let found = problems(gate: gate)
+        #expect(found.count == 1, "\(found)")
+        let problem = try #require(found.first)
+        #expect(problem.field.hasSuffix(field), "\(problem)")
+        #expect(problem.line == 7, "\(problem)")
+    }
+}

@@ -7,6 +7,18 @@ extension ConsoleState {
     public mutating func handle(_ key: Key, data: ConsoleData?) -> Effect {
         if key == .resize { return .none }
         if key == .redraw { return .repaint }
+        if busy != nil {
+            switch key {
+            case .character("q"): return .quit
+            case .escape:
+                busy = nil
+                message = Message("gate check cancelled; nothing changed")
+                return .cancelCheck
+            default:
+                message = Message("gate checks are running; Esc cancels, q quits", isError: true)
+                return .none
+            }
+        }
         if dialog != nil { return handleDialog(key, data: data) }
         if showsHelp {
             if [.escape, .character("?"), .character("h"), .character("q"), .enter].contains(key) { showsHelp = false }
@@ -29,6 +41,7 @@ extension ConsoleState {
 
     /// Opens the advance dialog from a full gate evaluation (command checks included).
     public mutating func openAdvance(_ report: GateReport?, data: ConsoleData?) {
+        busy = nil
         guard let data else { return }
         do {
             let preview = try PhaseMachine.apply(.advance(), to: data.state, in: data.plan, at: data.now, by: "")
@@ -78,6 +91,7 @@ extension ConsoleState {
                 openChange(.advance(), title: "Advance", data: data)
                 return .none
             }
+            busy = "running the gates of \(data.nextPhase?.id ?? "the next phase")… (Esc cancels)"
             return .checkGates
         case .rollback: openChange(.rollback(), title: "Roll back", data: data)
         case .rolloutUp, .rolloutDown:
@@ -173,7 +187,7 @@ extension ConsoleState {
             }
             guard let reason = reason(&dialog) else { return .none }
             return .perform(.advance(to: report.target), expectVersion: version, reason: reason,
-                            confirmation: report.irreversible ? report.target : nil)
+                            confirmation: report.irreversible ? report.target : nil, checked: report)
         case .change(let request, _, let version):
             if let stale = staleness(version, data) {
                 dialog.error = stale

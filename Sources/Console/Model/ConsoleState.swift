@@ -28,6 +28,9 @@ public struct ConsoleState: Sendable, Equatable {
     /// The runbook block under the cursor (Space ticks it when it is a checklist item).
     public var runbookCursor = 0
     public var message: Message?
+    /// Work running off the UI thread (the gates' programs), shown until it ends; only
+    /// `q` and `Esc` act meanwhile.
+    public var busy: String?
     public let readOnly: Bool
 
     public init(readOnly: Bool = false) {
@@ -43,10 +46,14 @@ public enum Effect: Sendable, Equatable {
     case repaint
     /// Read the data again (the chart window changed).
     case reload
-    /// Evaluate the next phase's gates (running command checks), then call ``ConsoleState/openAdvance(_:data:)``.
+    /// Evaluate the next phase's gates (running command checks) off the UI thread, then call
+    /// ``ConsoleState/openAdvance(_:data:)``.
     case checkGates
+    /// Stop the gate check that is running.
+    case cancelCheck
     /// Apply a change through `MigrationControl`, then call ``ConsoleState/finish(_:)``.
-    case perform(PhaseRequest, expectVersion: Int64, reason: String, confirmation: String?)
+    /// `checked` is the gate report the operator confirmed, reused so no program runs twice.
+    case perform(PhaseRequest, expectVersion: Int64, reason: String, confirmation: String?, checked: GateReport? = nil)
     /// Tick or untick a checklist item of the current phase.
     case tick(phase: String, item: Int, ticked: Bool)
 }

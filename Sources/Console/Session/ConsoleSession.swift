@@ -1,5 +1,6 @@
 import Foundation
 import MigrationCore
+import Synchronization
 
 /// The console's loop: read keys, apply them to the pure state, reload the data when the
 /// control database changes, and draw a frame only when something changed.
@@ -24,6 +25,8 @@ public final class ConsoleSession {
     private var lastLoad = Date.distantPast
     private var lastSize = (width: 0, height: 0)
     private var lastDrawnSecond = -1
+    /// The gate check running off the UI thread, if any.
+    private var check: GateCheckInFlight?
 
     public init(control: MigrationControl, device: any TerminalDevice, context: RenderContext, readOnly: Bool,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -39,12 +42,35 @@ public final class ConsoleSession {
         reload()
         draw(repaint: true)
         var iterations = 0
+        defer { check?.cancelAndWait() }
         while iterations < maxIterations {
             iterations += 1
-            let key = device.nextKey(timeoutMilliseconds: Self.pollMilliseconds)
+            let key = device.nextKey(timeoutMilliseconds: check == nil ? Self.pollMilliseconds : 50)
             if let key, step(key) == .quit { return }
+            collectCheck()
             refreshIfChanged(force: key != nil)
         }
+    }
+
+    /// Opens the advance dialog once the gate check running off the UI thread has ended.
+    func collectCheck() {
+        guard let check, let result = check.result else { return }
+        self.check = nil
+        switch result {
+        case .success(let report): state.openAdvance(report, data: data)
+        case .failure(let error):
+            state.busy = nil
+            state.message = ConsoleState.Message(error.description, isError: true)
+        }
+        reload()
+        draw(repaint: false)
+    }
+
+    /// Waits until no gate check is running (for tests).
+    public func waitForCheck(timeout: Duration = .seconds(30)) {
+        let until = ContinuousClock.now + timeout
+        while let check, check.result == nil, ContinuousClock.now < until { usleep(2_000) }
+        collectCheck()
     }
 
     /// Applies one key and carries out its effect.
@@ -61,16 +87,19 @@ public final class ConsoleSession {
         case .reload:
             reload()
         case .checkGates:
-            do {
-                state.openAdvance(try control.checkNext(), data: data)
-            } catch {
-                state.message = ConsoleState.Message(error.description, isError: true)
-            }
-        case .perform(let request, let version, let reason, let confirmation):
+            check?.cancelAndWait()
+            check = GateCheckInFlight(control: control)
+            // Quick gates open the dialog at once; slow ones show the busy line meanwhile.
+            check?.wait(upTo: .milliseconds(300))
+            collectCheck()
+        case .cancelCheck:
+            check?.cancel()
+            check = nil
+        case .perform(let request, let version, let reason, let confirmation, let checked):
             let result: Result<StateChange, ControlError>
             do {
                 result = .success(try control.perform(request, expectVersion: version, reason: reason,
-                                                      authority: AdvanceAuthority(confirmation: confirmation)))
+                                                      authority: AdvanceAuthority(confirmation: confirmation, checked: checked)))
             } catch {
                 result = .failure(error)
             }
@@ -129,5 +158,43 @@ public final class ConsoleSession {
                            problem: problem, context: context, into: &screen)
         device.present(screen, repaint: repaint)
         lastDrawnSecond = Int(now().timeIntervalSince1970)
+    }
+}
+
+/// One evaluation of the next phase's gates on a thread of its own, so the console keeps
+/// answering keys while a command check runs.
+final class GateCheckInFlight: Sendable {
+    private let outcome = Mutex<Result<GateReport?, ControlStoreError>?>(nil)
+    private let flag = CancelFlag()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(control: MigrationControl) {
+        let thread = Thread { [self] in
+            let result = Result { () throws(ControlStoreError) in try control.checkNext(cancel: flag) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        thread.name = "migctl-gates"
+        thread.start()
+    }
+
+    /// The report, once the check has ended.
+    var result: Result<GateReport?, ControlStoreError>? { outcome.withLock { $0 } }
+
+    /// Waits for the check to end, for at most `limit`.
+    func wait(upTo limit: Duration) {
+        if done.wait(timeout: .now() + .milliseconds(limit.wholeMilliseconds)) == .success {
+            done.signal()
+        }
+    }
+
+    /// Kills any command check still running; its result is ignored.
+    func cancel() { flag.set() }
+
+    /// Cancels and waits until the thread has stopped its programs.
+    func cancelAndWait() {
+        flag.set()
+        done.wait()
+        done.signal()
     }
 }

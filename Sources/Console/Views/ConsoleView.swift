@@ -39,7 +39,9 @@ public enum ConsoleView {
         }
 
         let messageRow = area.height - 2
-        if let problem {
+        if let busy = state.busy {
+            screen.put(busy, row: messageRow, column: 1, style: .warning, maxWidth: area.width - 2)
+        } else if let problem {
             screen.put("database: \(problem.terminalSafe)", row: messageRow, column: 1, style: .danger, maxWidth: area.width - 2)
         } else if let message = state.message {
             screen.put(message.text, row: messageRow, column: 1, style: message.isError ? .danger : .good, maxWidth: area.width - 2)

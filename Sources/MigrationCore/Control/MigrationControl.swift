@@ -54,10 +54,14 @@ public struct AdvanceAuthority: Sendable, Equatable {
     public var force: Bool
     /// The target phase's id, typed by the operator; required into an irreversible phase.
     public var confirmation: String?
+    /// The gate report the operator decided on; its command outcomes are reused when it
+    /// is fresh and for the same state version, so no gate program runs twice per decision.
+    public var checked: GateReport?
 
-    public init(force: Bool = false, confirmation: String? = nil) {
+    public init(force: Bool = false, confirmation: String? = nil, checked: GateReport? = nil) {
         self.force = force
         self.confirmation = confirmation
+        self.checked = checked
     }
 }
 
@@ -94,11 +98,12 @@ public struct MigrationControl: Sendable {
     }
 
     /// The gates of the phase after the current one, evaluated now; nil at the last phase.
-    public func checkNext() throws(ControlStoreError) -> GateReport? {
+    /// - Parameter cancel: stops a command check that is still running.
+    public func checkNext(cancel: CancelFlag? = nil) throws(ControlStoreError) -> GateReport? {
         let plan = try store.plan()
         let state = try store.state()
         guard let target = plan.next(after: state.phase) else { return nil }
-        return try store.checkGates(into: target, from: state, actor: signer.name, now: now(), runner: runner)
+        return try store.checkGates(into: target, from: state, actor: signer.name, now: now(), runner: runner, cancel: cancel)
     }
 
     /// Applies `request`. An advance first evaluates the target phase's gates; into an
@@ -154,7 +159,8 @@ public struct MigrationControl: Sendable {
     private func admit(
         into target: Phase, from state: MigrationState, reason: String?, authority: AdvanceAuthority, at date: Date
     ) throws -> String {
-        let report = try store.checkGates(into: target, from: state, actor: signer.name, now: date, runner: runner)
+        let report = try store.checkGates(into: target, from: state, actor: signer.name, now: date, runner: runner,
+                                          reusing: authority.checked)
         var overridden: [String] = []
         if !report.allPass {
             guard authority.force else { throw ControlError.gatesFailed(report, forced: false) }

@@ -6,11 +6,35 @@ public struct GateReport: Sendable, Equatable, Codable {
     public var target: String
     public var irreversible: Bool
     public var results: [GateResult]
+    /// The state version the gates were evaluated against.
+    public var stateVersion: Int64?
+    /// When the gates were evaluated.
+    public var checkedAt: Date?
+    /// Each command check's outcome, so the decision that follows can use it instead of
+    /// running the program a second time.
+    public var commandOutcomes: [[String]: CommandOutcome] = [:]
 
-    public init(target: String, irreversible: Bool, results: [GateResult]) {
+    /// How long command outcomes may be reused by the advance that follows a check.
+    public static let reuseSeconds: TimeInterval = 300
+
+    public init(target: String, irreversible: Bool, results: [GateResult], stateVersion: Int64? = nil, checkedAt: Date? = nil) {
         self.target = target
         self.irreversible = irreversible
         self.results = results
+        self.stateVersion = stateVersion
+        self.checkedAt = checkedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case target, irreversible, results, stateVersion, checkedAt
+    }
+
+    /// The command outcomes of this report, if it was made for `target` at `state`'s version
+    /// less than ``reuseSeconds`` before `now`.
+    func reusableOutcomes(target: Phase, state: MigrationState, now: Date) -> [[String]: CommandOutcome]? {
+        guard self.target == target.id, stateVersion == state.version, let checkedAt,
+              now.timeIntervalSince(checkedAt) >= 0, now.timeIntervalSince(checkedAt) < Self.reuseSeconds else { return nil }
+        return commandOutcomes
     }
 
     /// Every result that is not a pass.
@@ -21,22 +45,29 @@ public struct GateReport: Sendable, Equatable, Codable {
 extension ControlStore {
     /// Gathers what `target`'s gates need (counters, gauges, checklist, approvals, fleet, and
     /// each command check's run) and evaluates them.
-    /// - Parameter runCommands: false leaves command checks unknown ("not run"), for a cheap
-    ///   preview such as the dashboard's, which must not start programs on every refresh.
+    /// - Parameters:
+    ///   - runCommands: false leaves command checks unknown ("not run"), for a cheap preview
+    ///     such as the dashboard's, which must not start programs on every refresh.
+    ///   - reusing: a report the operator just saw for the same target and state version:
+    ///     its command outcomes are used instead of running the programs again, so each
+    ///     program runs once per decision.
+    ///   - cancel: stops a running command check (its result is then unknown).
     public func checkGates(
         into target: Phase, from state: MigrationState, actor: String, now: Date, runner: CommandRunner = CommandRunner(),
-        runCommands: Bool = true
+        runCommands: Bool = true, reusing: GateReport? = nil, cancel: CancelFlag? = nil
     ) throws(ControlStoreError) -> GateReport {
         var windows: [CounterWindow] = []
         var commands: [[String]: CommandOutcome] = [:]
+        let reused = reusing?.reusableOutcomes(target: target, state: state, now: now) ?? [:]
         for gate in target.gates {
             switch gate.kind {
             case .counter(let check):
                 windows += (check.numerator + (check.denominator ?? [])).map { CounterWindow(name: $0, seconds: check.windowSeconds) }
             case .command(let check) where runCommands:
-                commands[check.argv] = runner.run(check, environment: [
+                if commands[check.argv] != nil { continue }
+                commands[check.argv] = reused[check.argv] ?? runner.run(check, environment: [
                     "MIGCTL_DB": location, "MIGCTL_PHASE": state.phase, "MIGCTL_NEXT": target.id,
-                ])
+                ], cancel: cancel)
             default:
                 break
             }
@@ -50,7 +81,9 @@ extension ControlStore {
             commands: commands,
             approvals: kinds.contains("approval") ? try approvals(phase: target.id) : [],
             instances: kinds.contains("fleet") ? try instances() : [])
-        return GateReport(target: target.id, irreversible: target.irreversible,
-                          results: GateEvaluation.evaluate(target.gates, inputs))
+        var report = GateReport(target: target.id, irreversible: target.irreversible,
+                                results: GateEvaluation.evaluate(target.gates, inputs), stateVersion: state.version, checkedAt: now)
+        report.commandOutcomes = commands
+        return report
     }
 }

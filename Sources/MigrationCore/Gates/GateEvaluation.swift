@@ -56,6 +56,10 @@ public enum GateEvaluation {
                 : result(label, .fail, observed, check.bounds.description, "\(check.gauge) is \(GateFormat.number(gauge.value)), outside \(check.bounds)")
 
         case .checklist:
+            if inputs.checklist.isEmpty {
+                return result("checklist of \(inputs.state.phase)", .unknown, "no items", "all",
+                              "the control database holds no checklist for \(inputs.state.phase): its runbook lists no '- [ ]' items, or the database was created without them")
+            }
             let open = inputs.checklist.filter { !$0.isTicked }
             let observed = "\(inputs.checklist.count - open.count)/\(inputs.checklist.count) ticked"
             if open.isEmpty {
@@ -80,6 +84,8 @@ public enum GateEvaluation {
                               "the command did not finish within \(check.timeoutSeconds)s and was killed", output: outcome.lastLines)
             case .couldNotStart(let why):
                 return result(label, .fail, "not started", "exit 0", "the command could not start: \(why)")
+            case .cancelled:
+                return result(label, .unknown, "cancelled", "exit 0", "the command was cancelled before it finished", output: outcome.lastLines)
             }
 
         case .approval(let within):

@@ -17,6 +17,8 @@ public struct CommandOutcome: Sendable, Equatable {
         case exited(Int32)
         case timedOut
         case couldNotStart(String)
+        /// Stopped before it finished, because the operator cancelled.
+        case cancelled
     }
 
     public var ending: Ending

@@ -1,6 +1,10 @@
 /// Durations as plans and commands write them: `90s`, `15m`, `1h`, `7d`, or a number of seconds.
 public enum Durations {
-    /// The number of seconds `text` stands for, or nil when it is not a positive duration.
+    /// The longest duration a plan may give: ten years.
+    public static let maximumSeconds: Int64 = 3650 * 86_400
+
+    /// The number of seconds `text` stands for, or nil when it is not a positive duration
+    /// of at most ``maximumSeconds``.
     public static func seconds(_ text: String) -> Int64? {
         let trimmed = text.trimmingWhitespace()
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
@@ -12,7 +16,7 @@ public enum Durations {
         }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let value = Int64(digits) else { return nil }
         let (seconds, overflow) = value.multipliedReportingOverflow(by: unit)
-        return overflow ? nil : seconds
+        return overflow || seconds <= 0 || seconds > maximumSeconds ? nil : seconds
     }
 }
 

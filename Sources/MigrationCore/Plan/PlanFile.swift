@@ -212,8 +212,8 @@ private struct PlanReader {
             let numerator = names(map["numerator"], "\(field).numerator", required: true)
             let denominator = map["denominator"] == nil ? nil : names(map["denominator"], "\(field).denominator", required: true)
             let window = duration(map, "window", field, required: true)
-            let bounds = readBounds(map, field)
-            let minSample = number(map, "min_sample", field).map { Int64($0) } ?? 0
+            let bounds = readBounds(map, field, nonNegative: true)
+            let minSample = wholeNumber(map, "min_sample", field) ?? 0
             if let numerator, let window, let bounds {
                 gateKind = .counter(CounterCheck(numerator: numerator, denominator: denominator, windowSeconds: window,
                                                  bounds: bounds, minSample: minSample))
@@ -245,19 +245,40 @@ private struct PlanReader {
         return Gate(gateKind, overridable: overridable)
     }
 
-    mutating func readBounds(_ map: Node.Mapping, _ field: String) -> Bounds? {
-        let bounds = Bounds(min: number(map, "min", field), max: number(map, "max", field))
-        if bounds.min == nil, bounds.max == nil {
+    /// `min` and `max`: finite numbers, at least one given, `min` ≤ `max`, and neither below
+    /// zero when `nonNegative` (counts and ratios of counts never are).
+    mutating func readBounds(_ map: Node.Mapping, _ field: String, nonNegative: Bool = false) -> Bounds? {
+        guard map["min"] != nil || map["max"] != nil else {
             problem(nil, "\(field).max", "is missing; give max, min or both")
             return nil
         }
-        return bounds
+        let before = problems.count
+        let bounds = Bounds(min: number(map, "min", field), max: number(map, "max", field))
+        for (key, value) in [("min", bounds.min), ("max", bounds.max)] {
+            if nonNegative, let value, value < 0 {
+                problem(map[key], "\(field).\(key)", "\(GateFormat.number(value)) is below zero, and a count never is")
+            }
+        }
+        if let low = bounds.min, let high = bounds.max, low > high {
+            problem(map["min"], "\(field).min", "\(GateFormat.number(low)) is above max \(GateFormat.number(high))")
+        }
+        return problems.count == before ? bounds : nil
+    }
+
+    /// A whole number from 0 to 10^15, e.g. a minimum sample.
+    mutating func wholeNumber(_ map: Node.Mapping, _ key: String, _ field: String) -> Int64? {
+        guard let node = map[key] else { return nil }
+        guard let text = node.string, let value = Int64(text), (0...1_000_000_000_000_000).contains(value) else {
+            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' must be a whole number from 0 to 1000000000000000")
+            return nil
+        }
+        return value
     }
 
     mutating func number(_ map: Node.Mapping, _ key: String, _ field: String) -> Double? {
         guard let node = map[key] else { return nil }
-        guard let text = node.string, let value = Double(text), value.isFinite else {
-            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' must be a number")
+        guard let text = node.string, let value = Double(text), value.isFinite, abs(value) <= 1e15 else {
+            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' must be a finite number of at most 10^15 in size")
             return nil
         }
         return value
@@ -287,7 +308,7 @@ private struct PlanReader {
             return nil
         }
         guard let text = node.string, let seconds = Durations.seconds(text) else {
-            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' is not a duration; use 90s, 15m, 1h, 7d or seconds")
+            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' is not a positive duration; use 90s, 15m, 1h, 7d or seconds, at most 3650d")
             return nil
         }
         return seconds

@@ -42,12 +42,16 @@ public final class SQLiteControlStore: ControlStore {
 
     /// Creates a new control database at `path` (mode 0660), at the plan's first phase.
     ///
-    /// - Parameter runbooks: each phase's runbook text by phase id, copied in so every
-    ///   console shows the same runbook wherever it runs.
+    /// - Parameters:
+    ///   - runbooks: each phase's runbook text by phase id, copied in so every console shows
+    ///     the same runbook wherever it runs.
+    ///   - checklists: each phase's checklist items as parsed from its runbook. Callers use
+    ///     the `Runbook` module's `create(at:name:plan:runbooks:by:at:)`, which derives them;
+    ///     a phase given none has a checklist gate that can never pass.
     /// - Throws: ``ControlStoreError/alreadyExists(path:)`` if anything is at `path`;
     ///   nothing is left behind when creation fails.
     public static func create(
-        at path: String, name: String, plan: Plan, runbooks: [String: String], checklists: [String: [String]] = [:],
+        at path: String, name: String, plan: Plan, runbooks: [String: String], checklists: [String: [String]],
         by signer: Operator, at date: Date
     ) throws(ControlStoreError) -> SQLiteControlStore {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o660)

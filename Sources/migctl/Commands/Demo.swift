@@ -57,7 +57,6 @@ struct Demo: ParsableCommand {
             let runbooks = Plan.defaultRunbooks
             _ = try SQLiteControlStore.create(
                 at: control, name: "demo-users", plan: .demo(soak: Int64(soak)), runbooks: runbooks,
-                checklists: runbooks.mapValues { RunbookDocument(markdown: $0).checklist },
                 by: Operator.current(), at: Date())
             print("demo: \(folder) (control database, old.db, new.db); seeding \(service.records) users…")
             if autopilot {

@@ -39,9 +39,8 @@ struct Init: ParsableCommand {
         try reportingFailures {
             let (plan, runbooks) = try loadPlan()
             let signer = actor.signer
-            let checklists = runbooks.mapValues { RunbookDocument(markdown: $0).checklist }
             let created = try SQLiteControlStore.create(
-                at: store.path, name: name, plan: plan, runbooks: runbooks, checklists: checklists, by: signer, at: Date())
+                at: store.path, name: name, plan: plan, runbooks: runbooks, by: signer, at: Date())
             print("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases)")
         }
     }
