@@ -62,6 +62,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fuzz targets (scripts/fuzz runs them under libFuzzer; built normally they replay their corpus).
+        .target(name: "FuzzDriver", path: "Fuzz/FuzzDriver", swiftSettings: strict),
+        .executableTarget(name: "FuzzPlanFile", dependencies: ["FuzzDriver", "MigrationCore"], path: "Fuzz/FuzzPlanFile",
+                          swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzControlRows",
+            dependencies: ["FuzzDriver", "MigrationCore", "Console", "Runbook", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Fuzz/FuzzControlRows", swiftSettings: strict
+        ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Runbook"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "MigrationClientTests", dependencies: ["MigrationClient"], swiftSettings: strict),
         .testTarget(name: "DemoServiceTests", dependencies: ["DemoService"], swiftSettings: strict),

@@ -17,6 +17,29 @@ static void restore_and_reraise(int sig) {
     raise(sig);
 }
 
+/// The handlers that were in place for crash signals (the Swift runtime's backtracer).
+static struct sigaction previous_crash_handlers[NSIG];
+static const int crash_signals[] = {SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV};
+
+/// A crash: restore the terminal first, then hand the signal to whoever handled it before
+/// (the backtracer then prints its report on a usable terminal).
+static void restore_then_chain(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    if (started) {
+        endwin();
+        started = 0;
+    }
+    if (info != NULL && info->si_code > 0) {
+        // A fault: on return its instruction runs again and reaches the previous handler
+        // (the backtracer), which reports it on the restored terminal.
+        sigaction(sig, &previous_crash_handlers[sig], NULL);
+    } else {
+        // Sent by a process, raise() or abort(): end with the signal's default action.
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
 int mc_locale_is_utf8(void) {
     const char *codeset = nl_langinfo(CODESET);
     return codeset != NULL && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
@@ -28,7 +51,7 @@ int mc_start(int want_color) {
     // the console relies on them for resize, suspend and a clean exit.
     sigset_t needed;
     sigemptyset(&needed);
-    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP, SIGCONT};
+    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP, SIGCONT};
     for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaddset(&needed, signals[i]);
     pthread_sigmask(SIG_UNBLOCK, &needed, NULL);
     initscr();
@@ -36,6 +59,15 @@ int mc_start(int want_color) {
     signal(SIGINT, restore_and_reraise);
     signal(SIGTERM, restore_and_reraise);
     signal(SIGHUP, restore_and_reraise);
+    signal(SIGQUIT, restore_and_reraise);
+    for (unsigned i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_sigaction = restore_then_chain;
+        action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        sigemptyset(&action.sa_mask);
+        sigaction(crash_signals[i], &action, &previous_crash_handlers[crash_signals[i]]);
+    }
     cbreak();
     noecho();
     nonl();

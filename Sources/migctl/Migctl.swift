@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Migctl: ParsableCommand {
@@ -18,4 +19,27 @@ struct Migctl: ParsableCommand {
             ConsoleCommand.self, Fleet.self, Demo.self, Simulate.self, Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
         ]
     )
+
+    /// Parses and runs a command. A usage error is one `migctl:` sentence on stderr that says
+    /// where the help is, with exit code 64, like every other error; `--help` prints the help.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = self.message(for: error)
+            if !message.isEmpty {
+                let subcommand = arguments.first { !$0.hasPrefix("-") }.flatMap { name in configuration.subcommands.first { $0._commandName == name } }
+                let help = subcommand.map { "migctl \($0._commandName) --help" } ?? "migctl --help"
+                printError(code.rawValue == ExitStatus.usage.rawValue ? "\(message) (see '\(help)')" : message)
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

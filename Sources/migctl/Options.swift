@@ -57,6 +57,9 @@ struct ChangeOptions: ParsableArguments {
         if let reason, reason.count > 2000 {
             throw ValidationError("--reason is limited to 2000 characters.")
         }
+        if let expectVersion, expectVersion < 1 {
+            throw ValidationError("--expect-version must be a state version, 1 or more (see 'migctl status').")
+        }
     }
 }
 

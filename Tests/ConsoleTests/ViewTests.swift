@@ -57,7 +57,11 @@ struct ViewTests {
         var state = ConsoleState()
         state.showsHelp = true
         let text = frame(Fixtures.data(), state: state).text
-        for binding in KeyBinding.all { #expect(text.contains(binding.label), "\(binding.label)") }
+        // Each binding's key and its description share a line of the overlay.
+        let lines = frame(Fixtures.data(), state: state).lines
+        for binding in KeyBinding.all {
+            #expect(lines.contains { $0.contains(" \(binding.label) ") && $0.contains(binding.help) }, "\(binding.label): \(binding.help)")
+        }
         #expect(text.contains("Esc close help"))
     }
 

@@ -119,6 +119,33 @@ struct ConsoleTerminalTests {
         }
     }
 
+    @Test func quitSignalAndCrashesRestoreTheTerminalAtOnce() throws {
+        for (signal, status) in [("QUIT", 131), ("SEGV", 139), ("ILL", 132)] {
+            let database = folder.url.appending(path: "crash-\(signal).db").path
+            #expect(try migctl.run(["init", "--name", "m", "--db", database]).status == 0)
+            let tmux = try Tmux(width: 100, height: 30, folder: folder.url, environment: [
+                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "PS1": "$ ",
+            ])
+            try tmux.type("\(MigctlProcess.binary.path) console --db \(database)", enter: true)
+            try tmux.waitFor(text: "Phases")
+            if signal == "QUIT" {
+                try tmux.press("C-\\")
+            } else {
+                let kill = Process()
+                kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+                kill.arguments = ["-\(signal)", "-f", "console --db \(database)"]
+                try kill.run()
+                kill.waitUntilExit()
+            }
+            // No 30 s "press space" prompt: the shell is back well within the wait.
+            try tmux.waitFor("the console to end on SIG\(signal)", timeout: 20) { !$0.contains("Phases") }
+            try tmux.type("echo STATUS=$?", enter: true)
+            try tmux.waitFor(text: "STATUS=\(status)", timeout: 20)
+            #expect(try tmux.run(["display-message", "-p", "-t", tmux.session, "#{alternate_on} #{cursor_flag}"]) == "0 1\n",
+                    "SIG\(signal) left the terminal in the alternate screen or with the cursor hidden")
+        }
+    }
+
     @Test func asciiAndNoColorStillShowEverything() throws {
         let tmux = try startConsole(locale: "C", extra: ["NO_COLOR": "1"])
         let screen = try tmux.screen()

@@ -48,23 +48,27 @@ public final class SQLiteControlStore: ControlStore {
     ///   - checklists: each phase's checklist items as parsed from its runbook. Callers use
     ///     the `Runbook` module's `create(at:name:plan:runbooks:by:at:)`, which derives them;
     ///     a phase given none has a checklist gate that can never pass.
+    /// The file is built under a hidden temporary name beside `path` and linked into place
+    /// only when complete, so a crash or `kill -9` never leaves a half-built database at `path`.
     /// - Throws: ``ControlStoreError/alreadyExists(path:)`` if anything is at `path`;
     ///   nothing is left behind when creation fails.
     public static func create(
         at path: String, name: String, plan: Plan, runbooks: [String: String], checklists: [String: [String]],
         by signer: Operator, at date: Date
     ) throws(ControlStoreError) -> SQLiteControlStore {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o660)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw .alreadyExists(path: path) }
-            throw .io(path: path, message: String(cString: strerror(errno)))
-        }
+        var existing = stat()
+        if lstat(path, &existing) == 0 { throw .alreadyExists(path: path) }
+        let url = URL(fileURLWithPath: path)
+        let building = url.deletingLastPathComponent().appending(path: ".\(url.lastPathComponent).init-\(UUID().uuidString.prefix(8))").path
+        let fd = open(building, O_WRONLY | O_CREAT | O_EXCL, 0o660)
+        guard fd >= 0 else { throw .io(path: path, message: String(cString: strerror(errno))) }
         fchmod(fd, 0o660)
         close(fd)
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(building + suffix) } }
         do {
             var config = configuration()
             config.journalMode = .wal
-            let queue = try DatabaseQueue(path: path, configuration: config)
+            let queue = try DatabaseQueue(path: building, configuration: config)
             try Schema.migrator().migrate(queue)
             try queue.inTransaction(.immediate) { db in
                 try insertInitialRows(db, name: name, plan: plan, runbooks: runbooks, checklists: checklists, by: signer, at: date)
@@ -72,8 +76,12 @@ public final class SQLiteControlStore: ControlStore {
             }
             try queue.close()
         } catch {
-            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
             throw storeError(error, path: path)
+        }
+        // link() never replaces: whoever created `path` meanwhile keeps it.
+        guard link(building, path) == 0 else {
+            if errno == EEXIST { throw .alreadyExists(path: path) }
+            throw .io(path: path, message: String(cString: strerror(errno)))
         }
         return try SQLiteControlStore(path: path)
     }

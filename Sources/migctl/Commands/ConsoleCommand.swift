@@ -22,6 +22,7 @@ struct ConsoleCommand: ParsableCommand {
     var readOnly = false
 
     func run() throws {
+        Self.disableInteractiveBacktraces()
         try reportingFailures {
             let opened = try store.open()
             guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
@@ -34,5 +35,16 @@ struct ConsoleCommand: ParsableCommand {
                 context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: readOnly)
             session.run()
         }
+    }
+
+    /// On a crash, Swift's backtracer asks "press space" for 30 s when it sees a terminal; the
+    /// console's terminal is restored first and the report should follow at once. The runtime
+    /// reads `SWIFT_BACKTRACE` only at start-up, so set it and start again (once).
+    static func disableInteractiveBacktraces() {
+        let current = ProcessInfo.processInfo.environment["SWIFT_BACKTRACE"] ?? ""
+        guard !current.contains("interactive") else { return }
+        setenv("SWIFT_BACKTRACE", current.isEmpty ? "interactive=no" : current + ",interactive=no", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // Only reached if the re-exec failed: carry on with the prompt left as it is.
     }
 }

@@ -102,6 +102,7 @@ struct Checklist: ParsableCommand {
         try reportingFailures {
             let opened = try store.open()
             let phase = try self.phase ?? opened.state().phase
+            guard try opened.plan().phase(phase) != nil else { throw ControlError.refused(.unknownPhase(phase)) }
             for number in tick { try opened.setTick(phase: phase, item: number, ticked: true, by: actor.signer, at: Date()) }
             for number in untick { try opened.setTick(phase: phase, item: number, ticked: false, by: actor.signer, at: Date()) }
             let items = try opened.checklist(phase: phase)

@@ -49,12 +49,7 @@ struct Init: ParsableCommand {
         if let file = plan {
             let url = URL(fileURLWithPath: file)
             let folder = url.deletingLastPathComponent()
-            let text: String
-            do {
-                text = try String(contentsOf: url, encoding: .utf8)
-            } catch {
-                throw ControlStoreError.io(path: file, message: "the plan file cannot be read as UTF-8 text")
-            }
+            let text = try readText(url, what: "plan file")
             let plan = try PlanFile.parse(text, file: file) { path in
                 FileManager.default.isReadableFile(atPath: folder.appending(path: path).path)
             }
@@ -74,11 +69,18 @@ struct Init: ParsableCommand {
         return (.default, texts)
     }
 
-    private func readRunbook(_ url: URL) throws -> String {
-        do {
-            return try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw ControlStoreError.io(path: url.path, message: "the runbook cannot be read as UTF-8 text")
+    private func readRunbook(_ url: URL) throws -> String { try readText(url, what: "runbook") }
+
+    /// A text file, or a sentence saying why it cannot be read: missing, unreadable or not UTF-8.
+    private func readText(_ url: URL, what: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            throw ControlStoreError.io(path: url.path, message: exists ? "the \(what) cannot be read (check its permissions)"
+                                                                     : "there is no \(what) there; check the path")
         }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ControlStoreError.io(path: url.path, message: "the \(what) is not UTF-8 text")
+        }
+        return text
     }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Exit codes and sentences a script relies on, and an `init` that is all or nothing.
+struct SmallFixesTests {
+    let folder = TemporaryDirectory()
+    var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
+
+    @Test func usageErrorsAreOneMigctlSentenceWithExit64() throws {
+        for arguments in [["advance", "--expect-version=-1"], ["advance", "--expect-version", "0"], ["status", "--bogus"], ["frobnicate"]] {
+            let result = try migctl.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.stderr.hasPrefix("migctl: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(!result.stderr.contains("Usage:") && !result.stderr.contains("Error:"))
+        }
+        let help = try migctl.run(["status", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE"))
+    }
+
+    @Test func usageErrorsEchoNoEscapeSequences() throws {
+        let result = try migctl.run(["rollout", "\u{1b}]52;c;ZWNobyBwd25lZA==\u{07}"])
+        #expect(result.status == 64 || result.status == 1)
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 })
+    }
+
+    @Test func checklistOfAnUnknownPhaseIsRefused() throws {
+        #expect(try migctl.run(["init", "--name", "m"]).status == 0)
+        let result = try migctl.run(["checklist", "--phase", "nope"])
+        #expect(result.status == 6 && result.stderr.contains("nope"), "\(result.stderr)")
+    }
+
+    @Test func aMissingPlanFileIsCalledMissing() throws {
+        let result = try migctl.run(["init", "--name", "m", "--plan", "no-such-plan.yaml"])
+        #expect(result.status == 1 && result.stderr.contains("there is no plan file there"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appending(path: "migctl.db").path))
+    }
+
+    @Test func initNeverLeavesAHalfBuiltFileAtThePath() throws {
+        // Kill init at many points; each time the path holds nothing or a whole database.
+        for attempt in 0..<12 {
+            let database = "killed-\(attempt).db"
+            let process = try migctl.start(["init", "--name", "m", "--db", database])
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(useconds_t(attempt * 4_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let path = folder.url.appending(path: database).path
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let status = try migctl.run(["status", "--db", database])
+            #expect(status.status == 0, "attempt \(attempt): a file at the path that is not a whole database: \(status.stderr)")
+        }
+    }
+}
