@@ -137,20 +137,32 @@ public final class MigrationClient: Sendable {
 
     /// Reads the state now if the database changed. Called by the refresher; public so a
     /// caller that just changed the state can see it at once.
+    ///
+    /// Refreshes run one at a time, so each reads the database after the one before it; and
+    /// whatever order they finish in, only a strictly newer version is published.
     public func refresh() {
-        do {
-            let token = try store.changeToken()
-            guard token != lastToken.withLock({ $0 }) else { return }
-            let state = try store.state()
-            lastToken.withLock { $0 = token }
-            snapshot.withLock { snap in
-                snap = Snapshot(salt: snap.salt, plan: snap.plan, state: state)
-                let routes = snap.routes
-                self.routes.publish(rollout: state.rollout.basisPoints, version: state.version, current: routes.current, previous: routes.previous)
+        lastToken.withLock { lastToken in
+            do {
+                let token = try store.changeToken()
+                guard token != lastToken else { return }
+                let state = try store.state()
+                lastToken = token
+                adopt(state)
+            } catch {
+                errors.add(1, ordering: .relaxed)
+                count("client.refresh.error")
             }
-        } catch {
-            errors.add(1, ordering: .relaxed)
-            count("client.refresh.error")
+        }
+    }
+
+    /// Publishes `state` if it is newer than the one in force; decided inside the snapshot lock,
+    /// which also serialises the publishes the sequence lock needs.
+    private func adopt(_ state: MigrationState) {
+        snapshot.withLock { snap in
+            guard state.version > snap.state.version else { return }
+            snap = Snapshot(salt: snap.salt, plan: snap.plan, state: state)
+            let routes = snap.routes
+            self.routes.publish(rollout: state.rollout.basisPoints, version: state.version, current: routes.current, previous: routes.previous)
         }
     }
 
