@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .target(
@@ -29,7 +30,11 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedRunbooks"]
         ),
-        .target(name: "MigrationClient", dependencies: ["MigrationCore"], swiftSettings: strict),
+        .target(
+            name: "MigrationClient",
+            dependencies: ["MigrationCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "DemoService", dependencies: ["MigrationClient", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .systemLibrary(name: "CCmark"),
         .target(name: "Runbook", dependencies: ["CCmark"], swiftSettings: strict),
@@ -61,7 +66,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], exclude: ["Snapshots"], swiftSettings: strict),
-        .testTarget(name: "MigrationClientTests", dependencies: ["MigrationClient"], swiftSettings: strict),
+        .testTarget(
+            name: "MigrationClientTests",
+            dependencies: ["MigrationClient", .product(name: "InMemoryLogging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "DemoServiceTests", dependencies: ["DemoService"], swiftSettings: strict),
         .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),
         .testTarget(

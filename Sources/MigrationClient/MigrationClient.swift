@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MigrationCore
 import Synchronization
 
@@ -23,9 +24,10 @@ public final class MigrationClient: Sendable {
         public let plan: Plan
         public let state: MigrationState
 
-        /// The routes of keys inside and outside the rollout.
-        var routes: (current: Route, previous: Route) {
-            let (inside, outside) = state.phasePositions(in: plan) ?? (0, 0)
+        /// The routes of keys inside and outside the rollout; nil when the state names a
+        /// phase the plan does not have, where any route would be a guess.
+        var routes: (current: Route, previous: Route)? {
+            guard let (inside, outside) = state.phasePositions(in: plan) else { return nil }
             return (Route(phaseIndex: inside, phase: plan.phases[inside], version: state.version),
                     Route(phaseIndex: outside, phase: plan.phases[outside], version: state.version))
         }
@@ -86,26 +88,47 @@ public final class MigrationClient: Sendable {
     private let startedAt = Date()
     private let lastToken: Mutex<Int64>
     private let stopped = DispatchGroup()
+    /// Where the client says what went wrong; each line carries this instance's id.
+    let logger: Logger
 
     /// Opens the control database and reads the state once.
+    ///
+    /// - Parameter logger: where the client reports what went wrong (an unreadable database, a
+    ///   refused count) besides its `client.*` counters. The library never sets up logging
+    ///   itself: by default it logs to the task-local `Logger.current` of the caller.
     /// - Throws: ``ControlStoreError`` when there is no readable state: a fresh process fails fast.
-    public convenience init(databasePath: String, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1)) throws {
-        try self.init(store: try SQLiteControlStore(path: databasePath), refreshInterval: refreshInterval, flushInterval: flushInterval)
+    public convenience init(
+        databasePath: String, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1),
+        logger: Logger = .current
+    ) throws(ControlStoreError) {
+        try self.init(store: try SQLiteControlStore(path: databasePath), refreshInterval: refreshInterval,
+                      flushInterval: flushInterval, logger: logger)
     }
 
     /// A client over any ``ControlStore``.
-    public init(store: any ControlStore, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1)) throws {
+    /// - Throws: ``ControlStoreError`` when there is no readable state, or when the state
+    ///   names a phase the plan does not have.
+    public init(
+        store: any ControlStore, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1),
+        logger: Logger = .current
+    ) throws(ControlStoreError) {
         self.store = store
         self.refreshInterval = refreshInterval
         self.flushInterval = flushInterval
         instanceID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        var logger = logger
+        logger[metadataKey: "migctl.instance"] = "\(instanceID)"
+        self.logger = logger
         lastToken = Mutex(try store.changeToken())
         let salt = try store.migration().name
         let first = Snapshot(salt: salt, plan: try store.plan(), state: try store.state())
+        guard let firstRoutes = first.routes else {
+            throw .io(path: store.location, message: "the state names phase '\(first.state.phase.terminalSafe)', which the plan does not have")
+        }
         hasher = Bucketing.hasher(salt: salt)
         snapshot = Mutex(first)
         routes = PublishedRoutes(rollout: first.state.rollout.basisPoints, version: first.state.version,
-                                 current: first.routes.current, previous: first.routes.previous)
+                                 current: firstRoutes.current, previous: firstRoutes.previous)
         start(every: refreshInterval) { $0.refresh() }
         start(every: flushInterval) { $0.flush() }
     }
@@ -131,8 +154,8 @@ public final class MigrationClient: Sendable {
         return snapshot.withLock { $0.plan.phases[index] }
     }
 
-    /// How many refreshes failed since start (the database was unreadable); the last known
-    /// state stays in force meanwhile.
+    /// How many refreshes failed since start (the database was unreadable, or its state named a
+    /// phase the plan does not have); the last known state stays in force meanwhile.
     public var refreshErrors: Int { errors.load(ordering: .relaxed) }
 
     /// Reads the state now if the database changed. Called by the refresher; public so a
@@ -142,28 +165,38 @@ public final class MigrationClient: Sendable {
     /// whatever order they finish in, only a strictly newer version is published.
     public func refresh() {
         lastToken.withLock { lastToken in
-            do {
+            do throws(ControlStoreError) {
                 let token = try store.changeToken()
                 guard token != lastToken else { return }
                 let state = try store.state()
                 lastToken = token
-                adopt(state)
+                if let incident = adopt(state) { report(incident) }
             } catch {
-                errors.add(1, ordering: .relaxed)
-                count("client.refresh.error")
+                report(.refreshFailed(error))
             }
         }
     }
 
-    /// Publishes `state` if it is newer than the one in force; decided inside the snapshot lock,
-    /// which also serialises the publishes the sequence lock needs.
-    private func adopt(_ state: MigrationState) {
+    /// Publishes `state` if it is newer than the one in force and routes by a phase of the
+    /// plan; decided inside the snapshot lock, which also serialises the publishes the
+    /// sequence lock needs.
+    /// - Returns: why the state was not usable, if it was not.
+    private func adopt(_ state: MigrationState) -> Incident? {
         snapshot.withLock { snap in
-            guard state.version > snap.state.version else { return }
-            snap = Snapshot(salt: snap.salt, plan: snap.plan, state: state)
-            let routes = snap.routes
+            guard state.version > snap.state.version else { return nil }
+            let next = Snapshot(salt: snap.salt, plan: snap.plan, state: state)
+            guard let routes = next.routes else { return .unknownPhase(state.phase, version: state.version, keeping: snap.state) }
+            snap = next
             self.routes.publish(rollout: state.rollout.basisPoints, version: state.version, current: routes.current, previous: routes.previous)
+            return nil
         }
+    }
+
+    /// Logs `incident` and counts it in its `client.*` counter.
+    func report(_ incident: Incident) {
+        if incident.counter == Incident.refreshError { errors.add(1, ordering: .relaxed) }
+        logger.log(level: incident.level, incident.message)
+        counter(incident.counter).add()
     }
 
     // MARK: - Counting
