@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .target(
@@ -30,7 +31,11 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedRunbooks"]
         ),
-        .target(name: "MigrationClient", dependencies: ["MigrationCore"], swiftSettings: strict),
+        .target(
+            name: "MigrationClient",
+            dependencies: ["MigrationCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "DemoService", dependencies: ["MigrationClient", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .target(name: "CGateSpawn"),
         .systemLibrary(name: "CCmark"),
@@ -48,9 +53,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the test targets share: temporary folders, the ungated plan, waiting for conditions.
+        .target(name: "TestSupport", dependencies: ["MigrationCore"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "MigrationCoreTests",
-            dependencies: ["MigrationCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["MigrationCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -71,13 +78,18 @@ let package = Package(
             dependencies: ["FuzzDriver", "MigrationCore", "Console", "Runbook", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Fuzz/FuzzControlRows", swiftSettings: strict
         ),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Runbook"], exclude: ["Snapshots"], swiftSettings: strict),
-        .testTarget(name: "MigrationClientTests", dependencies: ["MigrationClient"], swiftSettings: strict),
-        .testTarget(name: "DemoServiceTests", dependencies: ["DemoService"], swiftSettings: strict),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Runbook", "TestSupport"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(
+            name: "MigrationClientTests",
+            dependencies: ["MigrationClient", "TestSupport", .product(name: "InMemoryLogging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DemoServiceTests", dependencies: ["DemoService", "Runbook", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),
         .testTarget(
             name: "MigctlCLITests",
-            dependencies: ["MigrationCore"],
+            // The tests run the built migctl binary, so it must be built first.
+            dependencies: ["MigrationCore", "TestSupport", "migctl"],
             swiftSettings: strict
         ),
     ],

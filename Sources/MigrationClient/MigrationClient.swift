@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MigrationCore
 import Synchronization
 
@@ -9,6 +10,11 @@ import Synchronization
 /// `data_version`, a few microseconds) every `refreshInterval` and swaps in the new state;
 /// callers never touch SQLite. A flusher adds the counted events to the per-second
 /// buckets in one transaction every `flushInterval`, with this instance's heartbeat.
+/// Each has a connection of its own (the refresher's is read-only), so a flush waiting for
+/// the write lock never holds back the state routing depends on. Both follow the file at
+/// the path: a file replaced or restored from a backup is reopened and followed, a failing
+/// connection is replaced, with a growing wait between tries, and each of these is logged
+/// and counted in a `client.*` counter.
 ///
 /// ```swift
 /// let client = try MigrationClient(databasePath: "/srv/migctl.db")
@@ -22,92 +28,97 @@ public final class MigrationClient: Sendable {
         public let salt: String
         public let plan: Plan
         public let state: MigrationState
+        /// Which database file the state came from, in the order the client met them.
+        let generation: Int
 
-        /// The routes of keys inside and outside the rollout.
-        var routes: (current: Route, previous: Route) {
-            let (inside, outside) = state.phasePositions(in: plan) ?? (0, 0)
+        /// The routes of keys inside and outside the rollout; nil when the state names a
+        /// phase the plan does not have, where any route would be a guess.
+        var routes: (current: Route, previous: Route)? {
+            guard let (inside, outside) = state.phasePositions(in: plan) else { return nil }
             return (Route(phaseIndex: inside, phase: plan.phases[inside], version: state.version),
                     Route(phaseIndex: outside, phase: plan.phases[outside], version: state.version))
         }
     }
 
-    /// A counter's in-memory total, spread over cache-line-padded slots so threads adding at
-    /// once rarely touch the same line: adding is one uncontended atomic instruction.
-    public final class Counter: @unchecked Sendable {
-        public let name: String
-        /// 64 slots, one per 64-byte line (8 atomics apart); only their atomic operations touch them.
-        private let slots: UnsafeMutablePointer<Atomic<Int64>>
-        private static let slotCount = 64, stride = 8
-
-        init(name: String) {
-            self.name = name
-            slots = .allocate(capacity: Self.slotCount * Self.stride)
-            for i in 0..<(Self.slotCount * Self.stride) { (slots + i).initialize(to: Atomic(0)) }
-        }
-
-        deinit {
-            slots.deinitialize(count: Self.slotCount * Self.stride)
-            slots.deallocate()
-        }
-
-        /// Adds `amount` (1 by default); it reaches the database with the next flush.
-        @inline(__always)
-        public func add(_ amount: Int64 = 1) {
-            let thread = UInt64(pthread_self())
-            let slot = Int((thread &* 0x9E37_79B9_7F4A_7C15) >> 58)
-            slots[slot * Self.stride].wrappingAdd(amount, ordering: .relaxed)
-        }
-
-        /// Takes the total added since the last take.
-        func take() -> Int64 {
-            var total: Int64 = 0
-            for slot in 0..<Self.slotCount {
-                total = total.addingReportingOverflow(slots[slot * Self.stride].exchange(0, ordering: .relaxed)).partialValue
-            }
-            return total
-        }
-
-        var isEmpty: Bool { (0..<Self.slotCount).allSatisfy { slots[$0 * Self.stride].load(ordering: .relaxed) == 0 } }
-    }
-
-    public let store: any ControlStore
+    /// The connection the client writes through now; another one once the file is replaced.
+    public var store: any ControlStore { writer.store }
     /// This process's row in the fleet table.
     public let instanceID: String
-    private let snapshot: Mutex<Snapshot>
-    private let routes: PublishedRoutes
+    let snapshot: Mutex<Snapshot>
+    let routes: PublishedRoutes
     private let hasher: Bucketing.Hasher
-    private let counters = Mutex<[String: Counter]>([:])
+    /// The bucketing salt: the migration's name, which a client never changes.
+    let salt: String
+    /// The refresher's read-only connection and the flusher's.
+    let reader: StoreLink, writer: StoreLink
+    /// Serialises refreshes; what they know of the file.
+    let cursor: Mutex<RefreshCursor>
+    /// Set while the file at the path holds another migration: nothing is written there.
+    let foreign = Atomic<Bool>(false)
+    let counters = Mutex<[String: Counter]>([:])
     /// Counts a failed flush could not write, added to the next one.
-    private let carried = Mutex<[String: Int64]>([:])
+    let carried = Mutex<[String: Int64]>([:])
+    /// Serialises flushes.
+    let flushing = Mutex<Void>(())
     private let errors = Atomic<Int>(0)
-    private let running = Atomic<Bool>(true)
-    private let refreshInterval: Duration
-    private let flushInterval: Duration
-    private let startedAt = Date()
-    private let lastToken: Mutex<Int64>
+    let running = Atomic<Bool>(true)
+    let refreshInterval: Duration
+    let flushInterval: Duration
+    let startedAt = Date()
     private let stopped = DispatchGroup()
+    private let wakeup = Wakeup()
+    /// Where the client says what went wrong; each line carries this instance's id.
+    let logger: Logger
 
     /// Opens the control database and reads the state once.
+    ///
+    /// - Parameter logger: where the client reports what went wrong (an unreadable database, a
+    ///   refused count) besides its `client.*` counters. The library never sets up logging
+    ///   itself: by default it logs to the task-local `Logger.current` of the caller.
     /// - Throws: ``ControlStoreError`` when there is no readable state: a fresh process fails fast.
-    public convenience init(databasePath: String, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1)) throws {
-        try self.init(store: try SQLiteControlStore(path: databasePath), refreshInterval: refreshInterval, flushInterval: flushInterval)
+    public convenience init(
+        databasePath: String, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1),
+        logger: Logger = .current
+    ) throws(ControlStoreError) {
+        try self.init(store: try SQLiteControlStore(path: databasePath), refreshInterval: refreshInterval,
+                      flushInterval: flushInterval, logger: logger)
     }
 
     /// A client over any ``ControlStore``.
-    public init(store: any ControlStore, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1)) throws {
-        self.store = store
+    /// - Throws: ``ControlStoreError`` when there is no readable state, or when the state
+    ///   names a phase the plan does not have.
+    public init(
+        store: any ControlStore, refreshInterval: Duration = .milliseconds(250), flushInterval: Duration = .seconds(1),
+        logger: Logger = .current
+    ) throws(ControlStoreError) {
         self.refreshInterval = refreshInterval
         self.flushInterval = flushInterval
         instanceID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        lastToken = Mutex(try store.changeToken())
-        let salt = try store.migration().name
-        let first = Snapshot(salt: salt, plan: try store.plan(), state: try store.state())
-        hasher = Bucketing.hasher(salt: salt)
+        var logger = logger
+        logger[metadataKey: "migctl.instance"] = "\(instanceID)"
+        self.logger = logger
+        writer = try StoreLink(store, readOnly: false)
+        reader = try StoreLink(store, readOnly: true)
+        let info = try reader.store.migration()
+        let token = try reader.store.changeToken()
+        let first = Snapshot(salt: info.name, plan: try reader.store.plan(), state: try reader.store.state(), generation: 0)
+        guard let firstRoutes = first.routes else {
+            throw .io(path: store.location, message: "the state names phase '\(first.state.phase.terminalSafe)', which the plan does not have")
+        }
+        salt = info.name
+        cursor = Mutex(RefreshCursor(token: token, createdAt: info.createdAt))
+        hasher = Bucketing.hasher(salt: info.name)
         snapshot = Mutex(first)
         routes = PublishedRoutes(rollout: first.state.rollout.basisPoints, version: first.state.version,
-                                 current: first.routes.current, previous: first.routes.previous)
-        start(every: refreshInterval) { $0.refresh() }
-        start(every: flushInterval) { $0.flush() }
+                                 current: firstRoutes.current, previous: firstRoutes.previous)
+        start { client in
+            client.refresh()
+            return client.reader.delay(after: client.refreshInterval)
+        }
+        start { client in
+            client.flush()
+            return client.writer.delay(after: client.flushInterval)
+        }
     }
 
     /// A client dropped without ``shutdown()`` still flushes its counts; it cannot wait for its
@@ -125,33 +136,24 @@ public final class MigrationClient: Sendable {
         routes.route(bucket: hasher.bucket(key))
     }
 
-    /// The phase `key` gets, in full.
+    /// The phase `key` gets, in full, from the state in force (one lock, no I/O).
     public func phase(for key: String) -> Phase {
-        let index = route(for: key).phaseIndex
-        return snapshot.withLock { $0.plan.phases[index] }
+        let bucket = hasher.bucket(key)
+        return snapshot.withLock { snap in
+            let positions = snap.state.phasePositions(in: snap.plan) ?? (0, 0)  // a published state always has them
+            return snap.plan.phases[snap.state.rollout.includes(bucket: bucket) ? positions.inside : positions.outside]
+        }
     }
 
-    /// How many refreshes failed since start (the database was unreadable); the last known
-    /// state stays in force meanwhile.
+    /// How many refreshes failed since start (the database was unreadable, or its state named a
+    /// phase the plan does not have); the last known state stays in force meanwhile.
     public var refreshErrors: Int { errors.load(ordering: .relaxed) }
 
-    /// Reads the state now if the database changed. Called by the refresher; public so a
-    /// caller that just changed the state can see it at once.
-    public func refresh() {
-        do {
-            let token = try store.changeToken()
-            guard token != lastToken.withLock({ $0 }) else { return }
-            let state = try store.state()
-            lastToken.withLock { $0 = token }
-            snapshot.withLock { snap in
-                snap = Snapshot(salt: snap.salt, plan: snap.plan, state: state)
-                let routes = snap.routes
-                self.routes.publish(rollout: state.rollout.basisPoints, version: state.version, current: routes.current, previous: routes.previous)
-            }
-        } catch {
-            errors.add(1, ordering: .relaxed)
-            count("client.refresh.error")
-        }
+    /// Logs `incident` and counts it in its `client.*` counter.
+    func report(_ incident: Incident) {
+        if incident.counter == Incident.refreshError { errors.add(1, ordering: .relaxed) }
+        logger.log(level: incident.level, incident.message)
+        counter(incident.counter).add(incident.times)
     }
 
     // MARK: - Counting
@@ -169,43 +171,20 @@ public final class MigrationClient: Sendable {
     }
 
     /// Adds `amount` to counter `name` in memory; the flusher writes it within a flush interval.
+    /// Like ``Counter/add(_:)``, it ignores a negative amount, and the next flush logs and counts it.
     public func count(_ name: String, by amount: Int64 = 1) {
-        guard amount > 0 else { return }
+        guard amount != 0 else { return }
         counter(name).add(amount)
     }
 
     /// Sets a gauge at once (gauges are rare: progress reports, not per-request events).
-    public func gauge(_ name: String, _ value: Double) throws {
-        try store.setGauge(name, to: value, at: Date())
-    }
-
-    /// Writes the pending counts and this instance's heartbeat in one transaction. A failure
-    /// (a busy database) puts the counts back for the next flush: nothing is dropped.
-    public func flush() {
-        var counts = carried.withLock { carried in
-            defer { carried = [:] }
-            return carried
-        }
-        for counter in counters.withLock({ Array($0.values) }) {
-            let value = counter.take()
-            if value != 0 { counts[counter.name] = Self.saturatingSum(counts[counter.name] ?? 0, value) }
-        }
-        let now = Date()
-        let heartbeat = FleetInstance(
-            id: instanceID, host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()),
-            servingVersion: snapshot.withLock { $0.state.version }, heartbeatAt: now, startedAt: startedAt)
-        do {
-            try store.flush(counts: counts, second: Int64(now.timeIntervalSince1970), heartbeat: running.load(ordering: .relaxed) ? heartbeat : nil)
+    public func gauge(_ name: String, _ value: Double) throws(ControlStoreError) {
+        do throws(ControlStoreError) {
+            try writer.connection().store.setGauge(name, to: value, at: Date())
         } catch {
-            carried.withLock { carried in
-                for (name, value) in counts { carried[name] = Self.saturatingSum(carried[name] ?? 0, value) }
-            }
+            if !error.refusesData { writer.failed() }
+            throw error
         }
-    }
-
-    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? .max : sum
     }
 
     /// Whether counts are waiting to be written.
@@ -221,35 +200,34 @@ public final class MigrationClient: Sendable {
 
     private func finish(waitingForThreads: Bool, timeout: Duration) {
         guard running.exchange(false, ordering: .relaxed) else { return }
+        wakeup.stop()
         if waitingForThreads { stopped.wait() }
         let deadline = ContinuousClock.now + timeout
+        let pause = Wakeup()
         flush()
-        while hasPendingCounts, ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
+        while hasPendingCounts, ContinuousClock.now < deadline, pause.sleep(for: .milliseconds(50)) {
             flush()
         }
-        try? store.removeInstance(id: instanceID)
+        try? writer.connection().store.removeInstance(id: instanceID)
     }
 
-    /// Runs `work` every `interval` on a thread of its own until shutdown.
-    /// The thread holds the client weakly and never across its sleep, so dropping the last
+    /// Runs `work` on a thread of its own until shutdown, waiting between turns for as long as
+    /// each turn returns, or until shutdown wakes it.
+    /// The thread holds the client weakly and never across its wait, so dropping the last
     /// reference ends it too.
-    private func start(every interval: Duration, _ work: @escaping @Sendable (MigrationClient) -> Void) {
+    private func start(_ work: @escaping @Sendable (MigrationClient) -> Duration) {
         let group = stopped
         group.enter()
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        Thread { [weak self] in
+        Thread { [weak self, wakeup] in
             defer { group.leave() }
-            while Self.turn(self, work) {
-                Thread.sleep(forTimeInterval: seconds)
-            }
+            while let wait = Self.turn(self, work), wakeup.sleep(for: wait) {}
         }.start()
     }
 
-    /// One turn of a background thread; false once the client is gone or stopped.
-    private static func turn(_ client: MigrationClient?, _ work: (MigrationClient) -> Void) -> Bool {
-        guard let client, client.running.load(ordering: .relaxed) else { return false }
-        work(client)
-        return true
+    /// One turn of a background thread and how long to wait before the next; nil once the
+    /// client is gone or stopped.
+    private static func turn(_ client: MigrationClient?, _ work: (MigrationClient) -> Duration) -> Duration? {
+        guard let client, client.running.load(ordering: .relaxed) else { return nil }
+        return work(client)
     }
 }

@@ -9,6 +9,7 @@ final class PublishedRoutes: Sendable {
     private let version = Atomic<Int64>(0)
     private let current = Atomic<Int>(0)
     private let previous = Atomic<Int>(0)
+    private let retried = Atomic<Int>(0)
 
     init(rollout: Int, version: Int64, current: Route, previous: Route) {
         publish(rollout: rollout, version: version, current: current, previous: previous)
@@ -25,6 +26,10 @@ final class PublishedRoutes: Sendable {
         sequence.store(start &+ 2, ordering: .releasing)
     }
 
+    /// How many times a reader overlapped a publish and read again; touched only then, so the
+    /// common path stays as it is.
+    var retries: Int { retried.load(ordering: .relaxed) }
+
     /// The route of a key in `bucket`.
     @inline(__always)
     func route(bucket: Int) -> Route {
@@ -38,6 +43,7 @@ final class PublishedRoutes: Sendable {
             if before & 1 == 0, sequence.load(ordering: .relaxed) == before {
                 return Route(packed: bucket < rollout ? current : previous, version: version)
             }
+            retried.add(1, ordering: .relaxed)
         }
     }
 }

@@ -2,6 +2,7 @@ import Console
 import Foundation
 import MigrationCore
 import Runbook
+import TestSupport
 import Testing
 
 /// A terminal that plays a key script and keeps every frame it was shown.
@@ -25,12 +26,7 @@ final class ScriptedTerminal: TerminalDevice {
 }
 
 struct SessionTests {
-    /// The default plan without gates: these tests drive the session, gates have their own.
-    static let ungated = Plan(phases: Plan.default.phases.map { phase in
-        var phase = phase
-        phase.gates = []
-        return phase
-    })
+    static let ungated = Plan.ungated
 
     let folder = FileManager.default.temporaryDirectory.appending(path: "console-\(UUID().uuidString)")
 

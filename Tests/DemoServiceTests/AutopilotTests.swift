@@ -1,6 +1,7 @@
 import DemoService
 import Foundation
 import MigrationCore
+import Runbook
 import Testing
 
 struct AutopilotTests {
@@ -10,7 +11,7 @@ struct AutopilotTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let control = folder + "/migctl.db"
-        _ = try SQLiteControlStore.create(at: control, name: "demo", plan: .demo(soak: 1), runbooks: [:], checklists: [:],
+        _ = try SQLiteControlStore.create(at: control, name: "demo", plan: .demo(soak: 1), runbooks: Plan.defaultRunbooks,
                                           by: Operator(name: "t", host: "h"), at: Date())
         let run = try DemoRun(controlPath: control, storesFolder: folder, records: 2000,
                               settings: Workload.Settings(workers: 4, rate: 800, seededKeys: 2000))

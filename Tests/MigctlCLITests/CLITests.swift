@@ -1,23 +1,13 @@
 import Foundation
+import MigrationCore
+import TestSupport
 import Testing
 
 struct CLITests {
     let folder = TemporaryDirectory()
     var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
 
-    /// The default plan's phases without their gates, so these tests exercise the phase
-    /// machine and the CLI alone; gates have their own tests.
-    static let ungatedPlan = """
-        phases:
-          - {id: old-only, reads: old, writes: [old], ramp: false}
-          - {id: dual-write, reads: old, writes: [old, new]}
-          - {id: read-new, reads: new-fallback-old, writes: [old, new]}
-          - {id: new-primary, reads: new-fallback-old, writes: [new, old], irreversible: true}
-          - {id: new-only, reads: new-fallback-old, writes: [new], irreversible: true}
-          - {id: backfill, reads: new-fallback-old, writes: [new], ramp: false}
-          - {id: cleanup, reads: new, writes: [new], ramp: false}
-          - {id: complete, reads: new, writes: [new], ramp: false}
-        """
+    static let ungatedPlan = Plan.ungatedYAML
 
     func initialized() throws -> MigctlProcess {
         try Data(Self.ungatedPlan.utf8).write(to: folder.url.appending(path: "ungated.yaml"))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The console in a real terminal (tmux), driven by keys like an operator would.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Gate programs as processes: a killed `advance` takes its gate with it.
@@ -30,18 +31,8 @@ struct GateProcessTests {
         #expect(kill(gatePID, 0) == 0, "the gate program runs")
         kill(advance.processIdentifier, SIGKILL)
         advance.waitUntilExit()
-        #expect(eventually { kill(gatePID, 0) != 0 ? true : nil } == true, "the gate program died with migctl")
+        #expect(eventually { kill(gatePID, 0) != 0 }, "the gate program died with migctl")
         let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
         #expect(status["phase"] as? String == "a")
-    }
-
-    /// Polls `value` until it is non-nil, for at most 10 s.
-    func eventually<T>(_ value: () -> T?) -> T? {
-        let until = Date().addingTimeInterval(10)
-        while Date() < until {
-            if let found = value() { return found }
-            usleep(10_000)
-        }
-        return value()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Rows written by hand through the `sqlite3` shell, as a careless or hostile foreign

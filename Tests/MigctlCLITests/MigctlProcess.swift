@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `migctl` binary the way an operator or a script would.
 struct MigctlProcess {
@@ -65,16 +66,4 @@ struct MigctlProcess {
 
 struct CLIError: Error {
     let message: String
-}
-
-/// A fresh folder per test, removed when the test ends.
-final class TemporaryDirectory {
-    let url: URL
-
-    init() {
-        url = FileManager.default.temporaryDirectory.appending(path: "migctl-cli-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Exit codes and sentences a script relies on, and an `init` that is all or nothing.

@@ -1,5 +1,6 @@
 import Foundation
 import MigrationCore
+import TestSupport
 import Testing
 
 /// Command gates as an operator's scripts really behave: background children, programs
@@ -17,16 +18,6 @@ struct GateProgramTests {
     func isRunning(pidFile: String) -> Bool {
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
         return kill(pid, 0) == 0
-    }
-
-    /// Waits until `condition` holds, for at most `seconds`.
-    func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-        let until = Date().addingTimeInterval(seconds)
-        while Date() < until {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
     }
 
     @Test func aBackgroundChildDoesNotHoldTheGateOpenAndIsKilled() throws {

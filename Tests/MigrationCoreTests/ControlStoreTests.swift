@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MigrationCore
+import TestSupport
 import Testing
 
 struct ControlStoreTests {

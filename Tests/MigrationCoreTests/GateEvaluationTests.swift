@@ -1,5 +1,6 @@
 import Foundation
 import MigrationCore
+import TestSupport
 import Testing
 
 struct GateEvaluationTests {

@@ -1,5 +1,6 @@
 import Foundation
 import MigrationCore
+import TestSupport
 import Testing
 
 struct MigrationControlTests {
@@ -9,7 +10,7 @@ struct MigrationControlTests {
         let path = folder.path("control.db")
         let store: SQLiteControlStore = FileManager.default.fileExists(atPath: path)
             ? try SQLiteControlStore(path: path)
-            : try SQLiteControlStore.create(at: path, name: "m", plan: .default, runbooks: [:], checklists: [:],
+            : try SQLiteControlStore.create(at: path, name: "m", plan: .ungated, runbooks: [:], checklists: [:],
                                             by: Operator(name: name, host: "h"), at: Date())
         return MigrationControl(store: store, signer: Operator(name: name, host: "h"))
     }

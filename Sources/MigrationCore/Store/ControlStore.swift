@@ -82,6 +82,15 @@ public protocol ControlStore: Sendable {
     /// A number that changes whenever anyone (this connection or another) commits to the
     /// database: a cheap way to notice that something is worth reloading.
     func changeToken() throws(ControlStoreError) -> Int64
+    /// Another connection to the same database, read-only if asked: for a long-lived process
+    /// that gives each job its own (a client reads the state while its flush waits for the
+    /// write lock), and that replaces one after a failure or a change of file. A store that is
+    /// not a file may return itself.
+    func reopen(readOnly: Bool) throws(ControlStoreError) -> any ControlStore
+    /// How the database at ``location`` may no longer be the one this connection opened
+    /// (replaced, or written behind the store's back), so a long-lived process should reopen;
+    /// nil when it is unchanged. A harmless change may show too; reopening is always safe.
+    func fileChangeSinceOpening() -> FileChange?
     /// The rows skipped since the last call because they held values the reader cannot use,
     /// for the caller to report (see ``RowProblem``).
     func takeRowProblems() -> [RowProblem]

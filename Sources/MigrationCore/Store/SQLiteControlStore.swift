@@ -16,16 +16,22 @@ public final class SQLiteControlStore: ControlStore {
     let queue: DatabaseQueue
     /// Rows skipped by list reads since the caller last asked.
     let rowProblems = RowProblemLog()
+    /// The file as this connection found it (see ``fileChangeSinceOpening()``).
+    let openedFile: FileMark?
 
     /// Opens an existing control database at `path`.
     /// - Parameter allowOlderSchema: only `upgrade` opens a file of an older schema.
+    /// - Parameter readOnly: a connection that never writes (a client's state reader).
     /// - Throws: ``ControlStoreError`` when the file is missing, not SQLite, not a control
     ///   database, or of a schema version this build does not read.
-    public init(path: String, allowOlderSchema: Bool = false) throws(ControlStoreError) {
+    public init(path: String, allowOlderSchema: Bool = false, readOnly: Bool = false) throws(ControlStoreError) {
         try Self.checkIsSQLiteFile(path)
         self.location = path
+        openedFile = FileMark(path: path)
         do {
-            queue = try DatabaseQueue(path: path, configuration: Self.configuration())
+            var configuration = Self.configuration()
+            configuration.readonly = readOnly
+            queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
             throw Self.storeError(error, path: path)
         }
@@ -478,18 +484,16 @@ public final class SQLiteControlStore: ControlStore {
                              event.fromRollout?.basisPoints, event.toRollout?.basisPoints, event.version, event.reason, event.details])
     }
 
-    /// Refuses, without opening it, a path that is missing, a directory, or not a SQLite file.
+    /// Refuses, without opening it, a path that is missing, a directory, unreadable or empty.
     private static func checkIsSQLiteFile(_ path: String) throws(ControlStoreError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missing(path: path) }
         guard !isDirectory.boolValue else { throw .io(path: path, message: "it is a directory, not a file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .io(path: path, message: "it cannot be read (check its permissions)")
-        }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        if header.isEmpty { throw .notAControlDatabase(path: path) }
-        guard header == Data("SQLite format 3\0".utf8) else { throw .notSQLite(path: path) }
+        // Never open the file itself: closing any descriptor of it drops the POSIX locks every SQLite
+        // connection of this process holds on it (sqlite.org/howtocorrupt.html, 2.2), which corrupts
+        // it under a running client that opens a second connection. SQLite refuses a non-SQLite file.
+        guard access(path, R_OK) == 0 else { throw .io(path: path, message: "it cannot be read (check its permissions)") }
+        if FileMark(path: path)?.size == 0 { throw .notAControlDatabase(path: path) }
     }
 
     static func storeError(_ error: any Error, path: String) -> ControlStoreError {

@@ -1,15 +1,16 @@
 import Foundation
 
 /// A fresh folder per test, removed when the test ends.
-final class TemporaryDirectory {
-    let url: URL
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
 
-    init() {
+    public init() {
         url = FileManager.default.temporaryDirectory.appending(path: "migctl-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func path(_ name: String) -> String { url.appending(path: name).path }
+    /// The path of `name` inside the folder.
+    public func path(_ name: String) -> String { url.appending(path: name).path }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }

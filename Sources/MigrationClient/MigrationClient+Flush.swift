@@ -1,0 +1,114 @@
+import Foundation
+import MigrationCore
+
+extension MigrationClient {
+    /// Writes the pending counts and this instance's heartbeat in one transaction.
+    ///
+    /// A database that takes no writes now (busy, locked, unreachable) keeps every count for the
+    /// next flush: nothing is dropped. A database that takes the heartbeat but refuses a count
+    /// has refused the count itself, which no retry can change: that count alone is dropped,
+    /// logged and counted in `client.flush.dropped`, and the others are written.
+    ///
+    /// Flushes run one at a time, so one called by the application returns only once what was
+    /// counted before it has been written or kept for later.
+    /// - Returns: whether everything pending was written.
+    @discardableResult
+    public func flush() -> Bool {
+        flushing.withLock { _ in flushOnce() }
+    }
+
+    private func flushOnce() -> Bool {
+        var counts = carried.withLock { carried in
+            defer { carried = [:] }
+            return carried
+        }
+        for counter in counters.withLock({ Array($0.values) }) {
+            let refused = counter.takeRefused()
+            if refused > 0 { report(.negativeCounts(name: counter.name, times: refused)) }
+        }
+        for counter in counters.withLock({ Array($0.values) }) {
+            let value = counter.take()
+            if value != 0 { counts[counter.name] = Self.saturatingSum(counts[counter.name] ?? 0, value) }
+        }
+        let now = Date()
+        let second = Int64(now.timeIntervalSince1970)
+        let heartbeat = running.load(ordering: .relaxed) ? FleetInstance(
+            id: instanceID, host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()),
+            servingVersion: snapshot.withLock { $0.state.version }, heartbeatAt: now, startedAt: startedAt) : nil
+        guard !foreign.load(ordering: .relaxed) else {
+            carry(counts)
+            return false
+        }
+        let store: any ControlStore
+        do throws(ControlStoreError) {
+            store = try writer.connection().store
+            try store.flush(counts: counts, second: second, heartbeat: heartbeat)
+        } catch {
+            return recover(counts, second: second, heartbeat: heartbeat, after: error)
+        }
+        writer.succeeded()
+        return true
+    }
+
+    /// After a failed flush: tells a database that takes no writes from one that refuses some
+    /// of these counts, by trying the heartbeat alone, then each count alone. A count that
+    /// fails alone for another reason than a refusal is kept and tried alone again, without
+    /// holding back the others.
+    private func recover(_ counts: [String: Int64], second: Int64, heartbeat: FleetInstance?, after error: ControlStoreError) -> Bool {
+        let store: any ControlStore
+        do throws(ControlStoreError) {
+            // A busy database fails the heartbeat too; trying it alone at once would only wait
+            // for the lock again, so that waits for a refusal or a second failure in a row.
+            guard !counts.isEmpty, error.refusesData || writer.failuresInARow > 0 else { throw error }
+            store = try writer.connection().store
+            try store.flush(counts: [:], second: second, heartbeat: heartbeat)
+        } catch {
+            carry(counts)
+            writer.failed()
+            report(.flushFailed(error, retryIn: writer.delay(after: flushInterval)))
+            return false
+        }
+        var kept: [String: Int64] = [:]
+        var lastError = error
+        for (name, value) in counts.sorted(by: { $0.key < $1.key }) {
+            do throws(ControlStoreError) {
+                try store.add(counts: [name: value], second: second)
+            } catch where error.refusesData {
+                report(.countDropped(name: name, value: value, error))
+            } catch {
+                kept[name] = value
+                lastError = error
+            }
+        }
+        guard kept.isEmpty else {
+            carry(kept)
+            writer.failed()
+            report(.flushFailed(lastError, retryIn: writer.delay(after: flushInterval)))
+            return false
+        }
+        writer.succeeded()
+        return true
+    }
+
+    private func carry(_ counts: [String: Int64]) {
+        carried.withLock { carried in
+            for (name, value) in counts { carried[name] = Self.saturatingSum(carried[name] ?? 0, value) }
+        }
+    }
+
+    static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+}
+
+extension ControlStoreError {
+    /// Whether the store refused the data itself (a bad name, a value it does not take): the
+    /// same write can never succeed, unlike a busy or unreachable database.
+    var refusesData: Bool {
+        switch self {
+        case .invalidName, .invalidValue: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// How the client's background threads wait for their next turn: a condition they sleep on
+/// for at most their interval, which ``stop()`` signals, so shutdown never waits out a sleep.
+final class Wakeup: @unchecked Sendable {
+    /// Guards `stopped`; its wait releases it while asleep.
+    private let condition = NSCondition()
+    private var stopped = false
+
+    /// Sleeps for `duration` or until ``stop()``.
+    /// - Returns: false once stopped.
+    func sleep(for duration: Duration) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: duration.seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopped, condition.wait(until: deadline) {}
+        return !stopped
+    }
+
+    /// Wakes every sleeper for good.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for the APIs that take a `TimeInterval`.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
