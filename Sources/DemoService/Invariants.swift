@@ -41,7 +41,7 @@ public enum Invariants {
         }
         let totals = try client.store.counterTotals()
         let rows = try stores.rowsByOrigin()
-        for origin in ["miss", "backfill"] where (totals[origin] ?? 0) != Int64(rows[origin] ?? 0) {
+        for origin in [CounterName.miss, CounterName.backfill] where (totals[origin] ?? 0) != Int64(rows[origin] ?? 0) {
             report.counterMismatches.append("\(origin) counted \(totals[origin] ?? 0) but \(rows[origin] ?? 0) rows were copied that way")
         }
         report.inconsistentReads = workload.inconsistentReads

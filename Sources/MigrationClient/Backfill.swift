@@ -48,7 +48,7 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         for record in batch where try migrator.new.putIfAbsent(record.key, record.value, .backfill) {
             copied += 1
         }
-        if copied > 0 { migrator.client.count("backfill", by: copied) }
+        if copied > 0 { migrator.client.count(CounterName.backfill, by: copied) }
         let total = try migrator.old.count()
         let done = progress.withLock { state in
             state.cursor = batch.last?.key ?? state.cursor

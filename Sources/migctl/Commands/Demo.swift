@@ -78,7 +78,7 @@ struct Demo: ParsableCommand {
         do { try pilot.run() } catch { failure = error }
         let report = try run.stop()
         let totals = try store.counterTotals()
-        print("demo: counters " + ["write", "hit", "miss", "backfill", "verify.match", "verify.mismatch", "write.new.error"]
+        print("demo: counters " + [CounterName.write, CounterName.readOld, CounterName.hit, CounterName.miss, CounterName.backfill, CounterName.verifyMatch, CounterName.verifyMismatch, CounterName.writeNewError]
             .map { "\($0) \(totals[$0] ?? 0)" }.joined(separator: ", "))
         print("demo: \(report)")
         if let failure {
