@@ -15,16 +15,31 @@ public final class DemoRun: Sendable {
     private let purged = Atomic<Bool>(false)
 
     /// Opens the control database and the stores in `storesFolder`, seeding `records` users
-    /// into an empty old store.
-    public init(controlPath: String, storesFolder: String, records: Int, settings: Workload.Settings? = nil) throws {
-        client = try MigrationClient(databasePath: controlPath)
-        stores = try DemoStores(folder: storesFolder)
-        let seed = try stores.seed(records)
+    /// into an empty old store. The service is in the fleet from here on, seeding included.
+    ///
+    /// - Parameter stopRequested: polled while seeding; when it turns true, the seeding rolls
+    ///   back and the service leaves the fleet.
+    /// - Throws: ``DemoServiceError/stoppedWhileSeeding(seeded:of:)``, or a store's error;
+    ///   either way no instance is left in the fleet.
+    public init(controlPath: String, storesFolder: String, records: Int, settings: Workload.Settings? = nil,
+                stopRequested: @escaping @Sendable () -> Bool = { false }) throws {
+        let client = try MigrationClient(databasePath: controlPath)
+        let stores: DemoStores
+        let reference: [String: User]
+        do {
+            stores = try DemoStores(folder: storesFolder)
+            let seed = try stores.seed(records, stopRequested: stopRequested)
+            reference = try Self.currentView(of: seed.keys, stores: stores, client: client)
+        } catch {
+            client.shutdown()
+            throw error
+        }
+        self.client = client
+        self.stores = stores
         let migrator = Migrator(client: client, old: stores.old, new: stores.new) { [client] failed in
             client.count("write.retry.dropped")
             _ = failed
         }
-        let reference = try Self.currentView(of: seed.keys, stores: stores, client: client)
         workload = Workload(migrator: migrator, settings: settings ?? Workload.Settings(seededKeys: records), seed: reference)
         backfill = Backfill(migrator: migrator, batchSize: 500)
     }

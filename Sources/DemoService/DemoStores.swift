@@ -46,8 +46,12 @@ public final class DemoStores: Sendable {
     public static func key(_ i: Int) -> String { String(format: "user-%07d", i) }
 
     /// Fills the old store with `count` users (only when it is empty); returns them.
+    ///
+    /// One transaction: asked to stop half way, it rolls back and leaves the store as it was.
+    /// - Parameter stopRequested: polled every thousand users.
+    /// - Throws: ``DemoServiceError/stoppedWhileSeeding(seeded:of:)`` when asked to stop, or the store's error.
     @discardableResult
-    public func seed(_ count: Int) throws -> [String: User] {
+    public func seed(_ count: Int, stopRequested: () -> Bool = { false }) throws -> [String: User] {
         var users: [String: User] = [:]
         for i in 0..<count {
             users[Self.key(i)] = User(name: "User \(i)", email: "user\(i)@example\(i % 7).com", version: 1)
@@ -55,7 +59,10 @@ public final class DemoStores: Sendable {
         try oldQueue.write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users_old") == 0 else { return }
             let insert = try db.makeStatement(sql: "INSERT INTO users_old (id, name, email, version) VALUES (?, ?, ?, ?)")
-            for (key, user) in users { try insert.execute(arguments: [key, user.name, user.email, user.version]) }
+            for (done, (key, user)) in users.enumerated() {
+                if done % 1000 == 0, stopRequested() { throw DemoServiceError.stoppedWhileSeeding(seeded: done, of: count) }
+                try insert.execute(arguments: [key, user.name, user.email, user.version])
+            }
         }
         return users
     }
