@@ -67,4 +67,57 @@ struct DemoLifecycleTests {
         #expect(screen.contains("migctl: the demo service did not start; see demo/service.log") && !screen.contains("Usage:"), "\(screen)")
         #expect(screen.contains("unable to open database file"), "the service's own words are shown:\n\(screen)")
     }
+
+    /// A control database with the default plan without gates, in `read-new` at 100%, so reads copy on miss.
+    func controlInReadNew() throws -> SQLiteControlStore {
+        let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; return phase })
+        let store = try SQLiteControlStore.create(at: folder.url.appending(path: "migctl.db").path, name: "m", plan: plan, runbooks: [:],
+                                                  by: Operator(name: "t", host: "h"), at: Date())
+        let control = MigrationControl(store: store, signer: Operator(name: "t", host: "h"))
+        while try store.state().phase != "read-new" {
+            if try store.state().rollout != .full { try control.perform(.setRollout(.full)) }
+            try control.perform(.advance())
+        }
+        try control.perform(.setRollout(.full))
+        return store
+    }
+
+    /// Rows the new store got by copying on read (`miss`), removed ones included.
+    func rowsCopiedOnMiss() throws -> Int64 {
+        let sql = "SELECT (SELECT count(*) FROM users WHERE origin = 'miss') + coalesce((SELECT count FROM purged WHERE origin = 'miss'), 0)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [folder.url.appending(path: "new.db").path, sql]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aServiceKilledMidRunIsNotAPermanentFalseAlarm() throws {
+        let store = try controlInReadNew()
+        let service = ["simulate", "--db", "migctl.db", "--stores", ".", "--records", "3000", "--rate", "1500"]
+        var lost: Int64 = 0
+        for _ in 0..<5 where lost == 0 {
+            let counted = try store.counterTotals()["miss"] ?? 0
+            let process = try migctl.start(service)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            try waitFor("misses counted") { (try store.counterTotals()["miss"] ?? 0) > counted }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            lost = try rowsCopiedOnMiss() - (store.counterTotals()["miss"] ?? 0)
+        }
+        try #require(lost > 0, "a kill -9 lost no count in five tries: nothing to reconcile")
+        let restarted = try migctl.run(service + ["--seconds", "2"])
+        #expect(restarted.status == 0 && restarted.stdout.contains("invariants hold"), "\(restarted.stdout)\(restarted.stderr)")
+        #expect(restarted.stdout.contains("crash"), "the restart says what it reconciled:\n\(restarted.stdout)")
+        #expect(try store.instances().isEmpty, "the killed service's stale instance row is gone too")
+        let again = try migctl.run(service + ["--seconds", "1"])
+        #expect(again.status == 0 && again.stdout.contains("invariants hold"), "and on every later run:\n\(again.stdout)\(again.stderr)")
+    }
 }

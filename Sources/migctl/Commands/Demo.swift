@@ -70,6 +70,7 @@ struct Demo: ParsableCommand {
 
     private func runAutopilot(control: String, folder: String) throws {
         let run = try DemoRun(controlPath: control, storesFolder: folder, records: service.records, settings: service.settings)
+        for crash in run.reconciledCrashes { print("demo: reconciled: \(crash)") }
         run.start()
         let store = try SQLiteControlStore(path: control)
         let pilot = Autopilot(control: MigrationControl(store: store, signer: Operator(name: "autopilot", host: ProcessInfo.processInfo.hostName)),

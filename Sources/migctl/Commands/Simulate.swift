@@ -41,6 +41,7 @@ struct Simulate: ParsableCommand {
                 print("simulate: \(error)")
                 return
             }
+            for crash in run.reconciledCrashes { print("simulate: reconciled: \(crash)") }
             run.start()
             print("simulate: serving \(service.records) users with \(service.workers) workers at \(service.rate)/s")
             fflush(nil)
