@@ -11,11 +11,12 @@ public struct Autopilot: Sendable {
     public let approver: Operator
     /// Pause between ramp steps, so the counters see traffic at each rollout.
     public let rampPause: TimeInterval
-    /// Give up when one phase's gates do not pass within this many seconds.
-    public let phaseTimeout: TimeInterval
+    /// Give up when one phase's gates do not pass within this many seconds; nil: the
+    /// ``patience(for:)`` the plan implies.
+    public let phaseTimeout: TimeInterval?
     public let log: @Sendable (String) -> Void
 
-    public init(control: MigrationControl, approver: Operator, rampPause: TimeInterval = 1, phaseTimeout: TimeInterval = 120,
+    public init(control: MigrationControl, approver: Operator, rampPause: TimeInterval = 1, phaseTimeout: TimeInterval? = nil,
                 log: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.control = control
         self.approver = approver
@@ -24,13 +25,27 @@ public struct Autopilot: Sendable {
         self.log = log
     }
 
+    /// How long the autopilot waits for the gates of `target` once the current phase is at
+    /// 100%: twice the longest any of them needs before it can pass (a soak, a counter window
+    /// filling with the current phase's traffic, a gauge's or a heartbeat's freshness, a
+    /// command's timeout), plus a minute for a slow machine. The wait follows from the plan:
+    /// the demo plan's `new-primary` (60 s windows) gets 3 minutes, a real plan's hour-long
+    /// windows get hours.
+    ///
+    /// ```swift
+    /// Autopilot.patience(for: Plan.demo().phase("new-primary")!)   // 180
+    /// ```
+    public static func patience(for target: Phase) -> TimeInterval {
+        2 * Double(target.gates.map(\.kind.secondsToSettle).max() ?? 0) + 60
+    }
+
     public enum Failure: Error, CustomStringConvertible {
-        case stuck(phase: String, blocking: [GateResult])
+        case stuck(phase: String, after: TimeInterval, blocking: [GateResult])
 
         public var description: String {
             switch self {
-            case .stuck(let phase, let blocking):
-                "autopilot gave up advancing into \(phase): " + blocking.map { "\($0.label): \($0.sentence)" }.joined(separator: "; ")
+            case .stuck(let phase, let seconds, let blocking):
+                "autopilot gave up advancing into \(phase) after \(Int(seconds)) s: " + blocking.map { "\($0.label): \($0.sentence)" }.joined(separator: "; ")
             }
         }
     }
@@ -59,10 +74,11 @@ public struct Autopilot: Sendable {
                try !store.approvals(phase: next.id).contains(where: { $0.actor == approver.name }) {
                 try store.approve(phase: next.id, by: approver, at: Date(), reason: "autopilot's second operator: dashboards reviewed")
             }
-            let deadline = Date().addingTimeInterval(phaseTimeout)
+            let patience = phaseTimeout ?? Self.patience(for: next)
+            let deadline = Date().addingTimeInterval(patience)
             var report = try control.checkNext()
             while let current = report, !current.allPass {
-                guard Date() < deadline else { throw Failure.stuck(phase: next.id, blocking: current.blocking) }
+                guard Date() < deadline else { throw Failure.stuck(phase: next.id, after: patience, blocking: current.blocking) }
                 Thread.sleep(forTimeInterval: 0.5)
                 report = try control.checkNext()
             }
@@ -70,6 +86,20 @@ public struct Autopilot: Sendable {
                                 reason: "autopilot: every gate of \(next.id) passed",
                                 authority: AdvanceAuthority(confirmation: next.irreversible ? next.id : nil))
             log("autopilot: advanced to \(next.id)\(next.irreversible ? " (irreversible, confirmed)" : "")")
+        }
+    }
+}
+
+extension GateKind {
+    /// The longest this kind of gate may need, from the moment a phase is entered, before it can pass.
+    var secondsToSettle: Int64 {
+        switch self {
+        case .soak(let seconds): seconds
+        case .counter(let check): check.windowSeconds
+        case .gauge(let check): check.maxAgeSeconds
+        case .fleet(let heartbeatSeconds): heartbeatSeconds
+        case .command(let check): check.timeoutSeconds
+        case .rollout, .checklist, .approval: 0
         }
     }
 }

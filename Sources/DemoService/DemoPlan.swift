@@ -12,11 +12,11 @@ extension Plan {
         let fleet = Gate(.fleet(heartbeatSeconds: 10), overridable: false)
         let gates: [String: [Gate]] = [
             "dual-write": [Gate(.checklist)],
-            "read-new": [Gate(.soak(seconds: soak)), rate("write.new.error", ["write"], max: 0.001), Gate(.checklist)],
-            "new-primary": [Gate(.soak(seconds: soak)), rate("miss", ["hit", "miss"], max: 0.5),
-                            rate("verify.mismatch", ["verify.match", "verify.mismatch"], max: 0, overridable: false),
+            "read-new": [Gate(.soak(seconds: soak)), rate(CounterName.writeNewError, [CounterName.write], max: 0.001), Gate(.checklist)],
+            "new-primary": [Gate(.soak(seconds: soak)), rate(CounterName.miss, [CounterName.hit, CounterName.miss], max: 0.5),
+                            rate(CounterName.verifyMismatch, [CounterName.verifyMatch, CounterName.verifyMismatch], max: 0, overridable: false),
                             Gate(.checklist), Gate(.approval(withinSeconds: 3600)), fleet],
-            "new-only": [Gate(.soak(seconds: soak)), rate("write.new.error", ["write"], max: 0.001), Gate(.checklist), fleet],
+            "new-only": [Gate(.soak(seconds: soak)), rate(CounterName.writeNewError, [CounterName.write], max: 0.001), Gate(.checklist), fleet],
             "backfill": [Gate(.checklist)],
             "cleanup": [Gate(.gauge(GaugeCheck(gauge: "backfill.remaining", bounds: Bounds(max: 0), maxAgeSeconds: 60)), overridable: false),
                         Gate(.checklist), fleet],

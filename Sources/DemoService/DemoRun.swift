@@ -10,21 +10,40 @@ public final class DemoRun: Sendable {
     public let stores: DemoStores
     public let workload: Workload
     public let backfill: Backfill<User>
+    /// Services that served these stores before and died without stopping, reconciled at start.
+    public let reconciledCrashes: [CrashReconciliation]
     private let running = Atomic<Bool>(false)
     private let jobsDone = DispatchGroup()
     private let purged = Atomic<Bool>(false)
 
     /// Opens the control database and the stores in `storesFolder`, seeding `records` users
-    /// into an empty old store.
-    public init(controlPath: String, storesFolder: String, records: Int, settings: Workload.Settings? = nil) throws {
-        client = try MigrationClient(databasePath: controlPath)
-        stores = try DemoStores(folder: storesFolder)
-        let seed = try stores.seed(records)
+    /// into an empty old store. The service joins the fleet once its stores are open, and is
+    /// in it from then on, seeding included.
+    ///
+    /// - Parameter stopRequested: polled while seeding; when it turns true, the seeding rolls
+    ///   back and the service leaves the fleet.
+    /// - Throws: ``DemoServiceError/stoppedWhileSeeding(seeded:of:)``, or a store's error;
+    ///   either way no instance is left in the fleet.
+    public init(controlPath: String, storesFolder: String, records: Int, settings: Workload.Settings? = nil,
+                stopRequested: @escaping @Sendable () -> Bool = { false }) throws {
+        let stores = try DemoStores(folder: storesFolder)
+        let client = try MigrationClient(databasePath: controlPath)
+        let reference: [String: User]
+        do {
+            let seed = try stores.seed(records, stopRequested: stopRequested)
+            reference = try Self.currentView(of: seed.keys, stores: stores, client: client)
+            reconciledCrashes = try stores.reconcileCrashes(fleet: client.store)
+            try stores.beginSession(client.instanceID)
+        } catch {
+            client.shutdown()
+            throw error
+        }
+        self.client = client
+        self.stores = stores
         let migrator = Migrator(client: client, old: stores.old, new: stores.new) { [client] failed in
             client.count("write.retry.dropped")
             _ = failed
         }
-        let reference = try Self.currentView(of: seed.keys, stores: stores, client: client)
         workload = Workload(migrator: migrator, settings: settings ?? Workload.Settings(seededKeys: records), seed: reference)
         backfill = Backfill(migrator: migrator, batchSize: 500)
     }
@@ -52,7 +71,7 @@ public final class DemoRun: Sendable {
         }.start()
     }
 
-    /// Stops everything, flushes the counters and checks the invariants.
+    /// Stops everything, flushes the counters, checks the invariants and leaves the fleet.
     public func stop() throws -> InvariantReport {
         if running.exchange(false, ordering: .relaxed) {
             workload.stop()
@@ -61,6 +80,7 @@ public final class DemoRun: Sendable {
         client.flush()
         let report = try Invariants.check(workload: workload, stores: stores, client: client)
         client.shutdown()
+        try stores.endSession(client.instanceID)
         return report
     }
 

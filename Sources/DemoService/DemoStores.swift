@@ -17,7 +17,9 @@ public struct User: Sendable, Equatable {
 
 /// Two real SQLite stores: `old.db` with `users_old(id, name, email, version)` and `new.db`
 /// with `users(id, full_name, email, email_domain, version, tombstone, origin)`: a renamed
-/// column and a new required field filled on copy, plus tombstones.
+/// column and a new required field filled on copy, plus tombstones. Copies also record when
+/// they were made (`copied_at`), so what a crashed service left uncounted can be bounded
+/// (see `DemoStores+Sessions.swift`).
 public final class DemoStores: Sendable {
     public let oldQueue: DatabaseQueue
     public let newQueue: DatabaseQueue
@@ -39,6 +41,10 @@ public final class DemoStores: Sendable {
                   tombstone INTEGER NOT NULL DEFAULT 0, origin TEXT NOT NULL)
                 """)
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS purged (origin TEXT PRIMARY KEY, count INTEGER NOT NULL)")
+            if try !db.columns(in: "users").contains(where: { $0.name == "copied_at" }) {
+                try db.execute(sql: "ALTER TABLE users ADD COLUMN copied_at REAL")
+            }
+            try Self.createSessionTables(db)
         }
     }
 
@@ -46,8 +52,12 @@ public final class DemoStores: Sendable {
     public static func key(_ i: Int) -> String { String(format: "user-%07d", i) }
 
     /// Fills the old store with `count` users (only when it is empty); returns them.
+    ///
+    /// One transaction: asked to stop half way, it rolls back and leaves the store as it was.
+    /// - Parameter stopRequested: polled every thousand users.
+    /// - Throws: ``DemoServiceError/stoppedWhileSeeding(seeded:of:)`` when asked to stop, or the store's error.
     @discardableResult
-    public func seed(_ count: Int) throws -> [String: User] {
+    public func seed(_ count: Int, stopRequested: () -> Bool = { false }) throws -> [String: User] {
         var users: [String: User] = [:]
         for i in 0..<count {
             users[Self.key(i)] = User(name: "User \(i)", email: "user\(i)@example\(i % 7).com", version: 1)
@@ -55,7 +65,10 @@ public final class DemoStores: Sendable {
         try oldQueue.write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users_old") == 0 else { return }
             let insert = try db.makeStatement(sql: "INSERT INTO users_old (id, name, email, version) VALUES (?, ?, ?, ?)")
-            for (key, user) in users { try insert.execute(arguments: [key, user.name, user.email, user.version]) }
+            for (done, (key, user)) in users.enumerated() {
+                if done % 1000 == 0, stopRequested() { throw DemoServiceError.stoppedWhileSeeding(seeded: done, of: count) }
+                try insert.execute(arguments: [key, user.name, user.email, user.version])
+            }
         }
         return users
     }
@@ -116,7 +129,8 @@ public final class DemoStores: Sendable {
             putIfAbsent: { key, user, origin in
                 try queue.write { db in
                     try db.execute(sql: """
-                        INSERT INTO users (id, full_name, email, email_domain, version, tombstone, origin) VALUES (?, ?, ?, ?, ?, 0, ?)
+                        INSERT INTO users (id, full_name, email, email_domain, version, tombstone, origin, copied_at)
+                        VALUES (?, ?, ?, ?, ?, 0, ?, \(Self.unixNow))
                         ON CONFLICT (id) DO NOTHING
                         """, arguments: [key, user.name, user.email, Self.domain(user.email), user.version, origin.rawValue])
                     return db.changesCount == 1
@@ -124,14 +138,14 @@ public final class DemoStores: Sendable {
             },
             delete: { key in
                 try queue.write { db in
-                    try Self.recordRemoval(try String.fetchAll(db, sql: "DELETE FROM users WHERE id = ? RETURNING origin", arguments: [key]), db)
+                    try Self.recordRemoval(try Row.fetchAll(db, sql: "DELETE FROM users WHERE id = ? RETURNING origin, copied_at", arguments: [key]), db)
                 }
             },
             purgeTombstones: {
                 try queue.write { db in
-                    let origins = try String.fetchAll(db, sql: "DELETE FROM users WHERE tombstone = 1 RETURNING origin")
-                    try Self.recordRemoval(origins, db)
-                    return origins.count
+                    let removed = try Row.fetchAll(db, sql: "DELETE FROM users WHERE tombstone = 1 RETURNING origin, copied_at")
+                    try Self.recordRemoval(removed, db)
+                    return removed.count
                 }
             })
     }
@@ -148,11 +162,16 @@ public final class DemoStores: Sendable {
         }
     }
 
-    /// Keeps count of removed rows by origin, so copies can still be reconciled with the counters.
-    private static func recordRemoval(_ origins: [String], _ db: Database) throws {
-        for origin in origins {
+    /// Keeps count of removed rows (`origin`, `copied_at`) by origin, so copies can still be
+    /// reconciled with the counters, and keeps when removed copies were made.
+    private static func recordRemoval(_ removed: [Row], _ db: Database) throws {
+        for row in removed {
+            let origin: String = row["origin"]
             try db.execute(sql: "INSERT INTO purged (origin, count) VALUES (?, 1) ON CONFLICT (origin) DO UPDATE SET count = count + 1",
                            arguments: [origin])
+            if let copiedAt = row["copied_at"] as Double? {
+                try db.execute(sql: "INSERT INTO removed_copies (origin, copied_at) VALUES (?, ?)", arguments: [origin, copiedAt])
+            }
         }
     }
 

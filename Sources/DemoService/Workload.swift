@@ -25,6 +25,8 @@ public final class Workload: Sendable {
 
     public let migrator: Migrator<User>
     public let settings: Settings
+    /// Which worker owns which key.
+    public let keys: KeySpace
     /// Per worker: key → the last acknowledged value (nil: deleted).
     private let models: [Partition]
 
@@ -42,13 +44,10 @@ public final class Workload: Sendable {
     public init(migrator: Migrator<User>, settings: Settings, seed: [String: User]) {
         self.migrator = migrator
         self.settings = settings
+        keys = KeySpace(seededKeys: settings.seededKeys, workers: settings.workers)
         var partitions = [[String: User?]](repeating: [:], count: settings.workers)
-        for (key, user) in seed { partitions[Self.owner(of: key, workers: settings.workers)][key] = .some(user) }
+        for (key, user) in seed { partitions[keys.owner(of: key)][key] = .some(user) }
         models = partitions.map { Partition($0) }
-    }
-
-    static func owner(of key: String, workers: Int) -> Int {
-        (Int(key.drop { !$0.isNumber }) ?? 0) % workers
     }
 
     /// Requests that failed because the primary store refused them (not acknowledged).
@@ -81,18 +80,13 @@ public final class Workload: Sendable {
     private func run(_ worker: Int) {
         var generator = SystemRandomNumberGenerator()
         let interval = Double(settings.workers) / settings.rate
-        var nextInsert = settings.seededKeys + worker
+        var nextInsert = keys.firstInsert(by: worker)
         var next = Date()
         while running.load(ordering: .relaxed) {
             next += interval
             let pause = next.timeIntervalSinceNow
             if pause > 0 { Thread.sleep(forTimeInterval: pause) } else if pause < -1 { next = Date() }
-            // Skewed choice: cubing a uniform number crowds indexes near 0 (the hot keys).
-            let u = Double.random(in: 0..<1, using: &generator)
-            var index = Int(u * u * u * Double(settings.seededKeys))
-            index -= (index % settings.workers) - worker
-            if index < 0 { index += settings.workers }
-            let key = DemoStores.key(index)
+            let key = DemoStores.key(keys.pick(for: worker, using: &generator))
             let roll = Int.random(in: 0..<100, using: &generator)
             do {
                 switch roll {

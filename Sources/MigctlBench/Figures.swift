@@ -123,7 +123,7 @@ struct Figures {
             var runs: [Double] = []
             for _ in 0..<5 {
                 let start = Measure.now()
-                _ = try store.counterSeries(ConsoleData.trafficCounters, from: end - window, to: end, slots: 72)
+                _ = try store.counterSeries(ConsoleData.chartedCounters, from: end - window, to: end, slots: 72)
                 runs.append(Double(Measure.now() - start) / 1e6)
             }
             return Measure.median(runs)

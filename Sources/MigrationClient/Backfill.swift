@@ -6,7 +6,8 @@ import Synchronization
 /// each record into the new store only if the key is absent there, so it never overwrites
 /// a newer write and never writes over a tombstone.
 ///
-/// It reports the counter `backfill` (records it copied) and the gauges `backfill.total`,
+/// It reports the counter `backfill` (records it copied, each counted as it is copied, so a
+/// crash loses no more counts than copies made since the last flush) and the gauges `backfill.total`,
 /// `backfill.done` (records walked) and `backfill.remaining`. It can be paused and resumed,
 /// and restarted from its ``cursor`` after a crash.
 ///
@@ -44,11 +45,10 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         let (cursor, finished) = progress.withLock { ($0.cursor, $0.finished) }
         guard !finished else { return false }
         let batch = try migrator.old.scan(cursor, batchSize)
-        var copied: Int64 = 0
+        let copied = migrator.client.counter(CounterName.backfill)
         for record in batch where try migrator.new.putIfAbsent(record.key, record.value, .backfill) {
-            copied += 1
+            copied.add()
         }
-        if copied > 0 { migrator.client.count("backfill", by: copied) }
         let total = try migrator.old.count()
         let done = progress.withLock { state in
             state.cursor = batch.last?.key ?? state.cursor

@@ -5,7 +5,9 @@ import MigrationCore
 ///
 /// - writes go to the phase's primary store first (its failure fails the request), then to
 ///   the secondary, best effort: a failure there is counted (`write.new.error`,
-///   `write.old.error`) and handed to `retry`;
+///   `write.old.error`) and handed to `retry`. Writes and deletes count `write.old` or
+///   `write.new` by the primary store that took them;
+/// - reads of a phase that reads only the old store count `read.old`;
 /// - reads of a phase that reads the new store count `hit` when the record is there and
 ///   `miss` when it had to be copied from the old store (insert-if-absent, so a copy never
 ///   overwrites a newer write); while the old store is authoritative, reads also compare
@@ -26,20 +28,23 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
     public let retry: @Sendable (FailedWrite) -> Void
     private let counters: Counters
 
-    /// The counters the Migrator reports, looked up once.
+    /// The counters the Migrator reports (names from ``CounterName``), looked up once.
     private struct Counters: Sendable {
-        let hit, miss, readAbsent, write, delete, verifyMatch, verifyMismatch, oldError, newError: MigrationClient.Counter
+        let hit, miss, readAbsent, readOld, write, delete, verifyMatch, verifyMismatch: MigrationClient.Counter
+        /// By store: what it served as primary, and its failed secondary writes.
+        let served, errors: [DataStore: MigrationClient.Counter]
 
         init(_ client: MigrationClient) {
-            hit = client.counter("hit")
-            miss = client.counter("miss")
-            readAbsent = client.counter("read.absent")
-            write = client.counter("write")
-            delete = client.counter("delete")
-            verifyMatch = client.counter("verify.match")
-            verifyMismatch = client.counter("verify.mismatch")
-            oldError = client.counter("write.old.error")
-            newError = client.counter("write.new.error")
+            hit = client.counter(CounterName.hit)
+            miss = client.counter(CounterName.miss)
+            readAbsent = client.counter(CounterName.readAbsent)
+            readOld = client.counter(CounterName.readOld)
+            write = client.counter(CounterName.write)
+            delete = client.counter(CounterName.delete)
+            verifyMatch = client.counter(CounterName.verifyMatch)
+            verifyMismatch = client.counter(CounterName.verifyMismatch)
+            served = [.old: client.counter(CounterName.writeOld), .new: client.counter(CounterName.writeNew)]
+            errors = [.old: client.counter(CounterName.writeOldError), .new: client.counter(CounterName.writeNewError)]
         }
     }
 
@@ -65,7 +70,9 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
         let route = client.route(for: key)
         switch route.reads {
         case .old:
-            return try old.get(key)
+            let value = try old.get(key)
+            counters.readOld.add()
+            return value
         case .new:
             let stored = try new.get(key)
             if stored != nil { counters.hit.add() }
@@ -119,11 +126,12 @@ public struct Migrator<Value: Sendable & Equatable>: Sendable {
         _ route: Route, key: String, _ operation: (DataStore) throws -> Void, failed: (DataStore, any Error) -> FailedWrite
     ) throws {
         try operation(route.primary)
+        counters.served[route.primary]?.add()
         if let secondary = route.secondary {
             do {
                 try operation(secondary)
             } catch {
-                (secondary == .old ? counters.oldError : counters.newError).add()
+                counters.errors[secondary]?.add()
                 retry(failed(secondary, error))
             }
         }

@@ -10,6 +10,8 @@ enum ExitStatus: Int32 {
     case confirmation = 4
     case conflict = 5
     case refused = 6
+    /// The demo's service failed to start.
+    case service = 7
     case usage = 64
 }
 
@@ -58,6 +60,8 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
         (.error, error.description)
     case let error as RolloutError:
         (.usage, error.description)
+    case let error as DemoError:
+        (.service, error.description)
     default:
         (.error, "\(error)")
     }

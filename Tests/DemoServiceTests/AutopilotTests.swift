@@ -7,16 +7,11 @@ import Testing
 struct AutopilotTests {
     @Test(.timeLimit(.minutes(3)))
     func aFullMigrationUnderConcurrentLoadKeepsEveryInvariant() throws {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "demo-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let control = folder + "/migctl.db"
-        _ = try SQLiteControlStore.create(at: control, name: "demo", plan: .demo(soak: 1), runbooks: Plan.defaultRunbooks,
-                                          by: Operator(name: "t", host: "h"), at: Date())
-        let run = try DemoRun(controlPath: control, storesFolder: folder, records: 2000,
+        let fixture = try DemoFixture()
+        let run = try DemoRun(controlPath: fixture.control, storesFolder: fixture.folder, records: 2000,
                               settings: Workload.Settings(workers: 4, rate: 800, seededKeys: 2000))
         run.start()
-        let store = try SQLiteControlStore(path: control)
+        let store = fixture.store
         let pilot = Autopilot(control: MigrationControl(store: store, signer: Operator(name: "pilot", host: "h")),
                               approver: Operator(name: "second", host: "h"), rampPause: 0.2, phaseTimeout: 60, log: { _ in })
         try pilot.run()

@@ -7,8 +7,28 @@ import Runbook
 /// Views are functions of this snapshot and of ``ConsoleState``; they never read the
 /// database themselves.
 public struct ConsoleData: Sendable {
-    /// The counters drawn in the traffic chart, in stacking order.
-    public static let trafficCounters = ["hit", "miss", "backfill"]
+    /// One series of the traffic chart: a counter and its legend.
+    public struct ChartSeries: Sendable, Equatable {
+        public let counter: String
+        public let label: String
+    }
+
+    /// What the traffic chart draws once the new store is read, in stacking order.
+    public static let newStoreSeries = [ChartSeries(counter: CounterName.hit, label: "hit"),
+                                        ChartSeries(counter: CounterName.miss, label: "miss"),
+                                        ChartSeries(counter: CounterName.backfill, label: "backfill")]
+    /// What it draws while only the old store is read: the reads and writes the old store
+    /// served and the new store's failed secondary writes, so the first phases show their load.
+    public static let oldStoreSeries = [ChartSeries(counter: CounterName.readOld, label: "reads"),
+                                        ChartSeries(counter: CounterName.writeOld, label: "writes"),
+                                        ChartSeries(counter: CounterName.writeNewError, label: "new errors")]
+    /// Every counter the chart may draw, loaded whatever the phase.
+    public static let chartedCounters = (newStoreSeries + oldStoreSeries).map(\.counter)
+
+    /// What the traffic chart draws in `phase`.
+    public static func chartSeries(for phase: Phase?) -> [ChartSeries] {
+        phase?.reads == .old ? oldStoreSeries : newStoreSeries
+    }
 
     public var location: String
     public var migration: MigrationInfo
@@ -68,7 +88,7 @@ public struct ConsoleData: Sendable {
             location: store.location, migration: try store.migration(), plan: plan, state: state,
             recentEvents: try store.auditLog(limit: events), totals: try store.counterTotals(), gauges: try store.gauges(),
             window: window,
-            traffic: try store.counterSeries(trafficCounters, from: to - window.seconds, to: to, slots: max(1, slots)),
+            traffic: try store.counterSeries(chartedCounters, from: to - window.seconds, to: to, slots: max(1, slots)),
             runbook: try store.runbook(phase: state.phase).map { RunbookDocument(markdown: $0) },
             checklist: try store.checklist(phase: state.phase), gates: gates, now: now)
         data.instances = try store.instances()

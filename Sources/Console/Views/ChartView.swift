@@ -1,7 +1,8 @@
 import MigrationCore
 
-/// Hit, miss and backfill rates over the chart window as stacked columns, one column
-/// per time slot, each series with its own fill so the chart reads without colour.
+/// The phase's traffic over the chart window as stacked columns, one column per time slot,
+/// each series with its own fill so the chart reads without colour: hit, miss and backfill
+/// once the new store is read, the old store's reads and writes before (``ConsoleData/chartSeries(for:)``).
 enum ChartView {
     /// Columns the y-axis labels take.
     static let axisWidth = 7
@@ -12,12 +13,12 @@ enum ChartView {
     static func render(_ data: ConsoleData, in rect: Rect, context: RenderContext, into screen: inout Screen) {
         guard rect.height >= 4, rect.width > axisWidth + 4 else { return }
         let g = context.glyphs
-        let names = ConsoleData.trafficCounters
+        let charted = ConsoleData.chartSeries(for: data.phase)
         let fills = [g.series.0, g.series.1, g.series.2]
         let colors: [Style.Color] = [.green, .yellow, .blue]
         var x = screen.put("Traffic/s · \(data.window.label)  ", row: rect.top, column: rect.left, style: .bold)
-        for (i, name) in names.enumerated() {
-            x = screen.put("\(fills[i]) \(name)  ", row: rect.top, column: x, style: Style(colors[i]))
+        for (i, series) in charted.enumerated() {
+            x = screen.put("\(fills[i]) \(series.label)  ", row: rect.top, column: x, style: Style(colors[i]))
         }
 
         let plotHeight = rect.height - 2
@@ -27,8 +28,8 @@ enum ChartView {
         let slotSeconds = Double(max(1, series.slotSeconds))
         let count = series.values.values.first?.count ?? 0
         let columns = min(count, plotWidth)
-        let rates: [[Double]] = names.map { name in
-            (series.values[name] ?? []).suffix(columns).map { Double($0) / slotSeconds }
+        let rates: [[Double]] = charted.map { charted in
+            (series.values[charted.counter] ?? []).suffix(columns).map { Double($0) / slotSeconds }
         }
         let totals = (0..<columns).map { c in rates.reduce(0) { $0 + ($1.indices.contains(c) ? $1[c] : 0) } }
         let peak = max(totals.max() ?? 0, 0)

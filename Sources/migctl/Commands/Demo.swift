@@ -69,6 +69,7 @@ struct Demo: ParsableCommand {
 
     private func runAutopilot(control: String, folder: String) throws {
         let run = try DemoRun(controlPath: control, storesFolder: folder, records: service.records, settings: service.settings)
+        for crash in run.reconciledCrashes { print("demo: reconciled: \(crash)") }
         run.start()
         let store = try SQLiteControlStore(path: control)
         let pilot = Autopilot(control: MigrationControl(store: store, signer: Operator(name: "autopilot", host: ProcessInfo.processInfo.hostName)),
@@ -77,7 +78,7 @@ struct Demo: ParsableCommand {
         do { try pilot.run() } catch { failure = error }
         let report = try run.stop()
         let totals = try store.counterTotals()
-        print("demo: counters " + ["write", "hit", "miss", "backfill", "verify.match", "verify.mismatch", "write.new.error"]
+        print("demo: counters " + [CounterName.write, CounterName.readOld, CounterName.hit, CounterName.miss, CounterName.backfill, CounterName.verifyMatch, CounterName.verifyMismatch, CounterName.writeNewError]
             .map { "\($0) \(totals[$0] ?? 0)" }.joined(separator: ", "))
         print("demo: \(report)")
         if let failure {
@@ -97,72 +98,27 @@ struct Demo: ParsableCommand {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         child.arguments = ["simulate", "--db", control, "--stores", folder, "--records", "\(service.records)",
-                           "--workers", "\(service.workers)", "--rate", "\(service.rate)"]
+                           "--workers", "\(service.workers)", "--rate", "\(service.rate)", "--parent", "\(getpid())"]
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         child.standardOutput = handle
         child.standardError = handle
         child.standardInput = FileHandle.nullDevice
         try child.run()
-        defer {
-            if child.isRunning {
-                child.terminate()
-                child.waitUntilExit()
-            }
-            let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: "\n") ?? ""
-            print("demo: the service stopped; its last words (\(log)):\n\(tail)")
-            print("demo: look again with: migctl console --db \(control)")
-        }
+        let service = ServiceProcess(child: child, log: log)
+        defer { print("demo: look again with: migctl console --db \(control)") }
         let store = try SQLiteControlStore(path: control)
-        let deadline = Date().addingTimeInterval(60)
-        while try store.instances().isEmpty {
-            guard child.isRunning, Date() < deadline else { throw ValidationError("the demo service did not start; see \(log).") }
-            Thread.sleep(forTimeInterval: 0.2)
+        do {
+            try service.waitUntilInFleet(store, timeout: 60)
+        } catch {
+            service.stop()
+            throw error
         }
-        let terminal = CursesTerminal()
-        defer { terminal.close() }
-        ConsoleSession(control: MigrationControl(store: store, signer: Operator.current()), device: terminal,
-                       context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: false).run()
-    }
-}
-
-struct Simulate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run the demo service alone against an existing control database, until interrupted.",
-        discussion: "Reads and writes users in DIR/old.db and DIR/new.db through the Migrator (seeding the old store when empty). On SIGINT or SIGTERM it stops, checks the invariants and exits 0 only if they hold."
-    )
-
-    @Option(name: .long, help: ArgumentHelp("The control database.", valueName: "path"))
-    var db: String
-
-    @Option(name: .long, help: ArgumentHelp("Folder of old.db and new.db.", valueName: "dir"))
-    var stores: String
-
-    @Option(name: .long, help: "Stop after this many seconds (default: run until interrupted).")
-    var seconds: Double?
-
-    @OptionGroup var service: ServiceOptions
-
-    func run() throws {
-        try reportingFailures {
-            _ = try SQLiteControlStore(path: db)
-            let run = try DemoRun(controlPath: db, storesFolder: stores, records: service.records, settings: service.settings)
-            let stop = DispatchSemaphore(value: 0)
-            var sources: [any DispatchSourceSignal] = []
-            for sig in [SIGINT, SIGTERM, SIGHUP] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { stop.signal() }
-                source.resume()
-                sources.append(source)
-            }
-            run.start()
-            print("simulate: serving \(service.records) users with \(service.workers) workers at \(service.rate)/s")
-            fflush(nil)
-            if let seconds { _ = stop.wait(timeout: .now() + seconds) } else { stop.wait() }
-            let report = try run.stop()
-            print("simulate: \(report)")
-            sources.forEach { $0.cancel() }
-            if !report.holds { throw ExitCode.failure }
+        do {
+            let terminal = CursesTerminal()
+            defer { terminal.close() }
+            ConsoleSession(control: MigrationControl(store: store, signer: Operator.current()), device: terminal,
+                           context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: false).run()
         }
+        guard service.stop() else { throw ExitCode.failure }
     }
 }
