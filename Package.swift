@@ -90,6 +90,7 @@ let package = Package(
             name: "MigctlCLITests",
             // The tests run the built migctl binary, so it must be built first.
             dependencies: ["MigrationCore", "TestSupport", "migctl"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ],

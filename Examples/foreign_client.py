@@ -1,21 +1,27 @@
 #!/usr/bin/env python3
 """A migctl client in another language, written from the README's contract alone.
 
-    foreign_client.py DB VECTORS.json   reads the phase and rollout, checks every shared
-                                        bucketing vector, and adds to two counters.
+    foreign_client.py DB VECTORS.json   reads the state in one transaction, checks every
+                                        shared bucketing vector, routes a key, and adds to
+                                        two counters through the saturating counter_add view.
 
-Only the standard library: sqlite3 and json.
+Only the standard library: sqlite3 and json. It opens the file without ever creating it
+(mode=rw), refuses a schema version it does not know, and writes in BEGIN IMMEDIATE
+transactions, as the contract asks.
 """
 import json
 import sqlite3
 import sys
 import time
+import urllib.parse
 
 MASK = (1 << 64) - 1
+KNOWN_SCHEMA = 2
 
 
 def bucket(salt: str, key: str) -> int:
     h = 0xCBF29CE484222325
+    # Keys are hashed as their UTF-8 bytes, unnormalised; invalid UTF-8 is not accepted.
     for byte in (salt + ":" + key).encode("utf-8"):
         h ^= byte
         h = (h * 0x100000001B3) & MASK
@@ -27,28 +33,57 @@ def bucket(salt: str, key: str) -> int:
     return h % 10000
 
 
-def main(path: str, vectors_path: str) -> None:
-    db = sqlite3.connect(path, timeout=10)
+def open_control(path: str) -> sqlite3.Connection:
+    """Opens an existing control database; never creates one at a wrong path."""
+    uri = "file:" + urllib.parse.quote(path) + "?mode=rw"
+    db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None)
     (version,) = db.execute("PRAGMA user_version").fetchone()
-    if version != 1:
-        raise SystemExit(f"unknown schema version {version}")
-    (name,) = db.execute("SELECT name FROM migration WHERE id = 1").fetchone()
-    phase, rollout, state_version = db.execute("SELECT phase, rollout, version FROM state WHERE id = 1").fetchone()
-    print(f"migration={name} phase={phase} rollout={rollout} version={state_version}")
+    if version != KNOWN_SCHEMA:
+        raise SystemExit(f"unknown schema version {version}; this client reads {KNOWN_SCHEMA}")
+    return db
+
+
+def read_state(db: sqlite3.Connection):
+    """The migration, the plan and the state, read in one transaction so they agree."""
+    db.execute("BEGIN")
+    try:
+        (name,) = db.execute("SELECT name FROM migration WHERE id = 1").fetchone()
+        phases = db.execute("SELECT id, reads, writes FROM phases ORDER BY position").fetchall()
+        phase, rollout, version = db.execute("SELECT phase, rollout, version FROM state WHERE id = 1").fetchone()
+    finally:
+        db.execute("COMMIT")
+    return name, phases, phase, rollout, version
+
+
+def route(salt: str, phases, phase: str, rollout: int, key: str):
+    """The phase a key gets: the current one inside the rollout, the previous one outside."""
+    ids = [p[0] for p in phases]
+    current = ids.index(phase)
+    position = current if bucket(salt, key) < rollout or current == 0 else current - 1
+    pid, reads, writes = phases[position]
+    return pid, reads, writes.split(",")
+
+
+def main(path: str, vectors_path: str) -> None:
+    db = open_control(path)
+    name, phases, phase, rollout, version = read_state(db)
+    print(f"migration={name} phase={phase} rollout={rollout} version={version}")
 
     vectors = json.load(open(vectors_path))["cases"]
     wrong = [c for c in vectors if bucket(c["salt"], c["key"]) != c["bucket"]]
     print(f"vectors={len(vectors)} wrong={len(wrong)}")
 
     second = int(time.time())
-    with db:
+    db.execute("BEGIN IMMEDIATE")
+    try:
         for counter, amount in (("hit", 40), ("miss", 2)):
-            db.execute(
-                "INSERT INTO counters (name, second, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (name, second) DO UPDATE SET value = value + excluded.value",
-                (counter, second, amount),
-            )
-    print(f"key user-1 in rollout: {bucket(name, 'user-1') < rollout}")
+            db.execute("INSERT INTO counter_add (name, second, value) VALUES (?, ?, ?)", (counter, second, amount))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    pid, reads, writes = route(name, phases, phase, rollout, "user-1")
+    print(f"key user-1 in rollout: {bucket(name, 'user-1') < rollout}; routed as {pid}: reads {reads}, writes {writes}")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ public struct ConsoleData: Sendable {
     public var instances: [FleetInstance] = []
     /// Rows the read skipped because they held values migctl cannot use; shown as a warning.
     public var skippedRows: [RowProblem] = []
+    /// Where the audit log's hash chain breaks, if it does (see `migctl log --verify`).
+    public var auditChainBreak: String?
     public var now: Date
 
     public init(

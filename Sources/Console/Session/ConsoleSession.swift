@@ -27,6 +27,10 @@ public final class ConsoleSession {
     private var lastDrawnSecond = -1
     /// The gate check running off the UI thread, if any.
     private var check: GateCheckInFlight?
+    /// The audit chain's last verification: the newest event it covered, when, and what it found.
+    private var chain: (newest: Int64?, at: Date, problem: String?)?
+    /// How often the whole chain is walked again even when no event was added.
+    static let chainRecheckSeconds: TimeInterval = 60
 
     public init(control: MigrationControl, device: any TerminalDevice, context: RenderContext, readOnly: Bool,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -136,15 +140,30 @@ public final class ConsoleSession {
         let size = device.size
         do {
             lastToken = try control.store.changeToken()
-            data = try ConsoleData.load(
+            var loaded = try ConsoleData.load(
                 from: control.store, window: state.window,
                 slots: ConsoleView.chartSlots(width: size.width, height: size.height), actor: control.signer.name, now: now())
+            loaded.auditChainBreak = verifiedChain(newest: loaded.recentEvents.first?.id)
+            data = loaded
             problem = nil
         } catch {
             problem = error.description
             data?.now = now()
         }
         lastLoad = now()
+    }
+
+    /// The audit chain's break, walked again when an event was added or a minute has passed.
+    private func verifiedChain(newest: Int64?) -> String? {
+        if let chain, chain.newest == newest, now().timeIntervalSince(chain.at) < Self.chainRecheckSeconds { return chain.problem }
+        let found: String?
+        do {
+            found = try control.store.verifyAuditChain()?.description
+        } catch {
+            found = nil
+        }
+        chain = (newest, now(), found)
+        return found
     }
 
     /// Draws a frame; a new terminal size always repaints every cell, since the terminal

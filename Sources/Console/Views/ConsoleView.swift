@@ -45,6 +45,8 @@ public enum ConsoleView {
             screen.put("database: \(problem.terminalSafe)", row: messageRow, column: 1, style: .danger, maxWidth: area.width - 2)
         } else if let message = state.message {
             screen.put(message.text, row: messageRow, column: 1, style: message.isError ? .danger : .good, maxWidth: area.width - 2)
+        } else if let broken = data?.auditChainBreak {
+            screen.put("AUDIT LOG TAMPERED: \(broken) (migctl log --verify)", row: messageRow, column: 1, style: .danger, maxWidth: area.width - 2)
         } else if let skipped = data?.skippedRows, let first = skipped.first {
             let count = skipped.count == 1 ? "1 row" : "\(skipped.count) rows"
             screen.put("warning: \(count) skipped; \(first)", row: messageRow, column: 1, style: .warning, maxWidth: area.width - 2)

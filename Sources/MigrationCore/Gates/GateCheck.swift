@@ -59,12 +59,18 @@ extension ControlStore {
         var windows: [CounterWindow] = []
         var commands: [[String]: CommandOutcome] = [:]
         let reused = reusing?.reusableOutcomes(target: target, state: state, now: now) ?? [:]
+        let hasCommands = target.gates.contains { if case .command = $0.kind { true } else { false } }
+        let tampering = runCommands && hasCommands ? try planTampering() : nil
         for gate in target.gates {
             switch gate.kind {
             case .counter(let check):
                 windows += (check.numerator + (check.denominator ?? [])).map { CounterWindow(name: $0, seconds: check.windowSeconds) }
             case .command(let check) where runCommands:
                 if commands[check.argv] != nil { continue }
+                if let tampering {
+                    commands[check.argv] = CommandOutcome(ending: .couldNotStart("\(tampering); migctl runs no program from such a plan"), lastLines: [])
+                    continue
+                }
                 commands[check.argv] = reused[check.argv] ?? runner.run(check, environment: [
                     "MIGCTL_DB": location, "MIGCTL_PHASE": state.phase, "MIGCTL_NEXT": target.id,
                 ], cancel: cancel)

@@ -94,11 +94,23 @@ public protocol ControlStore: Sendable {
     /// The rows skipped since the last call because they held values the reader cannot use,
     /// for the caller to report (see ``RowProblem``).
     func takeRowProblems() -> [RowProblem]
+    /// Walks the audit log's hash chain (see ``AuditChain``): nil when intact.
+    func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break?
+    /// Why the stored plan can no longer be trusted to run programs (it changed after `init`), or nil.
+    func planTampering() throws(ControlStoreError) -> String?
 }
 
 extension ControlStore {
     /// A store that never skips rows reports none.
     public func takeRowProblems() -> [RowProblem] { [] }
+
+    /// A store without a hash-chained audit log cannot say it is intact.
+    public func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break? {
+        throw .io(path: location, message: "this store keeps no hash chain to verify")
+    }
+
+    /// A store whose server enforces who may change the plan has nothing to add.
+    public func planTampering() throws(ControlStoreError) -> String? { nil }
 }
 
 /// Counter values summed into equal time slots, for charts.

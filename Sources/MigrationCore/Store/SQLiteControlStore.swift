@@ -44,6 +44,21 @@ public final class SQLiteControlStore: ControlStore {
         if version < Schema.currentVersion, !allowOlderSchema {
             throw .olderSchema(path: path, found: version, known: Schema.currentVersion)
         }
+        try ensureWriteAheadLog(readOnly: readOnly)
+    }
+
+    /// Every process relies on WAL mode (readers never block the writer); a file switched out
+    /// of it (`PRAGMA journal_mode = DELETE` by hand, a restored copy) is switched back, or
+    /// refused when that is not possible.
+    private func ensureWriteAheadLog(readOnly: Bool) throws(ControlStoreError) {
+        let mode = try read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?" }
+        guard mode.lowercased() != "wal" else { return }
+        let switched = readOnly ? mode : ((try? queue.writeWithoutTransaction { db in
+            try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        }) ?? nil) ?? mode
+        guard switched.lowercased() == "wal" else {
+            throw .io(path: location, message: "it is in journal mode '\(mode.terminalSafe)', not WAL, and could not be switched back; stop the processes that have it open and run any migctl command once")
+        }
     }
 
     /// Creates a new control database at `path` (mode 0660), at the plan's first phase.
@@ -54,6 +69,7 @@ public final class SQLiteControlStore: ControlStore {
     ///   - checklists: each phase's checklist items as parsed from its runbook. Callers use
     ///     the `Runbook` module's `create(at:name:plan:runbooks:by:at:)`, which derives them;
     ///     a phase given none has a checklist gate that can never pass.
+    ///
     /// The file is built under a hidden temporary name beside `path` and linked into place
     /// only when complete, so a crash or `kill -9` never leaves a half-built database at `path`.
     /// - Throws: ``ControlStoreError/alreadyExists(path:)`` if anything is at `path`;
@@ -98,6 +114,7 @@ public final class SQLiteControlStore: ControlStore {
     public static func upgrade(at path: String, by signer: Operator, at date: Date) throws(ControlStoreError) -> (from: Int, to: Int) {
         let store = try SQLiteControlStore(path: path, allowOlderSchema: true)
         let before = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        guard try store.read({ db in try Schema.hasShape(of: before, db) }) else { throw .notAControlDatabase(path: path) }
         let migrator = Schema.migrator { db, from, to in
             try insert(AuditEvent(at: date, actor: signer.name, host: signer.host, action: AuditAction.upgrade.rawValue,
                                   reason: "schema version \(from) to \(to)"), db)
@@ -238,7 +255,7 @@ public final class SQLiteControlStore: ControlStore {
         guard !names.isEmpty else { return CounterSeries(start: start, slotSeconds: step, values: values) }
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT name, (\(column) - ?) / ? AS slot, SUM(value) AS total FROM \(table)
+                SELECT name, (\(column) - ?) / ? AS slot, \(Schema.saturatingSum) AS total FROM \(table)
                 WHERE name IN (\(placeholders)) AND \(column) >= ? AND \(column) < ?
                 GROUP BY name, slot
                 """, arguments: StatementArguments([start, step] + names.map { $0 as any DatabaseValueConvertible } + [start, to]))
@@ -262,14 +279,14 @@ public final class SQLiteControlStore: ControlStore {
                 var total: Int64 = 0
                 func add(_ value: Int64?) { total = total.addingReportingOverflow(value ?? 0).overflow ? .max : total + (value ?? 0) }
                 if firstMinute < lastMinute {
-                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counter_minutes WHERE name = ? AND minute >= ? AND minute < ?",
+                    add(try Int64.fetchOne(db, sql: "SELECT \(Schema.saturatingSum) FROM counter_minutes WHERE name = ? AND minute >= ? AND minute < ?",
                                            arguments: [window.name, firstMinute, lastMinute]))
-                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counters WHERE name = ? AND second >= ? AND second < ?",
+                    add(try Int64.fetchOne(db, sql: "SELECT \(Schema.saturatingSum) FROM counters WHERE name = ? AND second >= ? AND second < ?",
                                            arguments: [window.name, start, firstMinute]))
-                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counters WHERE name = ? AND second >= ? AND second <= ?",
+                    add(try Int64.fetchOne(db, sql: "SELECT \(Schema.saturatingSum) FROM counters WHERE name = ? AND second >= ? AND second <= ?",
                                            arguments: [window.name, lastMinute, end]))
                 } else {
-                    add(try Int64.fetchOne(db, sql: "SELECT SUM(value) FROM counters WHERE name = ? AND second >= ? AND second <= ?",
+                    add(try Int64.fetchOne(db, sql: "SELECT \(Schema.saturatingSum) FROM counters WHERE name = ? AND second >= ? AND second <= ?",
                                            arguments: [window.name, start, end]))
                 }
                 sums[window] = total
@@ -452,8 +469,6 @@ public final class SQLiteControlStore: ControlStore {
         by signer: Operator, at date: Date
     ) throws {
         let now = Timestamp.string(date)
-        try db.execute(sql: "INSERT INTO migration (id, name, created_at, created_by) VALUES (1, ?, ?, ?)",
-                       arguments: [name, now, signer.name])
         for (position, phase) in plan.phases.enumerated() {
             try db.execute(sql: """
                 INSERT INTO phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook, gates)
@@ -465,6 +480,9 @@ public final class SQLiteControlStore: ControlStore {
                 try db.execute(sql: "INSERT INTO checklist_items (phase, item, text) VALUES (?, ?, ?)", arguments: [phase.id, i + 1, text])
             }
         }
+        // The migration row comes last of the plan, carrying the hash of everything above it.
+        try db.execute(sql: "INSERT INTO migration (id, name, created_at, created_by, plan_hash) VALUES (1, ?, ?, ?, ?)",
+                       arguments: [name, now, signer.name, try planHash(db, migration: [name, now, signer.name])])
         let first = plan.first
         let rollout = Rollout.full
         try db.execute(sql: """
@@ -474,14 +492,6 @@ public final class SQLiteControlStore: ControlStore {
         try insert(AuditEvent(at: date, actor: signer.name, host: signer.host, action: AuditAction.initialize.rawValue,
                               toPhase: first.id, toRollout: rollout, version: 1,
                               reason: "created migration '\(name)' with \(plan.phases.count) phases"), db)
-    }
-
-    static func insert(_ event: AuditEvent, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO audit (at, actor, host, action, from_phase, to_phase, from_rollout, to_rollout, version, reason, details)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [Timestamp.string(event.at), event.actor, event.host, event.action, event.fromPhase, event.toPhase,
-                             event.fromRollout?.basisPoints, event.toRollout?.basisPoints, event.version, event.reason, event.details])
     }
 
     /// Refuses, without opening it, a path that is missing, a directory, unreadable or empty.

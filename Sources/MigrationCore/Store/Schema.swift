@@ -7,13 +7,17 @@ import GRDB
 /// silently by a reader. The README documents every table.
 enum Schema {
     /// The schema version this build of migctl reads and writes.
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     /// The largest value a counter holds; additions saturate here instead of wrapping.
     static let counterMax = "9223372036854775807"
 
+    /// `SUM(value)` that saturates at `Int64.max` instead of failing with "integer overflow"
+    /// (TOTAL sums in floating point; exact below 2^53).
+    static let saturatingSum = "CAST(min(TOTAL(value), 9.2233720368547758e18) AS INTEGER)"
+
     /// The SQL of each schema version, in order: element `i` produces version `i + 1`.
-    static let versions = [version1]
+    static let versions = [version1, version2]
 
     /// Every migration in order, each setting `user_version` in its own transaction.
     ///
@@ -24,6 +28,12 @@ enum Schema {
         for (index, sql) in versions.enumerated() {
             let version = index + 1
             migrator.registerMigration("v\(version)") { db in
+                if version == 2 {
+                    try db.execute(sql: version2Columns)
+                    if try Int.fetchOne(db, sql: "SELECT count(*) FROM migration") ?? 0 > 0 {
+                        try SQLiteControlStore.chainExistingRows(db)
+                    }
+                }
                 try db.execute(sql: sql)
                 try db.execute(sql: "PRAGMA user_version = \(version)")
                 if version > 1 { try upgraded?(db, version - 1, version) }
@@ -32,9 +42,176 @@ enum Schema {
         return migrator
     }
 
+    /// The tables and columns of each schema version, for telling a control database from
+    /// another SQLite file that happens to have a `migration` table.
+    static let shapes: [Int: [String: Set<String>]] = {
+        let one: [String: Set<String>] = [
+            "migration": ["id", "name", "created_at", "created_by"],
+            "phases": ["position", "id", "title", "reads", "writes", "irreversible", "ramp", "runbook_path", "runbook", "gates"],
+            "state": ["id", "phase", "rollout", "version", "phase_since", "changed_at", "changed_by"],
+            "audit": ["id", "at", "actor", "host", "action", "from_phase", "to_phase", "from_rollout", "to_rollout", "version", "reason", "details"],
+            "counters": ["name", "second", "value"], "counter_minutes": ["name", "minute", "value"], "counter_totals": ["name", "value"],
+            "gauges": ["name", "value", "updated_at"], "checklist_items": ["phase", "item", "text"],
+            "checklist_ticks": ["phase", "item", "text", "ticked_by", "ticked_at"],
+            "approvals": ["id", "phase", "actor", "host", "at", "reason"],
+            "instances": ["id", "host", "pid", "serving_version", "heartbeat_at", "started_at"],
+            "grdb_migrations": ["identifier"],
+        ]
+        var two = one
+        two["migration"]?.insert("plan_hash")
+        two["audit"]?.insert("hash")
+        return [1: one, 2: two]
+    }()
+
+    /// Whether `db` has every table and column of schema `version` (a migctl control database).
+    static func hasShape(of version: Int, _ db: Database) throws -> Bool {
+        guard let shape = shapes[version] else { return false }
+        for (table, columns) in shape {
+            let found = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").compactMap { $0["name"] as String? })
+            guard columns.isSubset(of: found) else { return false }
+        }
+        return true
+    }
+
     private static func saturatingAdd(_ column: String, _ delta: String) -> String {
         "CASE WHEN \(column) > \(counterMax) - (\(delta)) THEN \(counterMax) ELSE \(column) + (\(delta)) END"
     }
+
+    /// A SQL condition: `x` is a counter or gauge name, `[a-z0-9][a-z0-9._-]{0,63}`.
+    static func isName(_ x: String) -> String {
+        "(typeof(\(x)) = 'text' AND length(\(x)) BETWEEN 1 AND 64 AND \(x) GLOB '[a-z0-9]*' AND \(x) NOT GLOB '*[^a-z0-9._-]*')"
+    }
+
+    /// A SQL condition: `x` is an instant in the one stored form, `2026-11-25T12:58:08.123Z`,
+    /// and a real date (SQLite's own `strftime` gives it back unchanged).
+    static func isInstant(_ x: String) -> String {
+        "(typeof(\(x)) = 'text' AND \(x) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z' AND strftime('%Y-%m-%dT%H:%M:%fZ', \(x)) IS \(x))"
+    }
+
+    /// A SQL condition: `x` is non-empty text of at most `limit` characters.
+    static func isText(_ x: String, limit: Int = 2000) -> String {
+        "(typeof(\(x)) = 'text' AND length(\(x)) BETWEEN 1 AND \(limit))"
+    }
+
+    static func refuse(_ message: String) -> String { "BEGIN SELECT RAISE(ABORT, '\(message)'); END;" }
+
+    /// Version 2: the database defends its contract against any writer, and the audit log is
+    /// hash-chained (see ``AuditChain``). Triggers rather than table constraints, so a
+    /// version-1 file upgrades in place; `sqlite3` users get the same refusals as migctl.
+    /// The columns version 2 adds; the upgrade fills them before ``version2`` locks them.
+    static let version2Columns = """
+    ALTER TABLE migration ADD COLUMN plan_hash TEXT;
+    ALTER TABLE audit ADD COLUMN hash TEXT;
+    """
+
+    static let version2 = """
+
+    CREATE TRIGGER migration_is_fixed_update BEFORE UPDATE ON migration
+      \(refuse("the migration row is written once, by init"))
+    CREATE TRIGGER migration_is_fixed_delete BEFORE DELETE ON migration
+      \(refuse("the migration row is written once, by init"))
+
+    CREATE TRIGGER phases_are_fixed_insert BEFORE INSERT ON phases WHEN EXISTS (SELECT 1 FROM state)
+      \(refuse("the plan cannot change after init"))
+    CREATE TRIGGER phases_are_fixed_update BEFORE UPDATE ON phases
+      \(refuse("the plan cannot change after init"))
+    CREATE TRIGGER phases_are_fixed_delete BEFORE DELETE ON phases
+      \(refuse("the plan cannot change after init"))
+    CREATE TRIGGER checklist_items_are_fixed_insert BEFORE INSERT ON checklist_items WHEN EXISTS (SELECT 1 FROM state)
+      \(refuse("checklists cannot change after init"))
+    CREATE TRIGGER checklist_items_are_fixed_update BEFORE UPDATE ON checklist_items
+      \(refuse("checklists cannot change after init"))
+    CREATE TRIGGER checklist_items_are_fixed_delete BEFORE DELETE ON checklist_items
+      \(refuse("checklists cannot change after init"))
+
+    CREATE TRIGGER state_is_one_row_insert BEFORE INSERT ON state WHEN EXISTS (SELECT 1 FROM state)
+      \(refuse("there is one state row; update it"))
+    CREATE TRIGGER state_is_one_row_delete BEFORE DELETE ON state
+      \(refuse("the state row cannot be deleted"))
+    CREATE TRIGGER state_check_insert BEFORE INSERT ON state
+      WHEN NOT (NEW.phase IN (SELECT id FROM phases) AND typeof(NEW.rollout) = 'integer' AND NEW.rollout BETWEEN 0 AND 10000
+                AND typeof(NEW.version) = 'integer' AND \(isInstant("NEW.phase_since")) AND \(isInstant("NEW.changed_at"))
+                AND \(isText("NEW.changed_by", limit: 128)))
+      \(refuse("state: phase must be a plan phase, rollout an integer 0-10000, version an integer, instants like 2026-11-25T12:58:08.123Z"))
+    CREATE TRIGGER state_check_update BEFORE UPDATE ON state
+      WHEN NOT (NEW.id = 1 AND NEW.phase IN (SELECT id FROM phases)
+                AND typeof(NEW.rollout) = 'integer' AND NEW.rollout BETWEEN 0 AND 10000
+                AND \(isInstant("NEW.phase_since")) AND \(isInstant("NEW.changed_at")) AND \(isText("NEW.changed_by", limit: 128)))
+      \(refuse("state: phase must be a plan phase, rollout an integer 0-10000, instants like 2026-11-25T12:58:08.123Z, changed_by a name"))
+    CREATE TRIGGER state_version_grows_by_one BEFORE UPDATE ON state
+      WHEN typeof(NEW.version) != 'integer' OR NEW.version != OLD.version + 1
+      \(refuse("state: every change sets version to the old version + 1"))
+    CREATE TRIGGER state_phase_since_moves_with_the_phase BEFORE UPDATE ON state
+      WHEN NEW.phase = OLD.phase AND NEW.phase_since IS NOT OLD.phase_since
+      \(refuse("state: phase_since changes only when the phase does"))
+    CREATE TRIGGER state_never_crosses_back BEFORE UPDATE ON state
+      WHEN (SELECT position FROM phases WHERE id = NEW.phase) < (SELECT position FROM phases WHERE id = OLD.phase)
+       AND EXISTS (SELECT 1 FROM phases WHERE irreversible = 1
+                   AND position > (SELECT position FROM phases WHERE id = NEW.phase)
+                   AND position <= (SELECT position FROM phases WHERE id = OLD.phase))
+      \(refuse("state: rolling back past an irreversible phase is refused; reconcile forward"))
+    CREATE TRIGGER state_irreversible_rollout_only_grows BEFORE UPDATE ON state
+      WHEN NEW.phase = OLD.phase AND NEW.rollout < OLD.rollout AND (SELECT irreversible FROM phases WHERE id = NEW.phase) = 1
+      \(refuse("state: in an irreversible phase the rollout may only go up"))
+
+    CREATE TRIGGER audit_check_insert BEFORE INSERT ON audit
+      WHEN NOT (\(isInstant("NEW.at")) AND \(isText("NEW.actor", limit: 128)) AND \(isText("NEW.host", limit: 255))
+                AND \(isText("NEW.action", limit: 64)))
+      \(refuse("audit: at must be an instant like 2026-11-25T12:58:08.123Z; actor, host and action non-empty text"))
+    CREATE TRIGGER audit_is_append_only_insert BEFORE INSERT ON audit
+      WHEN NEW.id IS NOT NULL AND NEW.id <= (SELECT COALESCE(max(id), 0) FROM audit)
+      \(refuse("the audit log is append-only: insert each row with id = max(id) + 1 and its hash"))
+
+    CREATE TRIGGER counters_check_insert BEFORE INSERT ON counters
+      WHEN NOT (\(isName("NEW.name")) AND typeof(NEW.second) = 'integer' AND typeof(NEW.value) = 'integer' AND NEW.value >= 0)
+      \(refuse("counters: name must match [a-z0-9][a-z0-9._-]{0,63}; second and value are integers, value >= 0"))
+    CREATE TRIGGER counters_check_update BEFORE UPDATE ON counters
+      WHEN NOT (NEW.name IS OLD.name AND NEW.second IS OLD.second AND typeof(NEW.value) = 'integer' AND NEW.value >= OLD.value)
+      \(refuse("counters: a value is an integer that only grows (add through the counter_add view, which saturates)"))
+    CREATE TRIGGER counters_are_kept BEFORE DELETE ON counters
+      \(refuse("counters are never deleted"))
+
+    CREATE VIEW counter_add (name, second, value) AS SELECT name, second, value FROM counters WHERE 0;
+    CREATE TRIGGER counter_add_saturates INSTEAD OF INSERT ON counter_add BEGIN
+      SELECT RAISE(ABORT, 'counter_add: value must be an integer >= 0') WHERE typeof(NEW.value) != 'integer' OR NEW.value < 0;
+      INSERT INTO counters (name, second, value) VALUES (NEW.name, NEW.second, NEW.value)
+        ON CONFLICT (name, second) DO UPDATE SET value = \(saturatingAdd("value", "excluded.value"));
+    END;
+
+    CREATE TRIGGER gauges_check_insert BEFORE INSERT ON gauges
+      WHEN NOT (\(isName("NEW.name")) AND typeof(NEW.value) IN ('integer', 'real')
+                AND NEW.value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 AND \(isInstant("NEW.updated_at")))
+      \(refuse("gauges: name must match [a-z0-9][a-z0-9._-]{0,63}, value a finite number, updated_at an instant like 2026-11-25T12:58:08.123Z"))
+    CREATE TRIGGER gauges_check_update BEFORE UPDATE ON gauges
+      WHEN NOT (\(isName("NEW.name")) AND typeof(NEW.value) IN ('integer', 'real')
+                AND NEW.value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 AND \(isInstant("NEW.updated_at")))
+      \(refuse("gauges: name must match [a-z0-9][a-z0-9._-]{0,63}, value a finite number, updated_at an instant like 2026-11-25T12:58:08.123Z"))
+
+    CREATE TRIGGER checklist_ticks_check_insert BEFORE INSERT ON checklist_ticks
+      WHEN NOT (EXISTS (SELECT 1 FROM checklist_items WHERE phase = NEW.phase AND item = NEW.item)
+                AND \(isText("NEW.ticked_by", limit: 128)) AND \(isInstant("NEW.ticked_at")))
+      \(refuse("checklist_ticks: phase and item must name a checklist item; ticked_by a name; ticked_at an instant"))
+    CREATE TRIGGER checklist_ticks_check_update BEFORE UPDATE ON checklist_ticks
+      \(refuse("checklist_ticks: delete a tick and insert it again"))
+
+    CREATE TRIGGER approvals_check_insert BEFORE INSERT ON approvals
+      WHEN NOT (NEW.phase IN (SELECT id FROM phases) AND \(isText("NEW.actor", limit: 128)) AND \(isText("NEW.host", limit: 255))
+                AND \(isInstant("NEW.at")))
+      \(refuse("approvals: phase must be a plan phase; actor and host names; at an instant like 2026-11-25T12:58:08.123Z"))
+    CREATE TRIGGER approvals_are_records_update BEFORE UPDATE ON approvals
+      \(refuse("approvals are records: they are never changed"))
+    CREATE TRIGGER approvals_are_records_delete BEFORE DELETE ON approvals
+      \(refuse("approvals are records: they are never deleted"))
+
+    CREATE TRIGGER instances_check_insert BEFORE INSERT ON instances
+      WHEN NOT (\(isText("NEW.id", limit: 255)) AND \(isText("NEW.host", limit: 255)) AND typeof(NEW.pid) = 'integer'
+                AND typeof(NEW.serving_version) = 'integer' AND \(isInstant("NEW.heartbeat_at")) AND \(isInstant("NEW.started_at")))
+      \(refuse("instances: id and host names; pid and serving_version integers; heartbeat_at and started_at instants like 2026-11-25T12:58:08.123Z"))
+    CREATE TRIGGER instances_check_update BEFORE UPDATE ON instances
+      WHEN NOT (\(isText("NEW.id", limit: 255)) AND \(isText("NEW.host", limit: 255)) AND typeof(NEW.pid) = 'integer'
+                AND typeof(NEW.serving_version) = 'integer' AND \(isInstant("NEW.heartbeat_at")) AND \(isInstant("NEW.started_at")))
+      \(refuse("instances: id and host names; pid and serving_version integers; heartbeat_at and started_at instants like 2026-11-25T12:58:08.123Z"))
+    """
 
     static let version1 = """
     CREATE TABLE migration (

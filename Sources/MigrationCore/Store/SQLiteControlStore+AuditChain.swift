@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+extension SQLiteControlStore {
+    /// Appends `event` to the audit log, extending the hash chain (see ``AuditChain``).
+    static func insert(_ event: AuditEvent, _ db: Database) throws {
+        let id = (try Int64.fetchOne(db, sql: "SELECT COALESCE(max(id), 0) FROM audit") ?? 0) + 1
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
+            ?? String.fetchOne(db, sql: "SELECT plan_hash FROM migration WHERE id = 1") ?? ""
+        let values: [(any DatabaseValueConvertible)?] = [
+            id, Timestamp.string(event.at), event.actor, event.host, event.action, event.fromPhase, event.toPhase,
+            event.fromRollout.map { Int64($0.basisPoints) }, event.toRollout.map { Int64($0.basisPoints) }, event.version,
+            event.reason, event.details,
+        ]
+        let fields: [String?] = values.map { value in
+            switch value?.databaseValue.storage {
+            case .int64(let number)?: String(number)
+            case .string(let text)?: text
+            default: nil
+            }
+        }
+        try db.execute(sql: """
+            INSERT INTO audit (\(AuditChain.auditColumns.joined(separator: ", ")), hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: StatementArguments(values + [AuditChain.link(previous: previous, row: fields)]))
+    }
+
+    /// The plan hash of the rows stored now (``AuditChain/planHash(migration:phases:checklistItems:)``).
+    static func planHash(_ db: Database, migration: [String?]? = nil) throws -> String {
+        func text(_ sql: String) throws -> [[String?]] {
+            try Row.fetchAll(db, sql: sql).map { row in (0..<row.count).map { row[$0] as String? } }
+        }
+        func cast(_ columns: [String], prefix: String = "") -> String {
+            columns.map { "CAST(\(prefix)\($0) AS TEXT)" }.joined(separator: ", ")
+        }
+        let migrationRow = try migration ?? text("SELECT \(cast(AuditChain.migrationColumns)) FROM migration WHERE id = 1").first ?? []
+        return AuditChain.planHash(
+            migration: migrationRow,
+            phases: try text("SELECT \(cast(AuditChain.phaseColumns)) FROM phases ORDER BY position"),
+            checklistItems: try text("""
+                SELECT \(cast(AuditChain.checklistColumns, prefix: "c.")) FROM checklist_items c
+                JOIN phases p ON p.id = c.phase ORDER BY p.position, c.item
+                """))
+    }
+
+    /// Every audit row as the chain sees it, oldest first.
+    static func chainRows(_ db: Database) throws -> [AuditChain.Row] {
+        let columns = AuditChain.auditColumns.map { "CAST(\($0) AS TEXT)" }.joined(separator: ", ")
+        return try Row.fetchAll(db, sql: "SELECT \(columns), CAST(hash AS TEXT), id FROM audit ORDER BY id").map { row in
+            let count = AuditChain.auditColumns.count
+            return AuditChain.Row(id: (row[count + 1] as Int64?) ?? -1, fields: (0..<count).map { row[$0] as String? },
+                                  hash: row[count] as String?)
+        }
+    }
+
+    /// Walks the audit log's hash chain from the plan to the newest row.
+    /// - Returns: nil when intact, else where it first breaks.
+    public func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break? {
+        try read { db in
+            AuditChain.verify(planHash: try Self.planHash(db),
+                              recordedPlanHash: try String.fetchOne(db, sql: "SELECT CAST(plan_hash AS TEXT) FROM migration WHERE id = 1"),
+                              rows: try Self.chainRows(db))
+        }
+    }
+
+    /// Why the stored plan cannot be trusted to run programs, or nil: it must still hash to
+    /// what `init` recorded, and the first audit event must still be linked to that hash.
+    public func planTampering() throws(ControlStoreError) -> String? {
+        try read { db in
+            let recorded = try String.fetchOne(db, sql: "SELECT CAST(plan_hash AS TEXT) FROM migration WHERE id = 1")
+            let rows = try Self.chainRows(db).prefix(1)
+            return AuditChain.verify(planHash: try Self.planHash(db), recordedPlanHash: recorded, rows: Array(rows))?.description
+        }
+    }
+
+    /// Version 2 of a version-1 file: records the plan hash and chains the audit rows
+    /// already there, before the rules that forbid changing either are created.
+    static func chainExistingRows(_ db: Database) throws {
+        try db.execute(sql: "UPDATE migration SET plan_hash = ? WHERE id = 1", arguments: [try planHash(db)])
+        try db.execute(sql: "DROP TRIGGER IF EXISTS audit_is_append_only_update")
+        var previous = try String.fetchOne(db, sql: "SELECT plan_hash FROM migration WHERE id = 1") ?? ""
+        for row in try chainRows(db) {
+            previous = AuditChain.link(previous: previous, row: row.fields)
+            try db.execute(sql: "UPDATE audit SET hash = ? WHERE id = ?", arguments: [previous, row.id])
+        }
+        try db.execute(sql: """
+            CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+              BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """)
+    }
+}
