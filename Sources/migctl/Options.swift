@@ -33,7 +33,7 @@ final class OpenedStores: Sendable {
 
 /// Who is acting, for the audit log.
 struct ActorOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Who makes the change, for the audit log.", discussion: "Defaults to $MIGCTL_ACTOR, else the login name.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Who makes the change, for the audit log.", discussion: "Defaults to $MIGCTL_ACTOR, else $USER, else the login name. Stored normalised (NFKC, case-folded, trimmed), at most 128 characters; invisible characters and names mixing Latin with Cyrillic or Greek are refused.", valueName: "name"))
     var actor: String?
 
     /// The normalised operator: `--actor`, else `$MIGCTL_ACTOR`, else the login name.
@@ -56,7 +56,7 @@ struct ActorOptions: ParsableArguments {
 
 /// What every state change takes.
 struct ChangeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Why, recorded in the audit log.", valueName: "text"))
+    @Option(name: .long, help: ArgumentHelp("Why, recorded in the audit log (at most 2000 characters).", valueName: "text"))
     var reason: String?
 
     @Option(name: .long, help: ArgumentHelp("Only change if the state is still at this version (from 'migctl status').", valueName: "n"))

@@ -64,7 +64,7 @@ struct Approve: ParsableCommand {
     @Argument(help: "The phase being approved.")
     var phase: String
 
-    @Option(name: .long, help: ArgumentHelp("Why it is safe, for the audit log.", valueName: "text"))
+    @Option(name: .long, help: ArgumentHelp("Why it is safe, for the audit log (at most 2000 characters).", valueName: "text"))
     var reason: String?
 
     func validate() throws {
