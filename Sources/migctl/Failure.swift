@@ -34,14 +34,26 @@ func reportingFailures(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let (status, message) = describe(error)
-        printError(message)
+        if let plan = error as? PlanError {
+            printError(lines: plan.lines)
+        } else {
+            printError(message)
+        }
         throw ExitCode(status.rawValue)
     }
 }
 
-/// Prints one `migctl:` line on stderr, with nothing in it that could steer a terminal.
+/// Prints one `migctl:` line on stderr, with nothing in it that could steer a terminal (a
+/// newline in it included: the message stays one line).
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("migctl: \(message.terminalSafe)\n".utf8))
+}
+
+/// Prints a `migctl:` line and the lines that detail it (a plan's problems), each sanitised
+/// on its own.
+func printError(lines: [String]) {
+    let text = lines.enumerated().map { $0.offset == 0 ? "migctl: \($0.element.terminalSafe)" : $0.element.terminalSafe }
+    FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8))
 }
 
 private func describe(_ error: any Error) -> (ExitStatus, String) {
@@ -58,6 +70,10 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
         (error.isConflict ? .conflict : .error, error.description)
     case let error as PlanError:
         (.error, error.description)
+    case let error as PathRefusal:
+        (.error, error.description)
+    case let error as ActorNameError:
+        (.usage, error.description)
     case let error as RolloutError:
         (.usage, error.description)
     case let error as DemoError:

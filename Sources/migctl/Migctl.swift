@@ -30,7 +30,7 @@ struct Migctl: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             guard code != .success else {
-                print(fullMessage(for: error))
+                say(fullMessage(for: error))
                 Foundation.exit(0)
             }
             let message = self.message(for: error)

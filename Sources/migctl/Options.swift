@@ -33,30 +33,37 @@ final class OpenedStores: Sendable {
 
 /// Who is acting, for the audit log.
 struct ActorOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Who makes the change, for the audit log.", discussion: "Defaults to $MIGCTL_ACTOR, else the login name.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Who makes the change, for the audit log.", discussion: "Defaults to $MIGCTL_ACTOR, else $USER, else the login name. Stored normalised (NFKC, case-folded, trimmed), at most 128 characters; invisible characters and names mixing Latin with Cyrillic or Greek are refused.", valueName: "name"))
     var actor: String?
 
-    var signer: Operator { Operator.current(explicit: actor) }
+    /// The normalised operator: `--actor`, else `$MIGCTL_ACTOR`, else the login name.
+    var signer: Operator {
+        get throws(ActorNameError) { try Operator.current(explicit: actor) }
+    }
 
+    /// Refuses a bad name from any source, `$MIGCTL_ACTOR` and `$USER` included, as a usage error.
     func validate() throws {
-        if let actor, actor.trimmingCharacters(in: .whitespaces).isEmpty || actor.count > 128 {
-            throw ValidationError("--actor must be a non-empty name of at most 128 characters.")
+        if let actor, actor.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--actor must be a non-empty name of at most \(Limits.actorScalars) characters.")
+        }
+        do {
+            _ = try signer
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 }
 
 /// What every state change takes.
 struct ChangeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Why, recorded in the audit log.", valueName: "text"))
+    @Option(name: .long, help: ArgumentHelp("Why, recorded in the audit log (at most 2000 characters).", valueName: "text"))
     var reason: String?
 
     @Option(name: .long, help: ArgumentHelp("Only change if the state is still at this version (from 'migctl status').", valueName: "n"))
     var expectVersion: Int64?
 
     func validate() throws {
-        if let reason, reason.count > 2000 {
-            throw ValidationError("--reason is limited to 2000 characters.")
-        }
+        if let problem = Limits.reasonProblem(reason) { throw ValidationError(problem) }
         if let expectVersion, expectVersion < 1 {
             throw ValidationError("--expect-version must be a state version, 1 or more (see 'migctl status').")
         }

@@ -219,7 +219,9 @@ struct CLITests {
 
     @Test func controlCharactersFromTheDatabaseNeverReachTheTerminal() throws {
         let migctl = try initialized()
-        #expect(try migctl.run(["advance", "--reason", "evil \u{1b}]0;pwned\u{07} reason", "--actor", "m\u{1b}[31mallory"]).status == 0)
+        let refused = try migctl.run(["advance", "--reason", "evil", "--actor", "m\u{1b}[31mallory"])
+        #expect(refused.status == 64 && !refused.stderr.contains("\u{1b}"), "an actor with an escape is refused: \(refused.stderr)")
+        #expect(try migctl.run(["advance", "--reason", "evil \u{1b}]0;pwned\u{07} reason", "--actor", "mallory"]).status == 0)
         let log = try migctl.run(["log"]).stdout
         #expect(!log.contains("\u{1b}") && !log.contains("\u{07}"))
         #expect(log.contains("evil ?]0;pwned? reason"))

@@ -97,6 +97,14 @@ struct GateEvaluationTests {
         #expect(status(kind, inputs(approvals: [Approval(phase: "new-only", actor: "bo", at: now)])).status == .fail)
     }
 
+    @Test func anApprovalUnderAnotherSpellingOfTheSameNameIsOwn() {
+        let kind = GateKind.approval(withinSeconds: 3600)
+        for spelling in ["Ana", "ANA", "ana\u{200B}", " ana", "\u{0430}na", "ａｎａ"] {
+            let result = status(kind, inputs(approvals: [Approval(phase: "new-primary", actor: spelling, at: now)]))
+            #expect(result.status == .fail && result.sentence.contains("your own approval"), "\(spelling)")
+        }
+    }
+
     @Test func fleetMustServeTheCurrentVersion() {
         func instance(_ pid: Int64, version: Int64, ago: Double = 5) -> FleetInstance {
             FleetInstance(id: "i\(pid)", host: "web", pid: pid, servingVersion: version, heartbeatAt: now.addingTimeInterval(-ago), startedAt: now)

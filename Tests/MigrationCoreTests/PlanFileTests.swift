@@ -25,7 +25,7 @@ struct PlanFileTests {
 
     func problems(_ yaml: String, runbooks: Set<String> = []) -> [PlanProblem] {
         do {
-            _ = try PlanFile.parse(yaml, file: "plan.yaml") { runbooks.contains($0) }
+            _ = try PlanFile.parse(yaml, file: "plan.yaml", paths: .existing(runbooks))
             return []
         } catch {
             return error.problems
@@ -33,7 +33,7 @@ struct PlanFileTests {
     }
 
     @Test func readsAValidPlan() throws {
-        let plan = try PlanFile.parse(valid, file: "plan.yaml") { $0 == "one.md" }
+        let plan = try PlanFile.parse(valid, file: "plan.yaml", paths: .existing(["one.md"]))
         #expect(plan.phases.map(\.id) == ["old-only", "both", "new-primary", "done"])
         #expect(plan.phases[0] == Phase(id: "old-only", title: "Old only", reads: .old, writes: [.old], ramp: false, runbook: "one.md"))
         #expect(plan.phases[1].title == "both" && plan.phases[1].ramp && !plan.phases[1].irreversible)
@@ -195,7 +195,7 @@ struct PlanNumberTests {
                   - \(gate)
             """
         do {
-            _ = try PlanFile.parse(yaml, file: "plan.yaml") { _ in true }
+            _ = try PlanFile.parse(yaml, file: "plan.yaml")
             return []
         } catch {
             return error.problems
@@ -222,5 +222,14 @@ struct PlanNumberTests {
         let problem = try #require(found.first)
         #expect(problem.field.hasSuffix(field), "\(problem)")
         #expect(problem.line == 7, "\(problem)")
+    }
+}
+
+extension PlanPaths {
+    /// Only the runbooks named exist; programs are taken as written.
+    static func existing(_ runbooks: Set<String>) -> PlanPaths {
+        PlanPaths(checkRunbook: { path throws(PathRefusal) in
+            if !runbooks.contains(path) { throw PathRefusal(path: path, reason: PathRefusal.missingRunbook) }
+        })
     }
 }

@@ -205,8 +205,15 @@ extension ConsoleState {
 
     private func reason(_ dialog: inout Dialog) -> String? {
         let reason = dialog.input.trimmingCharacters(in: .whitespaces)
-        if reason.isEmpty { dialog.error = "type a reason first: it goes into the audit log" }
-        return reason.isEmpty ? nil : reason
+        if reason.isEmpty {
+            dialog.error = "type a reason first: it goes into the audit log"
+            return nil
+        }
+        if let problem = Limits.reasonProblem(reason) {
+            dialog.error = problem
+            return nil
+        }
+        return reason
     }
 
     /// Keys of the runbook view: move between blocks, jump between sections, tick with Space.

@@ -89,15 +89,17 @@ public enum GateEvaluation {
             }
 
         case .approval(let within):
+            // Names compare as people: `Alice`, `alice` and `alice` with a zero-width space
+            // written by a foreign client are one operator, who cannot approve their own advance.
             let label = "approval of \(inputs.target.id) by another operator"
             let recent = inputs.approvals.filter {
-                $0.phase == inputs.target.id && $0.actor != inputs.actor && inputs.now.timeIntervalSince($0.at) <= Double(within)
+                $0.phase == inputs.target.id && !Operator.isSamePerson($0.actor, inputs.actor) && inputs.now.timeIntervalSince($0.at) <= Double(within)
             }
             if let approval = recent.max(by: { $0.at < $1.at }) {
                 return result(label, .pass, "\(approval.actor), \(GateFormat.duration(Int64(inputs.now.timeIntervalSince(approval.at)))) ago",
                               "within \(GateFormat.duration(within))", "\(approval.actor) approved")
             }
-            let own = inputs.approvals.contains { $0.phase == inputs.target.id && $0.actor == inputs.actor }
+            let own = inputs.approvals.contains { $0.phase == inputs.target.id && Operator.isSamePerson($0.actor, inputs.actor) }
             return result(label, .fail, "none", "within \(GateFormat.duration(within))",
                           own ? "your own approval does not count; another operator must run 'migctl approve \(inputs.target.id)'"
                               : "another operator must run 'migctl approve \(inputs.target.id)'")

@@ -47,17 +47,19 @@ public enum PlanFile {
         "fleet": ["heartbeat"],
     ]
 
-    /// Parses and validates `yaml`.
+    /// Parses and validates `yaml`, within ``Limits``.
     ///
     /// - Parameters:
     ///   - yaml: the plan file's text.
     ///   - file: the name used in messages.
-    ///   - runbookExists: answers whether a runbook path named by a phase exists.
+    ///   - paths: checks each runbook path and resolves each command gate's program; a
+    ///     refusal is a problem at its line. ``PlanFolder/paths`` checks the plan's folder.
     /// - Throws: ``PlanError`` listing every problem found, each with its line.
-    public static func parse(
-        _ yaml: String, file: String, runbookExists: (String) -> Bool = { _ in true }
-    ) throws(PlanError) -> Plan {
-        var reader = PlanReader(file: file)
+    public static func parse(_ yaml: String, file: String, paths: PlanPaths = .unchecked) throws(PlanError) -> Plan {
+        guard yaml.utf8.count <= Limits.planFileBytes else {
+            throw PlanError(file: file, problems: [PlanProblem(line: nil, field: "", message: "is \(yaml.utf8.count) bytes; a plan is at most \(Limits.bytes(Limits.planFileBytes))")])
+        }
+        var reader = PlanReader(file: file, paths: paths)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -66,7 +68,7 @@ public enum PlanFile {
         } catch {
             throw PlanError(file: file, problems: [PlanProblem(line: nil, field: "", message: "is not valid YAML")])
         }
-        let phases = reader.readPlan(root, runbookExists: runbookExists)
+        let phases = reader.readPlan(root)
         guard reader.problems.isEmpty, let phases else {
             throw PlanError(file: file, problems: reader.problems)
         }
@@ -79,10 +81,13 @@ public struct PlanError: Error, Equatable, CustomStringConvertible {
     public let file: String
     public let problems: [PlanProblem]
 
-    public var description: String {
-        let lines = problems.map { "  \(file)\($0.line.map { ":\($0)" } ?? ""): \($0.field.isEmpty ? "" : $0.field + " ")\($0.message)" }
-        return "the plan \(file) has \(problems.count) problem\(problems.count == 1 ? "" : "s"); fix \(problems.count == 1 ? "it" : "them") and run init again:\n"
-            + lines.joined(separator: "\n")
+    public var description: String { lines.joined(separator: "\n") }
+
+    /// The description's lines: a header, then one indented line per problem. Each is printed
+    /// on its own, so a value quoted in one can never start a line of its own.
+    public var lines: [String] {
+        ["the plan \(file) has \(problems.count) problem\(problems.count == 1 ? "" : "s"); fix \(problems.count == 1 ? "it" : "them") and run init again:"]
+            + problems.map { "  \(file)\($0.line.map { ":\($0)" } ?? ""): \($0.field.isEmpty ? "" : $0.field + " ")\($0.message)" }
     }
 }
 
@@ -103,13 +108,14 @@ public struct PlanProblem: Sendable, Equatable {
 
 private struct PlanReader {
     let file: String
+    let paths: PlanPaths
     var problems: [PlanProblem] = []
 
     mutating func problem(_ node: Node?, _ field: String, _ message: String) {
         problems.append(PlanProblem(line: node?.mark?.line, field: field, message: message))
     }
 
-    mutating func readPlan(_ root: Node?, runbookExists: (String) -> Bool) -> [Phase]? {
+    mutating func readPlan(_ root: Node?) -> [Phase]? {
         guard let root, case .mapping(let top) = root else {
             problem(root, "", "must be a mapping with a 'phases' list")
             return nil
@@ -125,11 +131,15 @@ private struct PlanReader {
             problem(list, "phases", "must be a non-empty list of phases")
             return nil
         }
+        guard entries.count <= Limits.phases else {
+            problem(list, "phases", "lists \(entries.count) phases; a plan has at most \(Limits.phases)")
+            return nil
+        }
         var phases: [Phase] = []
         var seen: [String: Int] = [:]
         for (i, entry) in entries.enumerated() {
             let field = "phases[\(i + 1)]"
-            guard let phase = readPhase(entry, field: field, runbookExists: runbookExists) else { continue }
+            guard let phase = readPhase(entry, field: field) else { continue }
             if let first = seen[phase.id] {
                 problem(entry["id"], "\(field).id", "'\(phase.id)' repeats phases[\(first)]; phase ids must be unique")
             } else {
@@ -140,7 +150,7 @@ private struct PlanReader {
         return phases
     }
 
-    mutating func readPhase(_ node: Node, field: String, runbookExists: (String) -> Bool) -> Phase? {
+    mutating func readPhase(_ node: Node, field: String) -> Phase? {
         guard case .mapping(let map) = node else {
             problem(node, field, "must be a mapping with id, reads and writes")
             return nil
@@ -153,7 +163,7 @@ private struct PlanReader {
         if let id, !Names.isValidPhaseID(id) {
             problem(map["id"], "\(field).id", "'\(id)' is not a valid id; use lower-case letters, digits and '-' (at most 64)")
         }
-        let title = optionalString(map, "title", field) ?? id ?? ""
+        let title = optionalString(map, "title", field).flatMap { checkedTitle($0, map["title"], "\(field).title") } ?? id ?? ""
         let reads = requiredString(map, "reads", field).flatMap { text -> ReadMode? in
             guard let mode = ReadMode(rawValue: text) else {
                 problem(map["reads"], "\(field).reads", "'\(text)' is not a read mode; use \(ReadMode.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -166,8 +176,12 @@ private struct PlanReader {
         let ramp = optionalBool(map, "ramp", field) ?? true
         let runbook = optionalString(map, "runbook", field)
         let gates = readGates(map["gates"], field: "\(field).gates")
-        if let runbook, !runbookExists(runbook) {
-            problem(map["runbook"], "\(field).runbook", "'\(runbook)' does not exist; write the runbook or fix the path (relative to the plan file)")
+        if let runbook {
+            do {
+                try paths.checkRunbook(runbook)
+            } catch {
+                problem(map["runbook"], "\(field).runbook", error.description)
+            }
         }
         if let reads, let writes {
             let read: DataStore? = reads == .old ? .old : .new
@@ -184,6 +198,10 @@ private struct PlanReader {
         guard let node else { return [] }
         guard case .sequence(let entries) = node else {
             problem(node, field, "must be a list of gates")
+            return []
+        }
+        guard entries.count <= Limits.gatesPerPhase else {
+            problem(node, field, "lists \(entries.count) gates; a phase has at most \(Limits.gatesPerPhase)")
             return []
         }
         return entries.enumerated().compactMap { i, entry in readGate(entry, field: "\(field)[\(i + 1)]") }
@@ -229,20 +247,52 @@ private struct PlanReader {
             let maxAge = duration(map, "max_age", field, required: false) ?? 3600
             gateKind = name.flatMap { name in bounds.map { .gauge(GaugeCheck(gauge: name, bounds: $0, maxAgeSeconds: maxAge)) } }
         case "command":
-            let argv = map["argv"].map { node -> [String] in
-                guard case .sequence(let items) = node else { return [] }
-                return items.compactMap(\.string)
-            } ?? []
-            if argv.isEmpty || argv[0].isEmpty {
-                problem(map["argv"] ?? node, "\(field).argv", "must be a non-empty list: the program and its arguments (no shell)")
-            }
+            let argv = readArgv(map["argv"] ?? node, present: map["argv"] != nil, field: "\(field).argv")
             let timeout = duration(map, "timeout", field, required: false) ?? 30
-            gateKind = argv.isEmpty ? nil : .command(CommandCheck(argv: argv, timeoutSeconds: timeout))
+            gateKind = argv.map { .command(CommandCheck(argv: $0, timeoutSeconds: timeout)) }
         case "approval": gateKind = .approval(withinSeconds: duration(map, "within", field, required: false) ?? 86_400)
         default: gateKind = .fleet(heartbeatSeconds: duration(map, "heartbeat", field, required: false) ?? 60)
         }
         guard problems.count == before, let gateKind else { return nil }
         return Gate(gateKind, overridable: overridable)
+    }
+
+    /// A command gate's argv, within ``Limits``, its program resolved by ``PlanPaths/resolveProgram``.
+    mutating func readArgv(_ node: Node, present: Bool, field: String) -> [String]? {
+        var argv: [String] = []
+        if present, case .sequence(let items) = node { argv = items.compactMap(\.string) }
+        guard let program = argv.first, !program.isEmpty else {
+            problem(node, field, "must be a non-empty list: the program and its arguments (no shell)")
+            return nil
+        }
+        guard argv.count <= Limits.argumentCount else {
+            problem(node, field, "has \(argv.count) items; a command takes at most \(Limits.argumentCount)")
+            return nil
+        }
+        guard argv.allSatisfy({ Limits.fits($0, Limits.argumentScalars) }) else {
+            problem(node, field, "has an item longer than \(Limits.argumentScalars) characters")
+            return nil
+        }
+        do {
+            argv[0] = try paths.resolveProgram(program)
+        } catch {
+            problem(node, field, error.description)
+            return nil
+        }
+        return argv
+    }
+
+    /// A title within ``Limits/titleScalars`` and free of control characters, or nil with a problem.
+    mutating func checkedTitle(_ title: String, _ node: Node?, _ field: String) -> String? {
+        guard Limits.fits(title, Limits.titleScalars) else {
+            problem(node, field, "is \(Limits.length(title)) characters; a title has at most \(Limits.titleScalars)")
+            return nil
+        }
+        guard title.terminalSafe == title else {
+            problem(node, field, "holds a control character; a title is one line of plain text")
+            return nil
+        }
+        return title
     }
 
     /// `min` and `max`: finite numbers, at least one given, `min` ≤ `max`, and neither below

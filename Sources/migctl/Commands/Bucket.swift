@@ -56,7 +56,7 @@ struct Bucket: ParsableCommand {
             }
             for row in rows {
                 let columns = [escape(row.key), String(row.bucket)] + (row.in.map { [$0 ? "in" : "out"] } ?? [])
-                print(columns.joined(separator: "\t"))
+                say(columns.joined(separator: "\t"))
             }
         }
     }

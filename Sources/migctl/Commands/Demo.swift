@@ -57,8 +57,8 @@ struct Demo: ParsableCommand {
             let runbooks = Plan.defaultRunbooks
             _ = try SQLiteControlStore.create(
                 at: control, name: "demo-users", plan: .demo(soak: Int64(soak)), runbooks: runbooks,
-                by: Operator.current(), at: Date())
-            print("demo: \(folder) (control database, old.db, new.db); seeding \(service.records) users…")
+                by: try Operator.current(), at: Date())
+            say("demo: \(folder) (control database, old.db, new.db); seeding \(service.records) users…")
             if autopilot {
                 try runAutopilot(control: control, folder: folder)
             } else {
@@ -69,24 +69,25 @@ struct Demo: ParsableCommand {
 
     private func runAutopilot(control: String, folder: String) throws {
         let run = try DemoRun(controlPath: control, storesFolder: folder, records: service.records, settings: service.settings)
-        for crash in run.reconciledCrashes { print("demo: reconciled: \(crash)") }
+        for crash in run.reconciledCrashes { say("demo: reconciled: \(crash)") }
         run.start()
         let store = try SQLiteControlStore(path: control)
         let pilot = Autopilot(control: MigrationControl(store: store, signer: Operator(name: "autopilot", host: ProcessInfo.processInfo.hostName)),
-                              approver: Operator(name: "autopilot-approver", host: ProcessInfo.processInfo.hostName))
+                              approver: Operator(name: "autopilot-approver", host: ProcessInfo.processInfo.hostName),
+                              log: { say($0) })
         var failure: (any Error)?
         do { try pilot.run() } catch { failure = error }
         let report = try run.stop()
         let totals = try store.counterTotals()
-        print("demo: counters " + [CounterName.write, CounterName.readOld, CounterName.hit, CounterName.miss, CounterName.backfill, CounterName.verifyMatch, CounterName.verifyMismatch, CounterName.writeNewError]
+        say("demo: counters " + [CounterName.write, CounterName.readOld, CounterName.hit, CounterName.miss, CounterName.backfill, CounterName.verifyMatch, CounterName.verifyMismatch, CounterName.writeNewError]
             .map { "\($0) \(totals[$0] ?? 0)" }.joined(separator: ", "))
-        print("demo: \(report)")
+        say("demo: \(report)")
         if let failure {
-            print("demo: FAILED: \(failure)")
+            say("demo: FAILED: \(failure)")
             throw ExitCode.failure
         }
         guard report.holds else { throw ExitCode.failure }
-        print("demo: verdict PASS: every phase walked, every invariant holds")
+        say("demo: verdict PASS: every phase walked, every invariant holds")
     }
 
     private func runInteractive(control: String, folder: String) throws {
@@ -105,7 +106,7 @@ struct Demo: ParsableCommand {
         child.standardInput = FileHandle.nullDevice
         try child.run()
         let service = ServiceProcess(child: child, log: log)
-        defer { print("demo: look again with: migctl console --db \(control)") }
+        defer { say("demo: look again with: migctl console --db \(control)") }
         let store = try SQLiteControlStore(path: control)
         do {
             try service.waitUntilInFleet(store, timeout: 60)
@@ -116,7 +117,7 @@ struct Demo: ParsableCommand {
         do {
             let terminal = CursesTerminal()
             defer { terminal.close() }
-            ConsoleSession(control: MigrationControl(store: store, signer: Operator.current()), device: terminal,
+            ConsoleSession(control: MigrationControl(store: store, signer: try Operator.current()), device: terminal,
                            context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: false).run()
         }
         guard service.stop() else { throw ExitCode.failure }

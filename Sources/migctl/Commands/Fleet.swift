@@ -39,10 +39,10 @@ struct Fleet: ParsableCommand {
                 return
             }
             let liveRows = rows.filter(\.live)
-            print("instances \(liveRows.filter(\.current).count)/\(liveRows.count) live on v\(version)")
+            say("instances \(liveRows.filter(\.current).count)/\(liveRows.count) live on v\(version)")
             for row in rows {
                 let age = humanDuration(now.timeIntervalSince(row.heartbeatAt))
-                print("  \(row.host.terminalSafe):\(row.pid)  v\(row.servingVersion)\(row.current ? "" : " (behind)")  \(row.live ? "live" : "stale"), seen \(age) ago  \(row.id.terminalSafe)")
+                say("  \(row.host.terminalSafe):\(row.pid)  v\(row.servingVersion)\(row.current ? "" : " (behind)")  \(row.live ? "live" : "stale"), seen \(age) ago  \(row.id.terminalSafe)")
             }
         }
     }

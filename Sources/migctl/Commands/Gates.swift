@@ -17,7 +17,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let control = MigrationControl(store: try store.open(), signer: actor.signer)
+            let control = MigrationControl(store: try store.open(), signer: try actor.signer)
             let state = try control.store.state()
             guard let report = try control.checkNext() else {
                 throw ControlError.refused(.atFinalPhase(state.phase))
@@ -28,9 +28,9 @@ struct Check: ParsableCommand {
             if output.json {
                 try JSONOutput.print(report)
             } else {
-                print("gates of \(report.target)\(report.irreversible ? " (irreversible: advance needs --confirm \(report.target))" : "")")
-                for result in report.results { print(GateText.line(result)) }
-                if report.results.isEmpty { print("  (this phase has no gates)") }
+                say("gates of \(report.target)\(report.irreversible ? " (irreversible: advance needs --confirm \(report.target))" : "")")
+                for result in report.results { say(GateText.line(result)) }
+                if report.results.isEmpty { say("  (this phase has no gates)") }
             }
             if !report.allPass { throw ExitCode(ExitStatus.gateFailed.rawValue) }
         }
@@ -64,8 +64,12 @@ struct Approve: ParsableCommand {
     @Argument(help: "The phase being approved.")
     var phase: String
 
-    @Option(name: .long, help: ArgumentHelp("Why it is safe, for the audit log.", valueName: "text"))
+    @Option(name: .long, help: ArgumentHelp("Why it is safe, for the audit log (at most 2000 characters).", valueName: "text"))
     var reason: String?
+
+    func validate() throws {
+        if let problem = Limits.reasonProblem(reason) { throw ValidationError(problem) }
+    }
 
     func run() throws {
         try reportingFailures {
@@ -73,8 +77,8 @@ struct Approve: ParsableCommand {
             guard try opened.plan().phase(phase) != nil else {
                 throw ValidationError("the plan has no phase '\(phase.terminalSafe)'; see 'migctl status'.")
             }
-            try opened.approve(phase: phase, by: actor.signer, at: Date(), reason: reason)
-            print("approved \(phase) as \(actor.signer.name)")
+            try opened.approve(phase: phase, by: try actor.signer, at: Date(), reason: reason)
+            say("approved \(phase) as \(try actor.signer.name)")
         }
     }
 }
@@ -103,17 +107,17 @@ struct Checklist: ParsableCommand {
             let opened = try store.open()
             let phase = try self.phase ?? opened.state().phase
             guard try opened.plan().phase(phase) != nil else { throw ControlError.refused(.unknownPhase(phase)) }
-            for number in tick { try opened.setTick(phase: phase, item: number, ticked: true, by: actor.signer, at: Date()) }
-            for number in untick { try opened.setTick(phase: phase, item: number, ticked: false, by: actor.signer, at: Date()) }
+            for number in tick { try opened.setTick(phase: phase, item: number, ticked: true, by: try actor.signer, at: Date()) }
+            for number in untick { try opened.setTick(phase: phase, item: number, ticked: false, by: try actor.signer, at: Date()) }
             let items = try opened.checklist(phase: phase)
             if output.json {
                 try JSONOutput.print(items)
                 return
             }
-            print("checklist of \(phase.terminalSafe): \(items.filter(\.isTicked).count)/\(items.count) ticked")
+            say("checklist of \(phase.terminalSafe): \(items.filter(\.isTicked).count)/\(items.count) ticked")
             for item in items {
                 let by = item.tickedBy.map { "  (\($0.terminalSafe)\(item.tickedAt.map { ", " + Timestamp.string($0) } ?? ""))" } ?? ""
-                print("  \(item.number). [\(item.isTicked ? "x" : " ")] \(item.text.terminalSafe)\(by)")
+                say("  \(item.number). [\(item.isTicked ? "x" : " ")] \(item.text.terminalSafe)\(by)")
             }
         }
     }

@@ -38,48 +38,62 @@ struct Init: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let (plan, runbooks) = try loadPlan()
-            let signer = actor.signer
+            let signer = try actor.signer
             let created = try SQLiteControlStore.create(
                 at: store.path, name: name, plan: plan, runbooks: runbooks, by: signer, at: Date())
-            print("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases)")
+            say("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases)")
         }
     }
 
+    /// The plan and its runbooks' texts: from the plan file and its folder, from `--runbooks`
+    /// for the built-in plan, or the runbooks compiled in. Every runbook is a regular file
+    /// inside its folder (see ``PlanFolder``).
     private func loadPlan() throws -> (Plan, [String: String]) {
         if let file = plan {
             let url = URL(fileURLWithPath: file)
-            let folder = url.deletingLastPathComponent()
-            let text = try readText(url, what: "plan file")
-            let plan = try PlanFile.parse(text, file: file) { path in
-                FileManager.default.isReadableFile(atPath: folder.appending(path: path).path)
-            }
+            let folder = try PlanFolder(url.deletingLastPathComponent())
+            let plan = try PlanFile.parse(try readPlanFile(url), file: file, paths: folder.paths)
             var texts: [String: String] = [:]
             for phase in plan.phases {
                 guard let path = phase.runbook else { continue }
-                texts[phase.id] = try readRunbook(folder.appending(path: path))
+                texts[phase.id] = try folder.readRunbook(path)
             }
             return (plan, texts)
         }
-        guard let folder = runbooks else { return (.default, Plan.defaultRunbooks) }
+        guard let runbooks else { return (.default, Plan.defaultRunbooks) }
+        let folder = try PlanFolder(URL(fileURLWithPath: runbooks))
         var texts: [String: String] = [:]
         for phase in Plan.default.phases {
             guard let file = phase.runbook else { continue }
-            texts[phase.id] = try readRunbook(URL(fileURLWithPath: folder).appending(path: file))
+            do {
+                texts[phase.id] = try folder.readRunbook(file)
+            } catch {
+                throw PathRefusal(path: runbooks + "/" + file, reason: error.reason)
+            }
         }
         return (.default, texts)
     }
 
-    private func readRunbook(_ url: URL) throws -> String { try readText(url, what: "runbook") }
-
-    /// A text file, or a sentence saying why it cannot be read: missing, unreadable or not UTF-8.
-    private func readText(_ url: URL, what: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            let exists = FileManager.default.fileExists(atPath: url.path)
-            throw ControlStoreError.io(path: url.path, message: exists ? "the \(what) cannot be read (check its permissions)"
-                                                                     : "there is no \(what) there; check the path")
+    /// The plan file's text, or a sentence saying why it cannot be read: missing, unreadable,
+    /// not a regular file, bigger than ``Limits/planFileBytes`` or not UTF-8.
+    private func readPlanFile(_ url: URL) throws -> String {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else {
+            throw ControlStoreError.io(path: url.path, message: "there is no plan file there; check the path")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw ControlStoreError.io(path: url.path, message: "the plan file is not a regular file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw ControlStoreError.io(path: url.path, message: "the plan file cannot be read (check its permissions)")
+        }
+        defer { try? handle.close() }
+        let data = try handle.read(upToCount: Limits.planFileBytes + 1) ?? Data()
+        guard data.count <= Limits.planFileBytes else {
+            throw ControlStoreError.io(path: url.path, message: "the plan file is bigger than \(Limits.bytes(Limits.planFileBytes)); a plan is at most that")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ControlStoreError.io(path: url.path, message: "the \(what) is not UTF-8 text")
+            throw ControlStoreError.io(path: url.path, message: "the plan file is not UTF-8 text")
         }
         return text
     }

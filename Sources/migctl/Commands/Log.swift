@@ -46,7 +46,7 @@ struct Log: ParsableCommand {
             if output.json {
                 try JSONOutput.print(events)
             } else {
-                for event in events { print(line(event)) }
+                for event in events { say(line(event)) }
             }
         }
     }

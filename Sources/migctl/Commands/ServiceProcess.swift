@@ -40,11 +40,11 @@ struct ServiceProcess {
         if child.isRunning {
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
-            print("demo: the service did not stop within \(Int(stopTimeout)) s and was killed; its log (\(log)):\n\(tail())")
+            say("demo: the service did not stop within \(Int(stopTimeout)) s and was killed; its log (\(log)):\n\(tail())")
             return false
         }
         let ended = child.terminationReason == .exit ? "exited \(child.terminationStatus)" : "was killed by signal \(child.terminationStatus)"
-        print("demo: the service stopped (\(ended)); its report (\(log)):\n\(tail())")
+        say("demo: the service stopped (\(ended)); its report (\(log)):\n\(tail())")
         return child.terminationReason == .exit && child.terminationStatus == 0
     }
 

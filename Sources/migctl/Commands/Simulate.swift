@@ -38,16 +38,16 @@ struct Simulate: ParsableCommand {
                 run = try DemoRun(controlPath: db, storesFolder: stores, records: service.records, settings: service.settings,
                                   stopRequested: { stop.isRequested })
             } catch let error as DemoServiceError {
-                print("simulate: \(error)")
+                say("simulate: \(error)")
                 return
             }
-            for crash in run.reconciledCrashes { print("simulate: reconciled: \(crash)") }
+            for crash in run.reconciledCrashes { say("simulate: reconciled: \(crash)") }
             run.start()
-            print("simulate: serving \(service.records) users with \(service.workers) workers at \(service.rate)/s")
+            say("simulate: serving \(service.records) users with \(service.workers) workers at \(service.rate)/s")
             fflush(nil)
             stop.wait(seconds: seconds)
             let report = try run.stop()
-            print("simulate: \(report)")
+            say("simulate: \(report)")
             if !report.holds { throw ExitCode.failure }
         }
     }

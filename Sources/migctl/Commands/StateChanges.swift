@@ -106,7 +106,7 @@ private func perform(
     _ request: PhaseRequest, store: StoreOptions, actor: ActorOptions, change: ChangeOptions, output: OutputOptions,
     authority: AdvanceAuthority = AdvanceAuthority()
 ) throws {
-    let control = MigrationControl(store: try store.open(), signer: actor.signer)
+    let control = MigrationControl(store: try store.open(), signer: try actor.signer)
     let result = try control.perform(request, expectVersion: change.expectVersion, reason: change.reason, authority: authority)
     if output.json {
         try JSONOutput.print(ChangeReport(result))
@@ -115,9 +115,9 @@ private func perform(
         let what = before.phase == after.phase
             ? "rollout of '\(after.phase)' \(before.rollout) → \(after.rollout)"
             : "'\(before.phase)' → '\(after.phase)' at \(after.rollout)"
-        print("\(what) (version \(after.version))")
+        say("\(what) (version \(after.version))")
     } else {
-        print("nothing to change: '\(result.after.phase)' is already at \(result.after.rollout) (version \(result.after.version))")
+        say("nothing to change: '\(result.after.phase)' is already at \(result.after.rollout) (version \(result.after.version))")
     }
 }
 

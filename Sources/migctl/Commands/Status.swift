@@ -16,7 +16,7 @@ struct Status: ParsableCommand {
             if output.json {
                 try JSONOutput.print(report)
             } else {
-                print(report.text)
+                say(report.text)
             }
         }
     }

@@ -13,8 +13,8 @@ struct Upgrade: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let (from, to) = try SQLiteControlStore.upgrade(at: store.path, by: actor.signer, at: Date())
-            print(from == to ? "\(store.path) is already at schema version \(to); nothing to do" : "upgraded \(store.path) from schema version \(from) to \(to)")
+            let (from, to) = try SQLiteControlStore.upgrade(at: store.path, by: try actor.signer, at: Date())
+            say(from == to ? "\(store.path) is already at schema version \(to); nothing to do" : "upgraded \(store.path) from schema version \(from) to \(to)")
         }
     }
 }
