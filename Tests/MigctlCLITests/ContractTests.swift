@@ -15,21 +15,8 @@ struct ContractTests {
         return migctl
     }
 
-    /// Runs `statements` with the sqlite3 shell; returns its exit status and stderr.
     @discardableResult
-    func sqlite3(_ statements: String) throws -> (status: Int32, stderr: String, stdout: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-bail", database, statements]
-        let err = Pipe(), out = Pipe()
-        process.standardError = err
-        process.standardOutput = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, message, output)
-    }
+    func sqlite3(_ statements: String) throws -> MigctlProcess.SQLResult { try migctl.sqlite3(statements) }
 
     static let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -123,12 +110,7 @@ struct ContractTests {
         #expect(try sqlite3("UPDATE state SET version = 1").status != 0, "the rules hold after the upgrade")
     }
 
-    /// Drops the database's rules, as whoever can write the file can.
-    func dropRules() throws {
-        let names = try sqlite3("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE 'counters_roll_up%'").stdout
-        let drops = names.split(separator: "\n").map { "DROP TRIGGER \"\($0)\";" }.joined()
-        #expect(try sqlite3(drops).status == 0)
-    }
+    func dropRules() throws { try migctl.dropRules() }
 
     func verify() throws -> MigctlProcess.Result { try migctl.run(["log", "--verify"]) }
 

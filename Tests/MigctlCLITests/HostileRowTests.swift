@@ -13,34 +13,8 @@ struct HostileRowTests {
         return migctl
     }
 
-    /// Runs SQL against the control database with the sqlite3 shell, as an attacker with write
-    /// access to the file would: first dropping the rules the database defends itself with.
-    /// (Whoever can write the file can do that; readers must still survive what follows.)
-    func sql(_ statements: String) throws {
-        try shell("SELECT 'DROP TRIGGER \"' || name || '\";' FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE 'counters_roll_up%'",
-                  then: statements)
-    }
-
-    func shell(_ query: String, then statements: String) throws {
-        let drops = try sqlite3([query])
-        try sqlite3([drops + statements])
-    }
-
-    @discardableResult
-    func sqlite3(_ statements: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [folder.url.appending(path: "migctl.db").path] + statements
-        let err = Pipe(), out = Pipe()
-        process.standardError = err
-        process.standardOutput = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "sqlite3: \(message)")
-        return output
-    }
+    /// Writes rows a reader must survive, past the database's own rules.
+    func sql(_ statements: String) throws { try migctl.sqlAsAttacker(statements) }
 
     @Test func aTextGaugeIsSkippedAndNamedWhileTheRestIsShown() throws {
         let migctl = try initialized()

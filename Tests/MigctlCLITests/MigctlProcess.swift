@@ -67,3 +67,45 @@ struct MigctlProcess {
 struct CLIError: Error {
     let message: String
 }
+
+extension MigctlProcess {
+    struct SQLResult {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs SQL on a database in the folder with the `sqlite3` shell, as a foreign writer would.
+    @discardableResult
+    func sqlite3(_ statements: String, database: String = "migctl.db") throws -> SQLResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = ["-bail", folder.appending(path: database).path, statements]
+        let err = Pipe(), out = Pipe()
+        process.standardError = err
+        process.standardOutput = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return SQLResult(status: process.terminationStatus, stdout: output, stderr: message)
+    }
+
+    /// Drops the rules the database defends its contract with (every trigger but the counter
+    /// roll-ups), as whoever can write the file can; readers must survive what follows.
+    func dropRules(database: String = "migctl.db") throws {
+        let names = try sqlite3("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE 'counters_roll_up%'",
+                                database: database).stdout
+        let drops = names.split(separator: "\n").map { "DROP TRIGGER \"\($0)\";" }.joined()
+        guard !drops.isEmpty else { return }
+        let result = try sqlite3(drops, database: database)
+        guard result.status == 0 else { throw CLIError(message: "sqlite3: \(result.stderr)") }
+    }
+
+    /// Drops the rules, then runs `statements`, failing the test if sqlite3 refuses them.
+    func sqlAsAttacker(_ statements: String, database: String = "migctl.db") throws {
+        try dropRules(database: database)
+        let result = try sqlite3(statements, database: database)
+        guard result.status == 0 else { throw CLIError(message: "sqlite3: \(result.stderr)") }
+    }
+}

@@ -20,14 +20,8 @@ struct TerminalOutputTests {
         #expect(isClean(result.stderr), "\(what) stderr: \(result.stderr.debugDescription)", sourceLocation: sourceLocation)
     }
 
-    func sql(_ statements: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [folder.path("migctl.db"), statements]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-    }
+    /// Writes rows past the database's own rules (a tampered or version-1 file may hold anything).
+    func sql(_ statements: String) throws { try migctl.sqlAsAttacker(statements) }
 
     @Test func counterAndGaugeNamesWrittenBySQLArePrintedSafely() throws {
         #expect(try migctl.run(["init", "--name", "m"]).status == 0)
