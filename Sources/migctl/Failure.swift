@@ -3,7 +3,7 @@ import Foundation
 import MigrationCore
 
 /// The exit codes every command shares; scripts branch on them.
-enum ExitStatus: Int32 {
+enum ExitStatus: Int32, CaseIterable {
     case done = 0
     case error = 1
     case gateFailed = 3
@@ -13,6 +13,23 @@ enum ExitStatus: Int32 {
     /// The demo's service failed to start.
     case service = 7
     case usage = 64
+
+    /// What the code means, for `--help` and the README.
+    var meaning: String {
+        switch self {
+        case .done: "done"
+        case .error: "error (file, database, I/O, a broken audit chain)"
+        case .gateFailed: "a gate failed"
+        case .confirmation: "confirmation missing or wrong"
+        case .conflict: "conflict (the state changed under you)"
+        case .refused: "refused by the plan"
+        case .service: "the demo's service did not start"
+        case .usage: "usage"
+        }
+    }
+
+    /// Every code and its meaning: `0 done; 1 error (...); ...`.
+    static var summary: String { allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: "; ") }
 }
 
 /// Runs a command body, turning migctl's errors into one sentence on stderr and the

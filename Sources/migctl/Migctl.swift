@@ -10,8 +10,7 @@ struct Migctl: ParsableCommand {
             Every command works on one control database (--db, else $MIGCTL_DB, else ./migctl.db), \
             which only 'migctl init' creates.
 
-            Exit codes: 0 done; 1 error (file, database, I/O); 3 a gate failed; 4 confirmation \
-            missing or wrong; 5 conflict (the state changed under you); 6 refused by the plan; 64 usage.
+            Exit codes: \(ExitStatus.summary).
             """,
         version: "0.1.0",
         subcommands: [

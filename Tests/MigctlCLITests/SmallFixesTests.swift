@@ -54,3 +54,14 @@ struct SmallFixesTests {
         }
     }
 }
+
+struct ExitCodeDocumentationTests {
+    @Test func helpAndREADMEListEveryExitCode() throws {
+        let help = try MigctlProcess(folder: URL(fileURLWithPath: "/tmp")).run(["--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
+        let readme = try String(contentsOfFile: #filePath.components(separatedBy: "/Tests/")[0] + "/README.md", encoding: .utf8)
+        for code in ["0 done", "1 error", "3 a gate failed", "4 confirmation", "5 conflict", "6 refused", "7 the demo's service", "64 usage"] {
+            #expect(help.contains(code), "--help lacks \(code)")
+            #expect(readme.replacingOccurrences(of: "\n", with: " ").contains(code), "README lacks \(code)")
+        }
+    }
+}
