@@ -22,7 +22,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the figures as JSON to this file.", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,chart,frame,idle,startup.", valueName: "names"))
+    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,chart,frame,idle,startup,contention.", valueName: "names"))
     var only: String?
 
     func run() throws {
@@ -31,6 +31,7 @@ struct Run: ParsableCommand {
         let all: [(String, () throws -> Figure)] = [
             ("route", figures.route), ("propagation", figures.propagation), ("count", figures.count), ("ingest", figures.ingest),
             ("chart", figures.chart), ("frame", figures.frame), ("idle", figures.idle), ("startup", figures.startup),
+            ("contention", figures.contention),
         ]
         let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
         var results: [Figure] = []

@@ -12,9 +12,16 @@ struct StoreOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["MIGCTL_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "migctl.db"
     }
 
+    /// How long an operator's command waits for a lock other processes hold: 30 s, or
+    /// `$MIGCTL_LOCK_WAIT` seconds.
+    var lockWait: Duration {
+        let seconds = ProcessInfo.processInfo.environment["MIGCTL_LOCK_WAIT"].flatMap(Double.init) ?? 30
+        return .milliseconds(Int64(max(0, min(seconds, 3600)) * 1000))
+    }
+
     /// Opens the store; the rows it skips while the command runs are reported when it ends.
     func open() throws(ControlStoreError) -> SQLiteControlStore {
-        let store = try SQLiteControlStore(path: path)
+        let store = try SQLiteControlStore(path: path, lockWait: lockWait)
         OpenedStores.shared.add(store)
         return store
     }

@@ -14,6 +14,8 @@ import GRDB
 public final class SQLiteControlStore: ControlStore {
     public let location: String
     let queue: DatabaseQueue
+    /// How long a read or write keeps trying while another process holds the lock.
+    public let lockWait: Duration
     /// Rows skipped by list reads since the caller last asked.
     let rowProblems = RowProblemLog()
     /// The file as this connection found it (see ``fileChangeSinceOpening()``).
@@ -22,11 +24,15 @@ public final class SQLiteControlStore: ControlStore {
     /// Opens an existing control database at `path`.
     /// - Parameter allowOlderSchema: only `upgrade` opens a file of an older schema.
     /// - Parameter readOnly: a connection that never writes (a client's state reader).
+    /// - Parameter lockWait: how long a read or write keeps trying while another process
+    ///   holds the lock before it fails with a sentence naming that process.
     /// - Throws: ``ControlStoreError`` when the file is missing, not SQLite, not a control
     ///   database, or of a schema version this build does not read.
-    public init(path: String, allowOlderSchema: Bool = false, readOnly: Bool = false) throws(ControlStoreError) {
+    public init(path: String, allowOlderSchema: Bool = false, readOnly: Bool = false,
+                lockWait: Duration = .seconds(10)) throws(ControlStoreError) {
         try Self.checkIsSQLiteFile(path)
         self.location = path
+        self.lockWait = lockWait
         openedFile = FileMark(path: path)
         do {
             var configuration = Self.configuration()
@@ -394,23 +400,42 @@ public final class SQLiteControlStore: ControlStore {
     // MARK: - Plumbing
 
     func read<T>(_ body: (Database) throws -> T) throws(ControlStoreError) -> T {
-        do {
-            return try queue.read(body)
-        } catch {
-            throw Self.storeError(error, path: location)
-        }
+        try retryingWhileBusy { try queue.read(body) }
     }
 
     /// Runs `body` in an IMMEDIATE transaction, so a read-then-write inside it cannot be
     /// overtaken by another writer.
+    ///
+    /// SQLite's busy handler sleeps longer and longer between tries, and unfairly: a process
+    /// that writes in a tight loop can starve an operator's change for seconds. So each try
+    /// waits at most ``busySlice`` inside SQLite, and between tries this sleeps a short random
+    /// time, until ``lockWait`` has passed; then it says which process holds the lock.
     func write(_ body: (Database) throws -> Void) throws(ControlStoreError) {
-        do {
+        try retryingWhileBusy {
             try queue.inTransaction(.immediate) { db in
                 try body(db)
                 return .commit
             }
-        } catch {
-            throw Self.storeError(error, path: location)
+        }
+    }
+
+    /// Runs `work` again while the database is locked, for at most ``lockWait``.
+    func retryingWhileBusy<T>(_ work: () throws -> T) throws(ControlStoreError) -> T {
+        let deadline = ContinuousClock.now + lockWait
+        var attempt = 0
+        while true {
+            do {
+                return try work()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                guard ContinuousClock.now < deadline else {
+                    let holder = LockHolder.describe(databasePath: location).map { "; \($0) holds it" } ?? ""
+                    throw .io(path: location, message: "the database stayed locked by another process for \(lockWait)\(holder); try again")
+                }
+                attempt += 1
+                usleep(useconds_t.random(in: 500...(2_000 * useconds_t(min(attempt, 10)))))
+            } catch {
+                throw Self.storeError(error, path: location)
+            }
         }
     }
 
@@ -456,9 +481,12 @@ public final class SQLiteControlStore: ControlStore {
                      runbook: try row.optionalText("runbook_path"), gates: gates)
     }
 
+    /// How long one try waits inside SQLite's busy handler (see ``write(_:)``).
+    static let busySlice: TimeInterval = 0.05
+
     static func configuration() -> Configuration {
         var config = Configuration()
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busySlice)
         config.foreignKeysEnabled = true
         config.label = "migctl"
         return config

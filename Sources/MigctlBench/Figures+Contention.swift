@@ -1,0 +1,52 @@
+import Foundation
+import MigrationCore
+
+extension Figures {
+    /// An operator's change (a rollout set through `MigrationControl`, as `migctl rollout`
+    /// does) while three foreign processes write the database in tight loops, each
+    /// `BEGIN IMMEDIATE; INSERT INTO counter_add …; COMMIT` as fast as it can; beside the
+    /// same change with nobody else writing.
+    func contention() throws -> Figure {
+        let fixture = try BenchFixture(name: "contention")
+        defer { fixture.remove() }
+        let store = try SQLiteControlStore(path: fixture.path, lockWait: .seconds(30))
+        let control = MigrationControl(store: store, signer: Operator(name: "bench", host: "h"))
+        let changes = smoke ? 10 : 100
+        func measure() throws -> [Double] {
+            try (0..<changes).map { i in
+                let started = Measure.now()
+                try control.perform(.setRollout(Rollout(basisPoints: i % 2 == 0 ? 10_000 : 5000)), reason: "bench")
+                return Double(Measure.now() - started) / 1e6
+            }
+        }
+        let quiet = try measure()
+        let stop = fixture.folder + "/stop"
+        let writers = try (0..<3).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", """
+                import os, sqlite3, time
+                db = sqlite3.connect("file:\(fixture.path)?mode=rw", uri=True, isolation_level=None, timeout=30)
+                deadline = time.time() + 300
+                while not os.path.exists("\(stop)") and time.time() < deadline:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.execute("INSERT INTO counter_add VALUES ('foreign', CAST(strftime('%s','now') AS INTEGER), 1)")
+                    db.execute("COMMIT")
+                """]
+            try process.run()
+            return process
+        }
+        defer {
+            FileManager.default.createFile(atPath: stop, contents: nil)
+            writers.forEach { $0.waitUntilExit() }
+        }
+        usleep(500_000)
+        let loaded = try measure()
+        let (p50, p99) = (Measure.percentile(loaded, 50), Measure.percentile(loaded, 99))
+        let (q50, q99) = (Measure.percentile(quiet, 50), Measure.percentile(quiet, 99))
+        return Figure(name: "contention", measured: String(format: "p50 %.1f ms, p99 %.1f ms with 3 foreign writers in tight loops", p50, p99),
+                      baseline: String(format: "p50 %.1f ms, p99 %.1f ms with none", q50, q99),
+                      ratio: String(format: "%.1fx at p99", p99 / max(q99, 0.001)), target: "p99 ≤ 500 ms", met: p99 <= 500,
+                      values: ["p50_ms": p50, "p99_ms": p99, "quiet_p50_ms": q50, "quiet_p99_ms": q99])
+    }
+}
