@@ -6,6 +6,9 @@ extension Figures {
     /// does) while three foreign processes write the database in tight loops, each
     /// `BEGIN IMMEDIATE; INSERT INTO counter_add …; COMMIT` as fast as it can; beside the
     /// same change with nobody else writing.
+    /// `Examples/tight_writer.py`, found from this source file's place in the repository.
+    static let tightWriter = #filePath.components(separatedBy: "/Sources/")[0] + "/Examples/tight_writer.py"
+
     func contention() throws -> Figure {
         let fixture = try BenchFixture(name: "contention")
         defer { fixture.remove() }
@@ -24,15 +27,7 @@ extension Figures {
         let writers = try (0..<3).map { _ in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = ["-c", """
-                import os, sqlite3, time
-                db = sqlite3.connect("file:\(fixture.path)?mode=rw", uri=True, isolation_level=None, timeout=30)
-                deadline = time.time() + 300
-                while not os.path.exists("\(stop)") and time.time() < deadline:
-                    db.execute("BEGIN IMMEDIATE")
-                    db.execute("INSERT INTO counter_add VALUES ('foreign', CAST(strftime('%s','now') AS INTEGER), 1)")
-                    db.execute("COMMIT")
-                """]
+            process.arguments = [Self.tightWriter, fixture.path, stop]
             try process.run()
             return process
         }

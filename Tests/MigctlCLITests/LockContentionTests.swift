@@ -58,15 +58,7 @@ struct LockContentionTests {
         let writers = try (0..<3).map { _ in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = ["-c", """
-                import os, sqlite3, time
-                db = sqlite3.connect("file:\(folder.path("migctl.db"))?mode=rw", uri=True, isolation_level=None, timeout=30)
-                deadline = time.time() + 60
-                while not os.path.exists("\(stop)") and time.time() < deadline:
-                    db.execute("BEGIN IMMEDIATE")
-                    db.execute("INSERT INTO counter_add VALUES ('foreign', CAST(strftime('%s','now') AS INTEGER), 1)")
-                    db.execute("COMMIT")
-                """]
+            process.arguments = [#filePath.components(separatedBy: "/Tests/")[0] + "/Examples/tight_writer.py", folder.path("migctl.db"), stop]
             try process.run()
             return process
         }
