@@ -47,10 +47,8 @@ public struct Route: Sendable, Equatable {
 
     /// The stores written, primary first.
     public var writes: [DataStore] { [primary] + (secondary.map { [$0] } ?? []) }
-    /// Deletes leave tombstones in the new store once it is primary and reads can still
-    /// fall back to the old store: otherwise a fallback read or the backfill would bring
-    /// the deleted record back.
-    public var deletesLeaveTombstones: Bool { primary == .new && reads == .newFallbackOld }
+    /// Deletes leave tombstones in the new store (``Phase/deletesLeaveTombstones(primary:reads:)``).
+    public var deletesLeaveTombstones: Bool { Phase.deletesLeaveTombstones(primary: primary, reads: reads) }
     /// While the old store is authoritative and the new one is read, reads compare them.
     public var verifiesReads: Bool { primary == .old && reads != .old }
 }

@@ -48,3 +48,12 @@ struct HostileDataViewTests {
         #expect(screen.lines[22].contains("warning: 2 rows skipped; gauges row 'lag': value holds 'n/a', not a finite num"))
     }
 }
+
+struct AuditChainWarningTests {
+    @Test func aBrokenAuditChainIsARedLineAboveTheFooter() {
+        var data = Fixtures.data()
+        data.auditChainBreak = "audit row 7 does not match its hash: it was rewritten, or inserted out of order"
+        let screen = frame(data)
+        #expect(screen.lines[22].contains("AUDIT LOG TAMPERED: audit row 7 does not match its hash"))
+    }
+}

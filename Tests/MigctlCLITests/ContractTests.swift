@@ -180,3 +180,15 @@ struct ContractTests {
         #expect(!FileManager.default.fileExists(atPath: marker), "the injected program never ran")
     }
 }
+
+struct TombstoneColumnTests {
+    @Test func theTombstonesColumnAgreesWithTheClientsRule() throws {
+        let folder = TemporaryDirectory()
+        let migctl = MigctlProcess(folder: folder.url)
+        #expect(try migctl.run(["init", "--name", "m"]).status == 0)
+        let rows = try migctl.sqlite3("SELECT id, tombstones FROM phases ORDER BY position").stdout
+        let expected = Plan.default.phases.map { "\($0.id)|\($0.deletesLeaveTombstones ? 1 : 0)" }.joined(separator: "\n") + "\n"
+        #expect(rows == expected)
+        #expect(rows.contains("new-primary|1") && rows.contains("read-new|0"))
+    }
+}

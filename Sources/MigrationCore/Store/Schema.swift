@@ -60,6 +60,7 @@ enum Schema {
         var two = one
         two["migration"]?.insert("plan_hash")
         two["audit"]?.insert("hash")
+        two["phases"]?.insert("tombstones")
         return [1: one, 2: two]
     }()
 
@@ -102,6 +103,7 @@ enum Schema {
     static let version2Columns = """
     ALTER TABLE migration ADD COLUMN plan_hash TEXT;
     ALTER TABLE audit ADD COLUMN hash TEXT;
+    ALTER TABLE phases ADD COLUMN tombstones INTEGER GENERATED ALWAYS AS \(Phase.tombstonesSQL) VIRTUAL;
     """
 
     static let version2 = """
