@@ -15,7 +15,7 @@ struct ConsoleTerminalTests {
     func startConsole(width: Int = 80, height: Int = 24, locale: String = "C.UTF-8", extra: [String: String] = [:], flags: String = "") throws -> Tmux {
         try Data(CLITests.ungatedPlan.utf8).write(to: folder.url.appending(path: "ungated.yaml"))
         #expect(try migctl.run(["init", "--name", "users-v2", "--plan", "ungated.yaml"]).status == 0)
-        var environment = ["LANG": locale, "LC_ALL": locale, "TERM": "xterm-256color", "MIGCTL_ACTOR": "operator", "PATH": "/usr/bin:/bin", "PS1": "$ "]
+        var environment = Tmux.environment(locale: locale)
         environment.merge(extra) { $1 }
         let tmux = try Tmux(width: width, height: height, folder: folder.url, environment: environment)
         try tmux.type("\(MigctlProcess.binary.path) console \(flags); echo EXIT=$?", enter: true)
@@ -100,51 +100,40 @@ struct ConsoleTerminalTests {
         try tmux.waitFor(text: "STATUS=0")
     }
 
-    @Test func sigtermAndSighupRestoreTheTerminal() throws {
-        for signal in ["TERM", "HUP"] {
-            let database = folder.url.appending(path: "signal-\(signal).db").path
-            #expect(try migctl.run(["init", "--name", "m", "--db", database]).status == 0)
-            let tmux = try Tmux(width: 80, height: 24, folder: folder.url, environment: [
-                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "PS1": "$ ",
-            ])
-            try tmux.type("\(MigctlProcess.binary.path) console --db \(database)", enter: true)
-            try tmux.waitFor(text: "Phases")
+    /// Opens a console on a database of its own, ends it by `signal` (Ctrl-\\ for QUIT,
+    /// else `pkill`), and checks the shell sees `status` and a restored terminal.
+    func endConsole(by signal: String, expecting status: Int) throws {
+        let database = folder.url.appending(path: "signal-\(signal).db").path
+        #expect(try migctl.run(["init", "--name", "m", "--db", database]).status == 0)
+        let tmux = try Tmux(width: 100, height: 30, folder: folder.url, environment: Tmux.environment(actor: nil))
+        try tmux.type("\(MigctlProcess.binary.path) console --db \(database)", enter: true)
+        try tmux.waitFor(text: "Phases")
+        if signal == "QUIT" {
+            try tmux.press("C-\\")
+        } else {
             let kill = Process()
             kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
             kill.arguments = ["-\(signal)", "-f", "console --db \(database)"]
             try kill.run()
             kill.waitUntilExit()
-            try tmux.waitFor("the console to end on SIG\(signal)") { !$0.contains("Phases") }
-            try tmux.type("echo STATUS=$?", enter: true)
-            try tmux.waitFor(text: signal == "TERM" ? "STATUS=143" : "STATUS=129")
         }
+        // No 30 s "press space" prompt: the shell is back well within the wait.
+        try tmux.waitFor("the console to end on SIG\(signal)", timeout: 20) { !$0.contains("Phases") }
+        try tmux.type("echo STATUS=$?", enter: true)
+        try tmux.waitFor(text: "STATUS=\(status)", timeout: 20)
+        #expect(try tmux.run(["display-message", "-p", "-t", tmux.session, "#{alternate_on} #{cursor_flag}"]) == "0 1\n",
+                "SIG\(signal) left the terminal in the alternate screen or with the cursor hidden")
+    }
+
+    @Test func sigtermAndSighupRestoreTheTerminal() throws {
+        try endConsole(by: "TERM", expecting: 143)
+        try endConsole(by: "HUP", expecting: 129)
     }
 
     @Test func quitSignalAndCrashesRestoreTheTerminalAtOnce() throws {
-        for (signal, status) in [("QUIT", 131), ("SEGV", 139), ("ILL", 132)] {
-            let database = folder.url.appending(path: "crash-\(signal).db").path
-            #expect(try migctl.run(["init", "--name", "m", "--db", database]).status == 0)
-            let tmux = try Tmux(width: 100, height: 30, folder: folder.url, environment: [
-                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "PS1": "$ ",
-            ])
-            try tmux.type("\(MigctlProcess.binary.path) console --db \(database)", enter: true)
-            try tmux.waitFor(text: "Phases")
-            if signal == "QUIT" {
-                try tmux.press("C-\\")
-            } else {
-                let kill = Process()
-                kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-                kill.arguments = ["-\(signal)", "-f", "console --db \(database)"]
-                try kill.run()
-                kill.waitUntilExit()
-            }
-            // No 30 s "press space" prompt: the shell is back well within the wait.
-            try tmux.waitFor("the console to end on SIG\(signal)", timeout: 20) { !$0.contains("Phases") }
-            try tmux.type("echo STATUS=$?", enter: true)
-            try tmux.waitFor(text: "STATUS=\(status)", timeout: 20)
-            #expect(try tmux.run(["display-message", "-p", "-t", tmux.session, "#{alternate_on} #{cursor_flag}"]) == "0 1\n",
-                    "SIG\(signal) left the terminal in the alternate screen or with the cursor hidden")
-        }
+        try endConsole(by: "QUIT", expecting: 131)
+        try endConsole(by: "SEGV", expecting: 139)
+        try endConsole(by: "ILL", expecting: 132)
     }
 
     @Test func asciiAndNoColorStillShowEverything() throws {
@@ -186,9 +175,7 @@ struct ConsoleGateTerminalTests {
     }
 
     func openConsole() throws -> Tmux {
-        let tmux = try Tmux(width: 80, height: 24, folder: folder.url, environment: [
-            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "MIGCTL_ACTOR": "operator", "PATH": "/usr/bin:/bin", "PS1": "$ ",
-        ])
+        let tmux = try Tmux(width: 80, height: 24, folder: folder.url, environment: Tmux.environment())
         try tmux.type("\(MigctlProcess.binary.path) console; echo EXIT=$?", enter: true)
         try tmux.waitFor(text: "Phases")
         return tmux

@@ -42,7 +42,7 @@ struct DemoLifecycleTests {
 
     @Test(.timeLimit(.minutes(2)))
     func quittingTheInteractiveDemoWhileTheServiceSeedsStopsItCleanly() throws {
-        let environment = ["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color", "MIGCTL_ACTOR": "operator", "PATH": "/usr/bin:/bin", "PS1": "$ "]
+        let environment = Tmux.environment()
         let tmux = try Tmux(width: 80, height: 24, folder: folder.url, environment: environment)
         try tmux.type("\(MigctlProcess.binary.path) demo --dir demo --records 400000; echo EXIT=$?", enter: true)
         try tmux.waitFor(text: "Phases", timeout: 30)
@@ -60,7 +60,7 @@ struct DemoLifecycleTests {
     @Test(.timeLimit(.minutes(1)))
     func aServiceThatCannotStartIsARuntimeFailureNotAUsageError() throws {
         try FileManager.default.createDirectory(at: folder.url.appending(path: "demo/old.db"), withIntermediateDirectories: true)
-        let environment = ["LANG": "C.UTF-8", "TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "PS1": "$ "]
+        let environment = Tmux.environment(actor: nil)
         let tmux = try Tmux(width: 100, height: 30, folder: folder.url, environment: environment)
         try tmux.type("\(MigctlProcess.binary.path) demo --dir demo --records 1000; echo EXIT=$?", enter: true)
         let screen = try tmux.waitFor("the demo's exit status", timeout: 30) { $0.split(separator: "\n").contains { $0.hasPrefix("EXIT=") && $0.dropFirst(5).first?.isNumber == true } }

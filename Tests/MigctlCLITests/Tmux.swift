@@ -13,6 +13,14 @@ final class Tmux {
 
     deinit { _ = try? run(["kill-server"]) }
 
+    /// The environment of the shell the tests type into: a UTF-8 (or given) locale, a colour
+    /// terminal, a plain prompt, and the actor when one is given.
+    static func environment(locale: String = "C.UTF-8", actor: String? = "operator") -> [String: String] {
+        var environment = ["LANG": locale, "LC_ALL": locale, "TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "PS1": "$ "]
+        environment["MIGCTL_ACTOR"] = actor
+        return environment
+    }
+
     /// Runs a tmux client command with posix_spawn and waitpid, its output going to a file:
     /// the server that `new-session` forks inherits the client's descriptors, so a pipe
     /// would stay open for the server's whole life.
