@@ -1,4 +1,5 @@
-// Fuzz target: any value a foreign writer stores in any column of a control database is read
+// Fuzz target: any value a foreign writer (or an attacker who dropped the schema's rules) stores
+// in any column of a control database is read
 // by every reader and drawn by the console without a crash. Built normally it replays the files
 // given as arguments; see scripts/fuzz.
 import Console
@@ -30,6 +31,14 @@ if !FileManager.default.fileExists(atPath: template) {
     let store = try! SQLiteControlStore.create(at: template, name: "fuzz", plan: .default, runbooks: Plan.defaultRunbooks,
                                                by: Operator(name: "fuzz", host: "h"), at: Date())
     try! store.add(counts: ["hit": 5, "miss": 2], second: Int64(Date().timeIntervalSince1970))
+    // Write as an attacker with the file would: without the rules schema 2 defends itself with
+    // (every trigger but the counter roll-ups), so any value of any type can land in any column.
+    let raw = try! DatabaseQueue(path: template)
+    try! raw.write { db in
+        let rules = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE 'counters_roll_up%'")
+        for rule in rules { try db.execute(sql: "DROP TRIGGER \"\(rule)\"") }
+    }
+    try! raw.close()
 }
 
 /// Reads the fuzz input as a list of writes: table, column, and a value of any SQLite type.
