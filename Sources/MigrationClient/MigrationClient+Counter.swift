@@ -1,4 +1,5 @@
 import Foundation
+import MigrationCore
 import Synchronization
 
 extension MigrationClient {
@@ -48,7 +49,7 @@ extension MigrationClient {
             var total: Int64 = 0
             for slot in 0..<Self.slotCount {
                 let value = slots[slot * Self.stride].exchange(0, ordering: .relaxed)
-                total = MigrationClient.saturatingSum(total, value < 0 ? .max : value)
+                total = total.saturatingAdding(value < 0 ? .max : value)
             }
             return total
         }

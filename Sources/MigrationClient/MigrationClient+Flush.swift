@@ -28,7 +28,7 @@ extension MigrationClient {
         }
         for counter in counters.withLock({ Array($0.values) }) {
             let value = counter.take()
-            if value != 0 { counts[counter.name] = Self.saturatingSum(counts[counter.name] ?? 0, value) }
+            if value != 0 { counts[counter.name] = (counts[counter.name] ?? 0).saturatingAdding(value) }
         }
         let now = Date()
         let second = Int64(now.timeIntervalSince1970)
@@ -92,14 +92,10 @@ extension MigrationClient {
 
     private func carry(_ counts: [String: Int64]) {
         carried.withLock { carried in
-            for (name, value) in counts { carried[name] = Self.saturatingSum(carried[name] ?? 0, value) }
+            for (name, value) in counts { carried[name] = (carried[name] ?? 0).saturatingAdding(value) }
         }
     }
 
-    static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? .max : sum
-    }
 }
 
 extension ControlStoreError {

@@ -68,7 +68,7 @@ enum Schema {
     static func hasShape(of version: Int, _ db: Database) throws -> Bool {
         guard let shape = shapes[version] else { return false }
         for (table, columns) in shape {
-            let found = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").compactMap { $0["name"] as String? })
+            let found = Set(try Row.fetchAll(db, sql: "PRAGMA table_xinfo(\(table))").compactMap { $0["name"] as String? })
             guard columns.isSubset(of: found) else { return false }
         }
         return true
