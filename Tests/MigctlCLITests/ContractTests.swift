@@ -34,11 +34,11 @@ struct ContractTests {
         ("INSERT INTO gauges VALUES ('lag', 'n/a', \(now))", "finite number"),
         ("INSERT INTO gauges VALUES ('lag', 9e999, \(now))", "finite number"),
         ("INSERT INTO gauges VALUES ('lag', 1, datetime('now'))", "instant"),
-        ("UPDATE state SET phase = 'no-such-phase', version = version + 1", "plan phase"),
-        ("UPDATE state SET version = version - 1", "version + 1"),
-        ("UPDATE state SET version = version + 2", "version + 1"),
-        ("UPDATE state SET version = 'abc'", "version + 1"),
-        ("UPDATE state SET phase_since = '2020-01-01T00:00:00.000Z', version = version + 1", "phase_since"),
+        ("UPDATE state SET phase = 'no-such-phase', version = version + 1", "state:"),
+        ("UPDATE state SET version = version - 1", "state:"),
+        ("UPDATE state SET version = version + 2", "state:"),
+        ("UPDATE state SET version = 'abc'", "state:"),
+        ("UPDATE state SET phase_since = '2020-01-01T00:00:00.000Z', version = version + 1", "state:"),
         ("UPDATE phases SET irreversible = 0 WHERE id = 'new-primary'", "plan cannot change"),
         ("UPDATE phases SET gates = '[{\"kind\":\"command\",\"argv\":[\"touch\",\"/tmp/pwned\"]}]' WHERE id = 'dual-write'", "plan cannot change"),
         ("DELETE FROM phases WHERE id = 'cleanup'", "plan cannot change"),
@@ -57,6 +57,39 @@ struct ContractTests {
         #expect(result.status != 0, "accepted: \(statement)")
         #expect(result.stderr.contains(refusal), "\(statement): \(result.stderr)")
         #expect(try migctl.dump("migctl.db") == before)
+    }
+
+    @Test(arguments: [
+        // A whole change written by hand, audit row included, still follows the plan's rules.
+        ("UPDATE state SET phase = 'complete', rollout = 10000, version = version + 1, phase_since = \(now), changed_at = \(now), changed_by = 'x'", "state:"),
+        ("UPDATE state SET rollout = 500, version = version + 1, changed_at = \(now), changed_by = 'x'", "state:"),
+        ("UPDATE state SET changed_by = '   ', version = version + 1", "state:"),
+        ("INSERT OR REPLACE INTO migration (id, name, created_at, created_by, plan_hash) SELECT 1, 'evil', created_at, created_by, plan_hash FROM migration", "written once"),
+        ("INSERT INTO audit (id, at, actor, host, action) VALUES (9223372036854775807, \(now), 'eve', 'h', 'x')", "append-only"),
+        ("UPDATE counter_totals SET value = 0", "only grow"),
+        ("DELETE FROM counter_minutes", "never deleted"),
+        ("INSERT INTO counter_totals VALUES ('BAD NAME', 'abc')", "kept by triggers"),
+    ])
+    func changesThatSkipThePlansRulesAreRefused(statement: String, refusal: String) throws {
+        _ = try initialized()
+        #expect(try migctl.run(["count", "hit", "3"]).status == 0)
+        let before = try migctl.dump("migctl.db")
+        let result = try sqlite3(statement)
+        #expect(result.status != 0, "accepted: \(statement)")
+        #expect(result.stderr.contains(refusal), "\(statement): \(result.stderr)")
+        #expect(try migctl.dump("migctl.db") == before)
+    }
+
+    @Test func replacingACounterOrAnApprovalCannotShrinkOrRewriteIt() throws {
+        let migctl = try initialized()
+        #expect(try migctl.run(["approve", "dual-write", "--actor", "bo", "--reason", "ok"]).status == 0)
+        let second = Int(Date().timeIntervalSince1970)
+        #expect(try sqlite3("INSERT INTO counter_add VALUES ('verify.mismatch', \(second), 50)").status == 0)
+        #expect(try sqlite3("INSERT OR REPLACE INTO counters VALUES ('verify.mismatch', \(second), 0)").status == 0)
+        #expect(try sqlite3("SELECT value FROM counters WHERE name = 'verify.mismatch'").stdout == "50\n", "a replace adds, never shrinks")
+        let approval = try sqlite3("INSERT OR REPLACE INTO approvals (id, phase, actor, host, at) VALUES (1, 'complete', 'zed', 'h', \(Self.now))")
+        #expect(approval.status != 0 && approval.stderr.contains("never replaced"))
+        #expect(try migctl.run(["log", "--verify"]).status == 0)
     }
 
     @Test func theDocumentedCounterAddSaturatesWithinOneSecond() throws {
@@ -190,5 +223,27 @@ struct TombstoneColumnTests {
         let expected = Plan.default.phases.map { "\($0.id)|\($0.deletesLeaveTombstones ? 1 : 0)" }.joined(separator: "\n") + "\n"
         #expect(rows == expected)
         #expect(rows.contains("new-primary|1") && rows.contains("read-new|0"))
+    }
+}
+
+struct ChainStateTests {
+    let folder = TemporaryDirectory()
+    var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
+
+    @Test func verifyCatchesAStateChangedWithoutItsAuditRow() throws {
+        try Data(Plan.ungatedYAML.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
+        #expect(try migctl.run(["advance", "--reason", "go"]).status == 0)
+        try migctl.dropRules()
+        #expect(try migctl.sqlite3("UPDATE state SET phase = 'complete', rollout = 10000, version = version + 1").status == 0)
+        let result = try migctl.run(["log", "--verify"])
+        #expect(result.status == 1 && result.stderr.contains("is not what the newest audited change"), "\(result.stderr)")
+    }
+
+    @Test func upgradeSaysSoWhenUserVersionWasChangedByHand() throws {
+        #expect(try migctl.run(["init", "--name", "m"]).status == 0)
+        #expect(try migctl.sqlite3("PRAGMA user_version = 1").status == 0)
+        let result = try migctl.run(["upgrade"])
+        #expect(result.status == 1 && result.stderr.contains("changed by hand"), "\(result.stdout) \(result.stderr)")
     }
 }

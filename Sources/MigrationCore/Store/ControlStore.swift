@@ -44,7 +44,8 @@ public protocol ControlStore: Sendable {
     /// The current state.
     func state() throws(ControlStoreError) -> MigrationState
     /// Replaces `old` by `new` and appends `event`, atomically, only if the stored
-    /// version still equals `old.version`.
+    /// version still equals `old.version`. The event's phases, rollouts and version are
+    /// set from `old` and `new`, so the audit row always records the change itself.
     /// - Throws: ``ControlStoreError/conflict(expected:found:)`` when it does not.
     func commit(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent) throws(ControlStoreError)
     /// Appends an event that changes no state (an approval, a checklist tick).

@@ -4,7 +4,9 @@ import GRDB
 extension SQLiteControlStore {
     /// Appends `event` to the audit log, extending the hash chain (see ``AuditChain``).
     static func insert(_ event: AuditEvent, _ db: Database) throws {
-        let id = (try Int64.fetchOne(db, sql: "SELECT COALESCE(max(id), 0) FROM audit") ?? 0) + 1
+        let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(max(id), 0) FROM audit") ?? 0
+        guard last < Int64.max else { throw ControlStoreError.io(path: db.description, message: "the audit log's ids are exhausted (a row has id \(last)); restore the file from a backup") }
+        let id = last + 1
         let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
             ?? String.fetchOne(db, sql: "SELECT plan_hash FROM migration WHERE id = 1") ?? ""
         let values: [(any DatabaseValueConvertible)?] = [
@@ -57,9 +59,23 @@ extension SQLiteControlStore {
     /// - Returns: nil when intact, else where it first breaks.
     public func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break? {
         try read { db in
-            AuditChain.verify(planHash: try Self.planHash(db),
-                              recordedPlanHash: try String.fetchOne(db, sql: "SELECT CAST(plan_hash AS TEXT) FROM migration WHERE id = 1"),
-                              rows: try Self.chainRows(db))
+            if let broken = AuditChain.verify(planHash: try Self.planHash(db),
+                                              recordedPlanHash: try String.fetchOne(db, sql: "SELECT CAST(plan_hash AS TEXT) FROM migration WHERE id = 1"),
+                                              rows: try Self.chainRows(db)) {
+                return broken
+            }
+            // The state must be what the newest audited change made it.
+            let state = try Row.fetchOne(db, sql: "SELECT CAST(phase AS TEXT), CAST(rollout AS TEXT), CAST(version AS TEXT) FROM state WHERE id = 1")
+            let change = try Row.fetchOne(db, sql: """
+                SELECT id, CAST(to_phase AS TEXT), CAST(to_rollout AS TEXT), CAST(version AS TEXT) FROM audit
+                WHERE version IS NOT NULL ORDER BY id DESC LIMIT 1
+                """)
+            guard let state, let change else { return nil }
+            let stored = (0..<3).map { state[$0] as String? }, audited = (1..<4).map { change[$0] as String? }
+            guard stored == audited else {
+                return AuditChain.Break(row: change[0] as Int64?, description: "the state (\(stored[0] ?? "?") at \(stored[1] ?? "?") bp, version \(stored[2] ?? "?")) is not what the newest audited change (row \((change[0] as Int64?) ?? 0): \(audited[0] ?? "?") at \(audited[1] ?? "?") bp, version \(audited[2] ?? "?")) made it: it was changed without its audit row, or audit rows were removed")
+            }
+            return nil
         }
     }
 

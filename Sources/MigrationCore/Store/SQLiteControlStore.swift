@@ -130,6 +130,10 @@ public final class SQLiteControlStore: ControlStore {
         } catch {
             throw storeError(error, path: path)
         }
+        let after = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        guard after == Schema.currentVersion else {
+            throw .io(path: path, message: "its user_version says \(after) but its tables are already upgraded (user_version was changed by hand); restore the file from a backup")
+        }
         return (before, Schema.currentVersion)
     }
 
@@ -171,6 +175,14 @@ public final class SQLiteControlStore: ControlStore {
 
     public func commit(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent) throws(ControlStoreError) {
         try write { db in
+            // The audit row first: the database accepts a state change only once it is audited.
+            let current = try fetchState(db)
+            guard current.version == old.version else { throw ControlStoreError.conflict(expected: old.version, found: current.version) }
+            // The event records the change itself, whatever the caller filled in.
+            var event = event
+            (event.fromPhase, event.toPhase) = (old.phase, new.phase)
+            (event.fromRollout, event.toRollout, event.version) = (old.rollout, new.rollout, new.version)
+            try Self.insert(event, db)
             try db.execute(sql: """
                 UPDATE state SET phase = ?, rollout = ?, version = ?, phase_since = ?, changed_at = ?, changed_by = ?
                 WHERE id = 1 AND version = ?
@@ -179,7 +191,6 @@ public final class SQLiteControlStore: ControlStore {
             guard db.changesCount == 1 else {
                 throw ControlStoreError.conflict(expected: old.version, found: try fetchState(db).version)
             }
-            try Self.insert(event, db)
         }
     }
 

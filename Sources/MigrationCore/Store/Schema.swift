@@ -94,7 +94,9 @@ enum Schema {
         "(typeof(\(x)) = 'text' AND length(\(x)) BETWEEN 1 AND \(limit))"
     }
 
-    static func refuse(_ message: String) -> String { "BEGIN SELECT RAISE(ABORT, '\(message)'); END;" }
+    static func refuse(_ message: String) -> String {
+        "BEGIN SELECT RAISE(ABORT, '\(message.replacingOccurrences(of: "'", with: "''"))'); END;"
+    }
 
     /// Version 2: the database defends its contract against any writer, and the audit log is
     /// hash-chained (see ``AuditChain``). Triggers rather than table constraints, so a
@@ -152,6 +154,24 @@ enum Schema {
                    AND position > (SELECT position FROM phases WHERE id = NEW.phase)
                    AND position <= (SELECT position FROM phases WHERE id = OLD.phase))
       \(refuse("state: rolling back past an irreversible phase is refused; reconcile forward"))
+    CREATE TRIGGER state_moves_one_phase_forward BEFORE UPDATE ON state
+      WHEN (SELECT position FROM phases WHERE id = NEW.phase) > (SELECT position FROM phases WHERE id = OLD.phase)
+       AND ((SELECT position FROM phases WHERE id = NEW.phase) != (SELECT position FROM phases WHERE id = OLD.phase) + 1
+            OR OLD.rollout != 10000)
+      \(refuse("state: an advance moves one phase forward, from a phase at 100%"))
+    CREATE TRIGGER state_unramped_phase_is_whole BEFORE UPDATE ON state
+      WHEN (SELECT ramp FROM phases WHERE id = NEW.phase) = 0 AND NEW.rollout != 10000
+      \(refuse("state: a phase that is not ramped is always at 100%"))
+    CREATE TRIGGER state_phase_since_is_the_change BEFORE UPDATE ON state
+      WHEN NEW.phase != OLD.phase AND NEW.phase_since IS NOT NEW.changed_at
+      \(refuse("state: entering a phase sets phase_since to changed_at"))
+    CREATE TRIGGER state_change_has_an_actor BEFORE UPDATE ON state
+      WHEN trim(NEW.changed_by) = ''
+      \(refuse("state: changed_by names who made the change"))
+    CREATE TRIGGER state_change_is_audited BEFORE UPDATE ON state
+      WHEN NOT EXISTS (SELECT 1 FROM audit WHERE version = NEW.version AND to_phase IS NEW.phase AND to_rollout IS NEW.rollout
+                       AND id = (SELECT max(id) FROM audit))
+      \(refuse("state: first insert the audit row of the change (version, to_phase, to_rollout), in the same transaction"))
     CREATE TRIGGER state_irreversible_rollout_only_grows BEFORE UPDATE ON state
       WHEN NEW.phase = OLD.phase AND NEW.rollout < OLD.rollout AND (SELECT irreversible FROM phases WHERE id = NEW.phase) = 1
       \(refuse("state: in an irreversible phase the rollout may only go up"))
@@ -161,7 +181,7 @@ enum Schema {
                 AND \(isText("NEW.action", limit: 64)))
       \(refuse("audit: at must be an instant like 2026-11-25T12:58:08.123Z; actor, host and action non-empty text"))
     CREATE TRIGGER audit_is_append_only_insert BEFORE INSERT ON audit
-      WHEN NEW.id IS NOT NULL AND NEW.id <= (SELECT COALESCE(max(id), 0) FROM audit)
+      WHEN NEW.id IS NOT (SELECT COALESCE(max(id), 0) + 1 FROM audit)
       \(refuse("the audit log is append-only: insert each row with id = max(id) + 1 and its hash"))
 
     CREATE TRIGGER counters_check_insert BEFORE INSERT ON counters
@@ -172,6 +192,39 @@ enum Schema {
       \(refuse("counters: a value is an integer that only grows (add through the counter_add view, which saturates)"))
     CREATE TRIGGER counters_are_kept BEFORE DELETE ON counters
       \(refuse("counters are never deleted"))
+    CREATE TRIGGER counters_insert_adds BEFORE INSERT ON counters
+      WHEN EXISTS (SELECT 1 FROM counters WHERE name = NEW.name AND second = NEW.second) BEGIN
+      UPDATE counters SET value = \(saturatingAdd("value", "NEW.value")) WHERE name = NEW.name AND second = NEW.second;
+      SELECT RAISE(IGNORE);
+    END;
+    CREATE TRIGGER counter_minutes_insert_adds BEFORE INSERT ON counter_minutes
+      WHEN EXISTS (SELECT 1 FROM counter_minutes WHERE name = NEW.name AND minute = NEW.minute) BEGIN
+      UPDATE counter_minutes SET value = \(saturatingAdd("value", "NEW.value")) WHERE name = NEW.name AND minute = NEW.minute;
+      SELECT RAISE(IGNORE);
+    END;
+    CREATE TRIGGER counter_totals_insert_adds BEFORE INSERT ON counter_totals
+      WHEN EXISTS (SELECT 1 FROM counter_totals WHERE name = NEW.name) BEGIN
+      UPDATE counter_totals SET value = \(saturatingAdd("value", "NEW.value")) WHERE name = NEW.name;
+      SELECT RAISE(IGNORE);
+    END;
+    CREATE TRIGGER counter_minutes_only_grow BEFORE UPDATE ON counter_minutes
+      WHEN typeof(NEW.value) != 'integer' OR NEW.value < OLD.value OR NEW.name IS NOT OLD.name OR NEW.minute IS NOT OLD.minute
+      \(refuse("counter_minutes: kept by triggers on counters; values only grow"))
+    CREATE TRIGGER counter_totals_only_grow BEFORE UPDATE ON counter_totals
+      WHEN typeof(NEW.value) != 'integer' OR NEW.value < OLD.value OR NEW.name IS NOT OLD.name
+      \(refuse("counter_totals: kept by triggers on counters; values only grow"))
+    CREATE TRIGGER counter_minutes_are_kept BEFORE DELETE ON counter_minutes
+      \(refuse("counter_minutes are never deleted"))
+    CREATE TRIGGER counter_totals_are_kept BEFORE DELETE ON counter_totals
+      \(refuse("counter_totals are never deleted"))
+    CREATE TRIGGER counter_rollups_check_insert_minutes BEFORE INSERT ON counter_minutes
+      WHEN NOT (\(isName("NEW.name")) AND typeof(NEW.minute) = 'integer' AND typeof(NEW.value) = 'integer' AND NEW.value >= 0)
+      \(refuse("counter_minutes: kept by triggers on counters"))
+    CREATE TRIGGER counter_rollups_check_insert_totals BEFORE INSERT ON counter_totals
+      WHEN NOT (\(isName("NEW.name")) AND typeof(NEW.value) = 'integer' AND NEW.value >= 0)
+      \(refuse("counter_totals: kept by triggers on counters"))
+    CREATE TRIGGER migration_is_fixed_insert BEFORE INSERT ON migration WHEN EXISTS (SELECT 1 FROM migration)
+      \(refuse("the migration row is written once, by init"))
 
     CREATE VIEW counter_add (name, second, value) AS SELECT name, second, value FROM counters WHERE 0;
     CREATE TRIGGER counter_add_saturates INSTEAD OF INSERT ON counter_add BEGIN
@@ -193,6 +246,9 @@ enum Schema {
       WHEN NOT (EXISTS (SELECT 1 FROM checklist_items WHERE phase = NEW.phase AND item = NEW.item)
                 AND \(isText("NEW.ticked_by", limit: 128)) AND \(isInstant("NEW.ticked_at")))
       \(refuse("checklist_ticks: phase and item must name a checklist item; ticked_by a name; ticked_at an instant"))
+    CREATE TRIGGER checklist_ticks_are_not_replaced BEFORE INSERT ON checklist_ticks
+      WHEN EXISTS (SELECT 1 FROM checklist_ticks WHERE phase = NEW.phase AND item = NEW.item)
+      BEGIN SELECT RAISE(IGNORE); END;
     CREATE TRIGGER checklist_ticks_check_update BEFORE UPDATE ON checklist_ticks
       \(refuse("checklist_ticks: delete a tick and insert it again"))
 
@@ -200,6 +256,9 @@ enum Schema {
       WHEN NOT (NEW.phase IN (SELECT id FROM phases) AND \(isText("NEW.actor", limit: 128)) AND \(isText("NEW.host", limit: 255))
                 AND \(isInstant("NEW.at")))
       \(refuse("approvals: phase must be a plan phase; actor and host names; at an instant like 2026-11-25T12:58:08.123Z"))
+    CREATE TRIGGER approvals_are_not_replaced BEFORE INSERT ON approvals
+      WHEN EXISTS (SELECT 1 FROM approvals WHERE id = NEW.id)
+      \(refuse("approvals are records: they are never replaced"))
     CREATE TRIGGER approvals_are_records_update BEFORE UPDATE ON approvals
       \(refuse("approvals are records: they are never changed"))
     CREATE TRIGGER approvals_are_records_delete BEFORE DELETE ON approvals
