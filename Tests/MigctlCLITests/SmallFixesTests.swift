@@ -27,7 +27,9 @@ struct SmallFixesTests {
     @Test func checklistOfAnUnknownPhaseIsRefused() throws {
         #expect(try migctl.run(["init", "--name", "m"]).status == 0)
         let result = try migctl.run(["checklist", "--phase", "nope"])
-        #expect(result.status == 6 && result.stderr.contains("nope"), "\(result.stderr)")
+        #expect(result.status == 64 && result.stderr.contains("the plan has no phase 'nope'; its phases are old-only"), "\(result.stderr)")
+        #expect(try migctl.run(["checklist", "--tick", "0"]).status == 64)
+        #expect(try migctl.run(["checklist", "--tick", "1", "--untick", "1"]).status == 64)
     }
 
     @Test func aMissingPlanFileIsCalledMissing() throws {

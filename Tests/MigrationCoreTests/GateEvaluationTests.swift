@@ -164,3 +164,29 @@ struct ChecklistGateTests {
         #expect(result.status == .unknown && result.sentence.contains("holds no checklist for read-new"))
     }
 }
+
+struct FutureInstantTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func inputs(gauges: [Gauge] = [], approvals: [Approval] = [], instances: [FleetInstance] = []) -> GateInputs {
+        let state = MigrationState(phase: "read-new", rollout: .full, version: 9, phaseSince: now, changedAt: now, changedBy: "ana")
+        return GateInputs(now: now, state: state, target: Phase(id: "new-primary", title: "", reads: .newFallbackOld, writes: [.new, .old]),
+                          actor: "ana", gauges: Dictionary(uniqueKeysWithValues: gauges.map { ($0.name, $0) }),
+                          approvals: approvals, instances: instances)
+    }
+
+    @Test func instantsFromTheFutureSatisfyNoGate() {
+        let future = Date(timeIntervalSince1970: 4_070_908_800)  // 2099
+        let gauge = GateEvaluation.evaluate([Gate(.gauge(GaugeCheck(gauge: "lag", bounds: Bounds(max: 5), maxAgeSeconds: 60)))],
+                                            inputs(gauges: [Gauge(name: "lag", value: 1, updatedAt: future)]))[0]
+        #expect(gauge.status == .unknown && gauge.sentence.contains("in the future"))
+        let approval = GateEvaluation.evaluate([Gate(.approval(withinSeconds: 3600))],
+                                               inputs(approvals: [Approval(phase: "new-primary", actor: "bo", at: future, reason: nil)]))[0]
+        #expect(approval.status == .fail)
+        let ghost = FleetInstance(id: "g", host: "h", pid: 1, servingVersion: 1, heartbeatAt: future, startedAt: now)
+        let fleet = GateEvaluation.evaluate([Gate(.fleet(heartbeatSeconds: 60))], inputs(instances: [ghost]))[0]
+        #expect(fleet.status == .unknown, "a heartbeat from 2099 is not a live instance")
+        #expect(!ghost.isLive(at: now, within: 60) && FleetInstance(id: "a", host: "h", pid: 2, servingVersion: 9, heartbeatAt: now.addingTimeInterval(30),
+                                                                        startedAt: now).isLive(at: now, within: 60), "a little clock skew is fine")
+    }
+}

@@ -104,7 +104,7 @@ public struct ConsoleData: Sendable {
     public var nextPhase: Phase? { plan.next(after: state.phase) }
     /// Instances whose heartbeat is at most `seconds` old.
     public func liveInstances(within seconds: TimeInterval = 60) -> [FleetInstance] {
-        instances.filter { now.timeIntervalSince($0.heartbeatAt) <= seconds }
+        instances.filter { $0.isLive(at: now, within: seconds) }
     }
 
     /// A gauge's value, if reported.

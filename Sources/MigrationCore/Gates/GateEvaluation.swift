@@ -46,6 +46,10 @@ public enum GateEvaluation {
                 return result(label, .unknown, "never reported", check.bounds.description, "nothing has reported \(check.gauge) yet")
             }
             let age = Int64(inputs.now.timeIntervalSince(gauge.updatedAt))
+            if Double(age) < -FleetInstance.clockSkewSeconds {
+                return result(label, .unknown, "\(GateFormat.number(gauge.value)) (from the future)", check.bounds.description,
+                              "\(check.gauge) was reported \(GateFormat.duration(-age)) in the future; its clock or its row is wrong")
+            }
             let observed = "\(GateFormat.number(gauge.value)) (\(GateFormat.duration(max(0, age))) ago)"
             if age > check.maxAgeSeconds {
                 return result(label, .unknown, observed, check.bounds.description,
@@ -94,6 +98,7 @@ public enum GateEvaluation {
             let label = "approval of \(inputs.target.id) by another operator"
             let recent = inputs.approvals.filter {
                 $0.phase == inputs.target.id && !Operator.isSamePerson($0.actor, inputs.actor) && inputs.now.timeIntervalSince($0.at) <= Double(within)
+                    && inputs.now.timeIntervalSince($0.at) >= -FleetInstance.clockSkewSeconds
             }
             if let approval = recent.max(by: { $0.at < $1.at }) {
                 return result(label, .pass, "\(approval.actor), \(GateFormat.duration(Int64(inputs.now.timeIntervalSince(approval.at)))) ago",
@@ -105,7 +110,7 @@ public enum GateEvaluation {
                               : "another operator must run 'migctl approve \(inputs.target.id)'")
 
         case .fleet(let heartbeat):
-            let live = inputs.instances.filter { inputs.now.timeIntervalSince($0.heartbeatAt) <= Double(heartbeat) }
+            let live = inputs.instances.filter { $0.isLive(at: inputs.now, within: Double(heartbeat)) }
             let current = live.filter { $0.servingVersion == inputs.state.version }
             let observed = "\(current.count)/\(live.count) on v\(inputs.state.version)"
             let label = "fleet on the current version"

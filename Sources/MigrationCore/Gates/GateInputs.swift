@@ -118,4 +118,16 @@ public struct FleetInstance: Sendable, Equatable, Codable {
         self.heartbeatAt = heartbeatAt
         self.startedAt = startedAt
     }
+
+    /// How far in the future an instant may lie and still be believed: clocks of different
+    /// hosts disagree a little; a heartbeat, approval or gauge from further ahead is not trusted.
+    public static let clockSkewSeconds: TimeInterval = 60
+
+    /// The one liveness rule: the last heartbeat is at most `seconds` old at `now`, and not
+    /// from the future beyond ``clockSkewSeconds`` (a row written with a date in 2099 would
+    /// otherwise look live forever).
+    public func isLive(at now: Date, within seconds: TimeInterval) -> Bool {
+        let age = now.timeIntervalSince(heartbeatAt)
+        return age <= seconds && age >= -Self.clockSkewSeconds
+    }
 }

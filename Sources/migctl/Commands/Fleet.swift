@@ -31,7 +31,7 @@ struct Fleet: ParsableCommand {
             let now = Date()
             let rows = try opened.instances().map { instance in
                 Row(id: instance.id, host: instance.host, pid: instance.pid, servingVersion: instance.servingVersion,
-                    heartbeatAt: instance.heartbeatAt, live: now.timeIntervalSince(instance.heartbeatAt) <= Double(live),
+                    heartbeatAt: instance.heartbeatAt, live: instance.isLive(at: now, within: Double(live)),
                     current: instance.servingVersion == version)
             }
             if output.json {

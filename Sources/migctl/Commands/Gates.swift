@@ -102,11 +102,23 @@ struct Checklist: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Another phase's checklist instead of the current one.", valueName: "phase"))
     var phase: String?
 
+    func validate() throws {
+        if let bad = (tick + untick).first(where: { $0 < 1 }) {
+            throw ValidationError("checklist items are numbered from 1; \(bad) is not one (see 'migctl checklist').")
+        }
+        if let both = Set(tick).intersection(untick).first {
+            throw ValidationError("item \(both) is both ticked and unticked; choose one.")
+        }
+    }
+
     func run() throws {
         try reportingFailures {
             let opened = try store.open()
             let phase = try self.phase ?? opened.state().phase
-            guard try opened.plan().phase(phase) != nil else { throw ControlError.refused(.unknownPhase(phase)) }
+            let plan = try opened.plan()
+            guard plan.phase(phase) != nil else {
+                throw ValidationError("the plan has no phase '\(phase)'; its phases are \(plan.phases.map(\.id).joined(separator: ", ")).")
+            }
             for number in tick { try opened.setTick(phase: phase, item: number, ticked: true, by: try actor.signer, at: Date()) }
             for number in untick { try opened.setTick(phase: phase, item: number, ticked: false, by: try actor.signer, at: Date()) }
             let items = try opened.checklist(phase: phase)
