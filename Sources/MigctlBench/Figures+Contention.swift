@@ -37,8 +37,8 @@ extension Figures {
         }
         usleep(500_000)
         let loaded = try measure()
-        let (p50, p99) = (Measure.percentile(loaded, 50), Measure.percentile(loaded, 99))
-        let (q50, q99) = (Measure.percentile(quiet, 50), Measure.percentile(quiet, 99))
+        let (p50, p99) = (Measure.percentile(loaded, 0.5), Measure.percentile(loaded, 0.99))
+        let (q50, q99) = (Measure.percentile(quiet, 0.5), Measure.percentile(quiet, 0.99))
         return Figure(name: "contention", measured: String(format: "p50 %.1f ms, p99 %.1f ms with 3 foreign writers in tight loops", p50, p99),
                       baseline: String(format: "p50 %.1f ms, p99 %.1f ms with none", q50, q99),
                       ratio: String(format: "%.1fx at p99", p99 / max(q99, 0.001)), target: "p99 ≤ 500 ms", met: p99 <= 500,
