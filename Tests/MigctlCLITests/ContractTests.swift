@@ -154,6 +154,10 @@ struct ContractTests {
         #expect(try migctl.run(["rollout", "50", "--reason", "half"]).status == 0)
         let intact = try verify()
         #expect(intact.status == 0 && intact.stdout.contains("intact"), "\(intact.stderr)")
+        let report = try #require(try migctl.json(["log", "--verify", "--json"]) as? [String: Any])
+        let head = try #require(report["newestHash"] as? String)
+        #expect(report["intact"] as? Bool == true && report["newestEvent"] as? Int == 8 && head.count == 64)
+        #expect(intact.stdout.contains("newest event #8 has hash \(head)"))
         return migctl
     }
 

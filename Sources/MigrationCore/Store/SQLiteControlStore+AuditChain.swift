@@ -79,6 +79,16 @@ extension SQLiteControlStore {
         }
     }
 
+    /// The newest audit row's id and hash: an anchor to keep outside the file, since whoever
+    /// can write the file can recompute the whole chain.
+    public func auditChainHead() throws(ControlStoreError) -> (id: Int64, hash: String)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, CAST(hash AS TEXT) FROM audit ORDER BY id DESC LIMIT 1"),
+                  let id = row[0] as Int64?, let hash = row[1] as String? else { return nil }
+            return (id, hash)
+        }
+    }
+
     /// Why the stored plan cannot be trusted to run programs, or nil: it must still hash to
     /// what `init` recorded, and the first audit event must still be linked to that hash.
     public func planTampering() throws(ControlStoreError) -> String? {

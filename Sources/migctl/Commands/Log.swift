@@ -31,10 +31,15 @@ struct Log: ParsableCommand {
             if verify {
                 let opened = try store.open()
                 let problem = try opened.verifyAuditChain()
+                let head = try opened.auditChainHead()
                 if output.json {
-                    try JSONOutput.print(ChainReport(intact: problem == nil, row: problem?.row, problem: problem?.description))
+                    try JSONOutput.print(ChainReport(intact: problem == nil, row: problem?.row, problem: problem?.description,
+                                                     newestEvent: head?.id, newestHash: head?.hash))
                 } else if problem == nil {
-                    print("the audit log's hash chain is intact: every event since init matches, and so does the plan")
+                    say("the audit log's hash chain is intact: every event since init matches, and so do the plan and the state")
+                    if let head {
+                        say("newest event #\(head.id) has hash \(head.hash); keep it elsewhere: a later run must reach the same hash, or the file was rewritten")
+                    }
                 }
                 if let problem {
                     if !output.json { printError("the audit log's hash chain is broken: \(problem)") }
@@ -55,6 +60,8 @@ struct Log: ParsableCommand {
         let intact: Bool
         let row: Int64?
         let problem: String?
+        let newestEvent: Int64?
+        let newestHash: String?
     }
 
     private func line(_ event: AuditEvent) -> String {
