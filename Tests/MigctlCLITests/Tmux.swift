@@ -11,7 +11,14 @@ final class Tmux {
                  "env", "-i"] + env + ["bash", "--norc", "--noprofile"])
     }
 
-    deinit { _ = try? run(["kill-server"]) }
+    /// Ends the server whatever state it is in: `kill-server`, then SIGKILL to its pid (a
+    /// server that missed the first left hundreds of tmux processes behind test runs).
+    deinit {
+        let pid = (try? run(["display-message", "-p", "-t", session, "#{pid}"]))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        _ = try? run(["kill-server"])
+        if let pid, pid > 1 { kill(pid, SIGKILL) }
+    }
 
     /// The environment of the shell the tests type into: a UTF-8 (or given) locale, a colour
     /// terminal, a plain prompt, and the actor when one is given.
@@ -45,7 +52,16 @@ final class Tmux {
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        // The test runner's threads block signals, and a spawned process inherits the mask:
+        // start tmux (and so its server) with every signal deliverable.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, environ)
         guard spawned == 0 else { throw CLIError(message: "tmux could not start: \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
