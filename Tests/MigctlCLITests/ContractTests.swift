@@ -190,16 +190,7 @@ struct ContractTests {
     }
 
     @Test func verifyCatchesAPlanChangedBehindTheLogAndNoGateProgramRuns() throws {
-        try Data("""
-            phases:
-              - {id: a, reads: old, writes: [old], ramp: false}
-              - id: b
-                reads: old
-                writes: [old, new]
-                ramp: false
-                gates:
-                  - {kind: command, argv: [/bin/true], timeout: 5s}
-            """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        try Data(Plan.commandGatedYAML(program: "/bin/true", timeout: "5s").utf8).write(to: folder.url.appending(path: "plan.yaml"))
         #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
         try dropRules()
         let marker = folder.url.appending(path: "pwned").path

@@ -1,4 +1,5 @@
 import Foundation
+import MigrationCore
 import TestSupport
 import Testing
 
@@ -12,16 +13,7 @@ struct GateProcessTests {
         let gate = folder.url.appending(path: "gate.sh").path
         try Data("#!/bin/sh\necho $$ > \(pidFile)\nexec sleep 60\n".utf8).write(to: URL(fileURLWithPath: gate))
         chmod(gate, 0o755)
-        try Data("""
-            phases:
-              - {id: a, reads: old, writes: [old], ramp: false}
-              - id: b
-                reads: old
-                writes: [old, new]
-                ramp: false
-                gates:
-                  - {kind: command, argv: [\(gate)], timeout: 2m}
-            """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        try Data(Plan.commandGatedYAML(program: "\(gate)", timeout: "2m").utf8).write(to: folder.url.appending(path: "plan.yaml"))
         #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
         let advance = try migctl.start(["advance", "--reason", "go"])
         advance.standardOutput = FileHandle.nullDevice

@@ -22,3 +22,19 @@ extension Plan {
           - {id: complete, reads: new, writes: [new], ramp: false}
         """
 }
+
+extension Plan {
+    /// A two-phase YAML plan whose second phase is gated by one command, for tests of command gates.
+    public static func commandGatedYAML(program: String, timeout: String) -> String {
+        """
+        phases:
+          - {id: a, reads: old, writes: [old], ramp: false}
+          - id: b
+            reads: old
+            writes: [old, new]
+            ramp: false
+            gates:
+              - {kind: command, argv: [\(program)], timeout: \(timeout)}
+        """
+    }
+}

@@ -70,13 +70,6 @@ public final class ConsoleSession {
         draw(repaint: false)
     }
 
-    /// Waits until no gate check is running (for tests).
-    public func waitForCheck(timeout: Duration = .seconds(30)) {
-        let until = ContinuousClock.now + timeout
-        while let check, check.result == nil, ContinuousClock.now < until { usleep(2_000) }
-        collectCheck()
-    }
-
     /// Applies one key and carries out its effect.
     @discardableResult
     public func step(_ key: Key) -> Effect {
