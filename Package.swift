@@ -13,12 +13,14 @@ let package = Package(
         .executable(name: "migctl-bench", targets: ["MigctlBench"]),
         .library(name: "MigrationCore", targets: ["MigrationCore"]),
         .library(name: "MigrationClient", targets: ["MigrationClient"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .target(
@@ -36,6 +38,14 @@ let package = Package(
             dependencies: ["MigrationCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The control store on a PostgreSQL server, in its own target so that an application that
+        // only uses the SQLite file never compiles postgres-nio, swift-nio and BoringSSL.
+        .target(
+            name: "PostgresStore",
+            dependencies: ["MigrationCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(name: "DemoService", dependencies: ["MigrationClient", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .target(name: "CGateSpawn"),
         .systemLibrary(name: "CCmark"),
@@ -48,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "migctl",
             dependencies: [
-                "MigrationCore", "Console", "Terminal", "Runbook", "DemoService",
+                "MigrationCore", "PostgresStore", "Console", "Terminal", "Runbook", "DemoService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

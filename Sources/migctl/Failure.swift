@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MigrationCore
+import PostgresStore
 
 /// The exit codes every command shares; scripts branch on them.
 enum ExitStatus: Int32, CaseIterable {
@@ -90,6 +91,10 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
     case let error as PathRefusal:
         (.error, error.description)
     case let error as ActorNameError:
+        (.usage, error.description)
+    case let error as ActorRefusal:
+        (.usage, error.description)
+    case let error as PostgresURL.Refusal:
         (.usage, error.description)
     case let error as RolloutError:
         (.usage, error.description)

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import MigrationCore
+import PostgresStore
 import Synchronization
 
 /// Where the control database is.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The control database.", discussion: "Defaults to $MIGCTL_DB, else ./migctl.db.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The control store: a SQLite file's path, or a postgresql:// URL.", discussion: "Defaults to $MIGCTL_DB, else ./migctl.db. A URL follows libpq's conventions (user, password, host, port, dbname, ?host=/socket/folder, sslmode) and takes schema=NAME (default migctl).", valueName: "path|url"))
     var db: String?
 
     var path: String {
@@ -20,8 +21,8 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store; the rows it skips while the command runs are reported when it ends.
-    func open() throws(ControlStoreError) -> SQLiteControlStore {
-        let store = try SQLiteControlStore(path: path, lockWait: lockWait)
+    func open() throws(ControlStoreError) -> any ControlStore {
+        let store = try ControlStores.open(path, lockWait: lockWait)
         OpenedStores.shared.add(store)
         return store
     }
@@ -48,6 +49,20 @@ struct ActorOptions: ParsableArguments {
         get throws(ActorNameError) { try Operator.current(explicit: actor) }
     }
 
+    /// The operator who acts on `store`. On a store whose server knows the login (PostgreSQL)
+    /// that login is the actor, verbatim: an `--actor` or `$MIGCTL_ACTOR` naming someone else is
+    /// refused rather than recorded, so the audit log and the two-person rule mean something.
+    func signer(for store: any ControlStore) throws -> Operator {
+        guard let login = try store.login() else { return try signer }
+        let environment = ProcessInfo.processInfo.environment
+        let claimed = [("--actor", actor), ("MIGCTL_ACTOR", environment["MIGCTL_ACTOR"])]
+            .first { $0.1.map { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } ?? false }
+        if let (source, name) = claimed, let name, !Operator.isSamePerson(name, login) {
+            throw ActorRefusal(description: "\(source) says '\(name.terminalSafe)', but on PostgreSQL the actor is the database login, '\(login.terminalSafe)'; connect as that person's login instead, or drop \(source).")
+        }
+        return Operator(name: login, host: ProcessInfo.processInfo.hostName)
+    }
+
     /// Refuses a bad name from any source, `$MIGCTL_ACTOR` and `$USER` included, as a usage error.
     func validate() throws {
         if let actor, actor.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -59,6 +74,11 @@ struct ActorOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
     }
+}
+
+/// An actor a server-backed store refuses: the name given is not the login.
+struct ActorRefusal: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// What every state change takes.

@@ -109,14 +109,18 @@ public struct FleetInstance: Sendable, Equatable, Codable {
     public var servingVersion: Int64
     public var heartbeatAt: Date
     public var startedAt: Date
+    /// The instance has not refreshed its state for longer than its serving lease (see
+    /// ``Plan/servingLeaseSeconds``): it routes by a state that may be old.
+    public var stale: Bool
 
-    public init(id: String, host: String, pid: Int64, servingVersion: Int64, heartbeatAt: Date, startedAt: Date) {
+    public init(id: String, host: String, pid: Int64, servingVersion: Int64, heartbeatAt: Date, startedAt: Date, stale: Bool = false) {
         self.id = id
         self.host = host
         self.pid = pid
         self.servingVersion = servingVersion
         self.heartbeatAt = heartbeatAt
         self.startedAt = startedAt
+        self.stale = stale
     }
 
     /// How far in the future an instant may lie and still be believed: clocks of different

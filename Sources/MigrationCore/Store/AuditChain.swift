@@ -71,6 +71,11 @@ public enum AuditChain {
         /// The first audit row that does not verify; nil when the plan itself changed.
         public var row: Int64?
         public var description: String
+
+        public init(row: Int64?, description: String) {
+            self.row = row
+            self.description = description
+        }
     }
 
     /// Walks the chain from the plan to the newest row.

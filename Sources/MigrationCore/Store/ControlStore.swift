@@ -95,6 +95,15 @@ public protocol ControlStore: Sendable {
     /// The rows skipped since the last call because they held values the reader cannot use,
     /// for the caller to report (see ``RowProblem``).
     func takeRowProblems() -> [RowProblem]
+    /// Calls `handler` whenever the store hears of a change without being asked (a server's
+    /// notification), so a process can react at once instead of at its next poll. It may run
+    /// on any thread: keep it short. A file store never calls it.
+    func onChange(_ handler: @escaping @Sendable () -> Void)
+    /// The login a server attributes every change to (PostgreSQL's `session_user`), or nil for a
+    /// store where the actor is self-declared (a file).
+    func login() throws(ControlStoreError) -> String?
+    /// The newest audit row's id and hash: an anchor to keep outside the store. Nil when empty.
+    func auditChainHead() throws(ControlStoreError) -> (id: Int64, hash: String)?
     /// Walks the audit log's hash chain (see ``AuditChain``): nil when intact.
     func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break?
     /// Why the stored plan can no longer be trusted to run programs (it changed after `init`), or nil.
@@ -102,6 +111,15 @@ public protocol ControlStore: Sendable {
 }
 
 extension ControlStore {
+    /// A store that cannot announce changes never calls `handler`.
+    public func onChange(_ handler: @escaping @Sendable () -> Void) {}
+
+    /// A file cannot tell who opened it: the actor is whoever the caller says.
+    public func login() throws(ControlStoreError) -> String? { nil }
+
+    /// A store without a hash chain has no head.
+    public func auditChainHead() throws(ControlStoreError) -> (id: Int64, hash: String)? { nil }
+
     /// A store that never skips rows reports none.
     public func takeRowProblems() -> [RowProblem] { [] }
 
@@ -127,5 +145,25 @@ public struct CounterSeries: Sendable, Equatable {
         self.start = start
         self.slotSeconds = slotSeconds
         self.values = values
+    }
+
+    /// How [`from`, `to`) is cut into slots: every store downsamples by the same rule.
+    package struct Layout {
+        package let slots: Int
+        /// Seconds per slot: whole minutes once a slot spans a minute or more.
+        package let step: Int64
+        /// Where slot 0 starts, so that the last slot ends at `to`.
+        package let start: Int64
+        /// Whether the slots are read from the per-minute roll-up.
+        package var usesMinutes: Bool { step >= 60 }
+
+        package init(from: Int64, to: Int64, slots: Int) {
+            self.slots = max(1, slots)
+            let span = max(1, to - from)
+            var step = (span + Int64(self.slots) - 1) / Int64(self.slots)
+            if step >= 60 { step = (step + 59) / 60 * 60 }
+            self.step = step
+            start = to - step * Int64(self.slots)
+        }
     }
 }

@@ -6,20 +6,20 @@ import GRDB
 /// GRDB's typed subscripts trap on a value of the wrong type; every read of a control
 /// database row goes through these accessors instead, which throw a ``RowProblem`` naming
 /// the table, row, column and value.
-struct StoredRow {
+package struct StoredRow {
     let row: Row
     let table: String
     /// The row's key, for messages.
-    let key: String
+    package let key: String
 
-    init(_ row: Row, table: String, key: (Row) -> String) {
+    package init(_ row: Row, table: String, key: (Row) -> String) {
         self.row = row
         self.table = table
         self.key = key(row)
     }
 
     /// The key of a row as text, whatever type its key column holds.
-    static func keyText(_ row: Row, _ columns: String...) -> String {
+    package static func keyText(_ row: Row, _ columns: String...) -> String {
         columns.map { column in
             switch (row[column] as DatabaseValue?)?.storage {
             case .string(let text)?: text
@@ -43,19 +43,19 @@ struct StoredRow {
         return RowProblem(table: table, row: key, column: column, value: shown, expected: expected)
     }
 
-    func int64(_ column: String) throws(RowProblem) -> Int64 {
+    package func int64(_ column: String) throws(RowProblem) -> Int64 {
         guard let number = integer(column) else { throw problem(column, "an integer") }
         return number
     }
 
     /// An integer within `range`.
-    func int(_ column: String, in range: ClosedRange<Int64> = Int64(Int32.min)...Int64(Int32.max)) throws(RowProblem) -> Int {
+    package func int(_ column: String, in range: ClosedRange<Int64> = Int64(Int32.min)...Int64(Int32.max)) throws(RowProblem) -> Int {
         let number = try int64(column)
         guard range.contains(number) else { throw problem(column, "an integer in \(range.lowerBound)…\(range.upperBound)") }
         return Int(number)
     }
 
-    func optionalInt64(_ column: String) throws(RowProblem) -> Int64? {
+    package func optionalInt64(_ column: String) throws(RowProblem) -> Int64? {
         if value(column).isNull { return nil }
         return try int64(column)
     }
@@ -68,7 +68,7 @@ struct StoredRow {
         }
     }
 
-    func bool(_ column: String) throws(RowProblem) -> Bool {
+    package func bool(_ column: String) throws(RowProblem) -> Bool {
         switch value(column).storage {
         case .int64(0): false
         case .int64(1): true
@@ -76,7 +76,13 @@ struct StoredRow {
         }
     }
 
-    func text(_ column: String) throws(RowProblem) -> String {
+    /// A boolean, or nil for NULL or a column the row does not have.
+    package func optionalBool(_ column: String) throws(RowProblem) -> Bool? {
+        if value(column).isNull { return nil }
+        return try bool(column)
+    }
+
+    package func text(_ column: String) throws(RowProblem) -> String {
         switch value(column).storage {
         case .string(let text): text
         case .int64(let number): String(number)
@@ -85,13 +91,13 @@ struct StoredRow {
         }
     }
 
-    func optionalText(_ column: String) throws(RowProblem) -> String? {
+    package func optionalText(_ column: String) throws(RowProblem) -> String? {
         if value(column).isNull { return nil }
         return try text(column)
     }
 
     /// A finite real number (an integer is taken as one).
-    func finite(_ column: String) throws(RowProblem) -> Double {
+    package func finite(_ column: String) throws(RowProblem) -> Double {
         switch value(column).storage {
         case .double(let number) where number.isFinite: number
         case .int64(let number): Double(number)
@@ -100,7 +106,7 @@ struct StoredRow {
     }
 
     /// An instant in one of the forms ``Timestamp/date(_:)`` reads, or a number of Unix seconds.
-    func instant(_ column: String) throws(RowProblem) -> Date {
+    package func instant(_ column: String) throws(RowProblem) -> Date {
         let date: Date? = switch value(column).storage {
         case .string(let text): Timestamp.date(text)
         case .int64(let seconds): Timestamp.date(unixSeconds: Double(seconds))
@@ -111,15 +117,21 @@ struct StoredRow {
         return date
     }
 
-    func optionalInstant(_ column: String) throws(RowProblem) -> Date? {
+    package func optionalInstant(_ column: String) throws(RowProblem) -> Date? {
         if value(column).isNull { return nil }
         return try instant(column)
     }
 }
 
-extension SQLiteControlStore {
+/// A store that decodes rows with ``StoredRow``, skipping bad list rows into ``rowProblems``.
+package protocol RowDecoding {
+    var location: String { get }
+    var rowProblems: RowProblemLog { get }
+}
+
+extension RowDecoding {
     /// Decodes each row with `body`, skipping and recording the rows it cannot decode.
-    func decodeEach<T>(_ rows: [Row], table: String, key: (Row) -> String,
+    package func decodeEach<T>(_ rows: [Row], table: String, key: (Row) -> String,
                        _ body: (StoredRow) throws(RowProblem) -> T) -> [T] {
         rows.compactMap { row -> T? in
             do throws(RowProblem) {
@@ -132,7 +144,7 @@ extension SQLiteControlStore {
     }
 
     /// Decodes the one row a read cannot do without; a bad value fails the read.
-    func decodeOne<T>(_ row: Row, table: String, key: String,
+    package func decodeOne<T>(_ row: Row, table: String, key: String,
                       _ body: (StoredRow) throws(RowProblem) -> T) throws(ControlStoreError) -> T {
         do {
             return try body(StoredRow(row, table: table) { _ in key })

@@ -11,13 +11,13 @@ import GRDB
 /// let store = try SQLiteControlStore(path: "migctl.db")
 /// let state = try store.state()
 /// ```
-public final class SQLiteControlStore: ControlStore {
+public final class SQLiteControlStore: ControlStore, RowDecoding {
     public let location: String
     let queue: DatabaseQueue
     /// How long a read or write keeps trying while another process holds the lock.
     public let lockWait: Duration
     /// Rows skipped by list reads since the caller last asked.
-    let rowProblems = RowProblemLog()
+    package let rowProblems = RowProblemLog()
     /// The file as this connection found it (see ``fileChangeSinceOpening()``).
     let openedFile: FileMark?
 
@@ -145,7 +145,7 @@ public final class SQLiteControlStore: ControlStore {
                 throw ControlStoreError.notAControlDatabase(path: location)
             }
             return try decodeOne(row, table: "migration", key: "1") { row throws(RowProblem) in
-                MigrationInfo(name: try row.text("name"), createdAt: try row.instant("created_at"), createdBy: try row.text("created_by"))
+                try row.migrationInfo()
             }
         }
     }
@@ -154,7 +154,7 @@ public final class SQLiteControlStore: ControlStore {
         let phases = try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM phases ORDER BY position").map { row throws(ControlStoreError) in
                 try decodeOne(row, table: "phases", key: StoredRow.keyText(row, "id")) { row throws(RowProblem) in
-                    try Self.phase(row)
+                    try row.phase()
                 }
             }
         }
@@ -201,13 +201,7 @@ public final class SQLiteControlStore: ControlStore {
     public func auditLog(limit: Int) throws(ControlStoreError) -> [AuditEvent] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [max(0, limit)])
-            return decodeEach(rows, table: "audit", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
-                AuditEvent(
-                    id: try row.int64("id"), at: try row.instant("at"), actor: try row.text("actor"), host: try row.text("host"),
-                    action: try row.text("action"), fromPhase: try row.optionalText("from_phase"), toPhase: try row.optionalText("to_phase"),
-                    fromRollout: try Self.rollout(row, "from_rollout"), toRollout: try Self.rollout(row, "to_rollout"),
-                    version: try row.optionalInt64("version"), reason: try row.optionalText("reason"), details: try row.optionalText("details"))
-            }
+            return decodeEach(rows, table: "audit", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.auditEvent() }
         }
     }
 
@@ -254,19 +248,14 @@ public final class SQLiteControlStore: ControlStore {
     public func gauges() throws(ControlStoreError) -> [Gauge] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT name, value, updated_at FROM gauges ORDER BY name")
-            return decodeEach(rows, table: "gauges", key: { StoredRow.keyText($0, "name") }) { row throws(RowProblem) in
-                Gauge(name: try row.text("name"), value: try row.finite("value"), updatedAt: try row.instant("updated_at"))
-            }
+            return decodeEach(rows, table: "gauges", key: { StoredRow.keyText($0, "name") }) { row throws(RowProblem) in try row.gauge() }
         }
     }
 
     public func counterSeries(_ names: [String], from: Int64, to: Int64, slots: Int) throws(ControlStoreError) -> CounterSeries {
-        let slots = max(1, slots)
-        let span = max(1, to - from)
-        var step = (span + Int64(slots) - 1) / Int64(slots)
-        let (table, column) = step >= 60 ? ("counter_minutes", "minute") : ("counters", "second")
-        if step >= 60 { step = (step + 59) / 60 * 60 }
-        let start = to - step * Int64(slots)
+        let layout = CounterSeries.Layout(from: from, to: to, slots: slots)
+        let (slots, step, start) = (layout.slots, layout.step, layout.start)
+        let (table, column) = layout.usesMinutes ? ("counter_minutes", "minute") : ("counters", "second")
         var values = Dictionary(uniqueKeysWithValues: names.map { ($0, [Int64](repeating: 0, count: slots)) })
         let placeholders = names.map { _ in "?" }.joined(separator: ",")
         guard !names.isEmpty else { return CounterSeries(start: start, slotSeconds: step, values: values) }
@@ -319,10 +308,7 @@ public final class SQLiteControlStore: ControlStore {
                 LEFT JOIN checklist_ticks t ON t.phase = i.phase AND t.item = i.item
                 WHERE i.phase = ? ORDER BY i.item
                 """, arguments: [phase])
-            return decodeEach(rows, table: "checklist_items", key: { "\(phase)/" + StoredRow.keyText($0, "item") }) { row throws(RowProblem) in
-                ChecklistItem(number: try row.int("item"), text: try row.text("text"), tickedBy: try row.optionalText("ticked_by"),
-                              tickedAt: try row.optionalInstant("ticked_at"))
-            }
+            return decodeEach(rows, table: "checklist_items", key: { "\(phase)/" + StoredRow.keyText($0, "item") }) { row throws(RowProblem) in try row.checklistItem() }
         }
     }
 
@@ -359,21 +345,14 @@ public final class SQLiteControlStore: ControlStore {
     public func approvals(phase: String) throws(ControlStoreError) -> [Approval] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM approvals WHERE phase = ? ORDER BY id DESC", arguments: [phase])
-            return decodeEach(rows, table: "approvals", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
-                Approval(phase: try row.text("phase"), actor: try row.text("actor"), at: try row.instant("at"),
-                         reason: try row.optionalText("reason"))
-            }
+            return decodeEach(rows, table: "approvals", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.approval() }
         }
     }
 
     public func instances() throws(ControlStoreError) -> [FleetInstance] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM instances ORDER BY host, pid")
-            return decodeEach(rows, table: "instances", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
-                FleetInstance(id: try row.text("id"), host: try row.text("host"), pid: try row.int64("pid"),
-                              servingVersion: try row.int64("serving_version"),
-                              heartbeatAt: try row.instant("heartbeat_at"), startedAt: try row.instant("started_at"))
-            }
+            return decodeEach(rows, table: "instances", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.fleetInstance() }
         }
     }
 
@@ -456,40 +435,7 @@ public final class SQLiteControlStore: ControlStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM state WHERE id = 1") else {
             throw ControlStoreError.io(path: location, message: "the state row is missing; restore the file from a backup")
         }
-        return try decodeOne(row, table: "state", key: "1") { row throws(RowProblem) in
-            guard let rollout = try Self.rollout(row, "rollout") else {
-                throw RowProblem(table: "state", row: "1", column: "rollout", value: "NULL", expected: "basis points 0…10000")
-            }
-            return MigrationState(
-                phase: try row.text("phase"), rollout: rollout, version: try row.int64("version"),
-                phaseSince: try row.instant("phase_since"), changedAt: try row.instant("changed_at"), changedBy: try row.text("changed_by"))
-        }
-    }
-
-    /// A rollout column: basis points 0…10000, or NULL.
-    private static func rollout(_ row: StoredRow, _ column: String) throws(RowProblem) -> Rollout? {
-        guard try row.optionalInt64(column) != nil else { return nil }
-        return Rollout(uncheckedBasisPoints: try row.int(column, in: 0...10_000))
-    }
-
-    /// A phase as stored at `init`.
-    private static func phase(_ row: StoredRow) throws(RowProblem) -> Phase {
-        func problem(_ column: String, _ expected: String) -> RowProblem {
-            RowProblem(table: "phases", row: row.key, column: column, value: (try? row.text(column)).map { "'\($0)'" } ?? "?", expected: expected)
-        }
-        guard let reads = ReadMode(rawValue: try row.text("reads")) else {
-            throw problem("reads", "one of " + ReadMode.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        let writes = try row.text("writes").split(separator: ",").compactMap { DataStore(rawValue: String($0)) }
-        guard !writes.isEmpty, writes.count == (try row.text("writes")).split(separator: ",", omittingEmptySubsequences: false).count else {
-            throw problem("writes", "a comma-separated list of old and new")
-        }
-        guard let gates = try? JSONDecoder().decode([Gate].self, from: Data((try row.text("gates")).utf8)) else {
-            throw problem("gates", "a JSON list of gates")
-        }
-        return Phase(id: try row.text("id"), title: try row.text("title"), reads: reads, writes: writes,
-                     irreversible: try row.bool("irreversible"), ramp: try row.bool("ramp"),
-                     runbook: try row.optionalText("runbook_path"), gates: gates)
+        return try decodeOne(row, table: "state", key: "1") { row throws(RowProblem) in try row.migrationState() }
     }
 
     /// How long one try waits inside SQLite's busy handler (see ``write(_:)``).

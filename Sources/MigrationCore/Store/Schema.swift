@@ -5,9 +5,9 @@ import GRDB
 /// `PRAGMA user_version` holds the schema version. Version 1 is created by `init`;
 /// later versions are numbered migrations applied only by `migctl upgrade`, never
 /// silently by a reader. The README documents every table.
-enum Schema {
+package enum Schema {
     /// The schema version this build of migctl reads and writes.
-    static let currentVersion = 2
+    package static let currentVersion = 2
 
     /// The largest value a counter holds; additions saturate here instead of wrapping.
     static let counterMax = "9223372036854775807"

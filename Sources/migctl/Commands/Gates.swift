@@ -17,7 +17,8 @@ struct Check: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let control = MigrationControl(store: try store.open(), signer: try actor.signer)
+            let opened = try store.open()
+            let control = MigrationControl(store: opened, signer: try actor.signer(for: opened))
             let state = try control.store.state()
             guard let report = try control.checkNext() else {
                 throw ControlError.refused(.atFinalPhase(state.phase))
@@ -77,8 +78,9 @@ struct Approve: ParsableCommand {
             guard try opened.plan().phase(phase) != nil else {
                 throw ValidationError("the plan has no phase '\(phase.terminalSafe)'; see 'migctl status'.")
             }
-            try opened.approve(phase: phase, by: try actor.signer, at: Date(), reason: reason)
-            say("approved \(phase) as \(try actor.signer.name)")
+            let signer = try actor.signer(for: opened)
+            try opened.approve(phase: phase, by: signer, at: Date(), reason: reason)
+            say("approved \(phase) as \(signer.name)")
         }
     }
 }
@@ -119,8 +121,9 @@ struct Checklist: ParsableCommand {
             guard plan.phase(phase) != nil else {
                 throw ValidationError("the plan has no phase '\(phase)'; its phases are \(plan.phases.map(\.id).joined(separator: ", ")).")
             }
-            for number in tick { try opened.setTick(phase: phase, item: number, ticked: true, by: try actor.signer, at: Date()) }
-            for number in untick { try opened.setTick(phase: phase, item: number, ticked: false, by: try actor.signer, at: Date()) }
+            let signer = try actor.signer(for: opened)
+            for number in tick { try opened.setTick(phase: phase, item: number, ticked: true, by: signer, at: Date()) }
+            for number in untick { try opened.setTick(phase: phase, item: number, ticked: false, by: signer, at: Date()) }
             let items = try opened.checklist(phase: phase)
             if output.json {
                 try JSONOutput.print(items)

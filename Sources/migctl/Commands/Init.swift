@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MigrationCore
+import PostgresStore
 import Runbook
 
 struct Init: ParsableCommand {
@@ -11,6 +12,11 @@ struct Init: ParsableCommand {
             (old-only, dual-write, read-new, new-primary, new-only, backfill, cleanup, complete) with \
             the runbooks compiled into migctl. The plan and each phase's runbook text are copied into \
             the database so every process and console agrees on them.
+
+            With a postgresql:// URL, init creates the schema (default migctl), its tables, rules \
+            and grants, and the group roles SCHEMA_app, SCHEMA_operator and SCHEMA_approver when \
+            the login may create roles; otherwise it prints the SQL a DBA runs first and exits 1. \
+            --print-sql prints that SQL without connecting.
             """
     )
 
@@ -18,7 +24,7 @@ struct Init: ParsableCommand {
     @OptionGroup var actor: ActorOptions
 
     @Option(name: .long, help: ArgumentHelp("The migration's name; also the bucketing salt, so it cannot change later.", valueName: "name"))
-    var name: String
+    var name: String = ""
 
     @Option(name: .long, help: ArgumentHelp("A YAML plan file; runbook paths in it are relative to the file.", valueName: "file"))
     var plan: String?
@@ -26,7 +32,14 @@ struct Init: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With the built-in plan: read its runbooks (same file names as Runbooks/) from this folder instead.", valueName: "dir"))
     var runbooks: String?
 
+    @Flag(name: .long, help: "With a postgresql:// --db: print the SQL that creates the roles, for a DBA, and exit without connecting.")
+    var printSQL = false
+
     func validate() throws {
+        if printSQL {
+            guard PostgresURL.isURL(store.path) else { throw ValidationError("--print-sql goes with a postgresql:// --db URL.") }
+            return
+        }
         guard Names.isValidMigrationName(name) else {
             throw ValidationError("'\(name.terminalSafe)' is not a valid migration name; use 1–64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit.")
         }
@@ -37,12 +50,37 @@ struct Init: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            if PostgresURL.isURL(store.path) { return try createOnServer() }
             let (plan, runbooks) = try loadPlan()
             let signer = try actor.signer
             let created = try SQLiteControlStore.create(
                 at: store.path, name: name, plan: plan, runbooks: runbooks, by: signer, at: Date())
             say("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases)")
         }
+    }
+
+    /// `init` on PostgreSQL: the login is the creator, so an `--actor` naming anyone else is refused.
+    private func createOnServer() throws {
+        let url = try PostgresURL(store.path)
+        if printSQL {
+            print(PostgresControlStore.rolesSQL(schema: url.schema), terminator: "")
+            return
+        }
+        if let claimed = actor.actor, !Operator.isSamePerson(claimed, url.user) {
+            throw ActorRefusal(description: "--actor says '\(claimed.terminalSafe)', but on PostgreSQL the actor is the database login, '\(url.user.terminalSafe)'; connect as that person's login instead, or drop --actor.")
+        }
+        let (plan, runbooks) = try loadPlan()
+        let created: PostgresControlStore
+        do {
+            created = try PostgresControlStore.create(
+                url: url, name: name, plan: plan, runbooks: runbooks, checklists: RunbookDocument.checklists(of: runbooks),
+                host: ProcessInfo.processInfo.hostName)
+        } catch let needed as PostgresControlStore.RolesNeeded {
+            printError(needed.description)
+            print(needed.sql, terminator: "")
+            throw ExitCode(ExitStatus.error.rawValue)
+        }
+        say("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases), with roles \(url.schema)_app, \(url.schema)_operator and \(url.schema)_approver")
     }
 
     /// The plan and its runbooks' texts: from the plan file and its folder, from `--runbooks`

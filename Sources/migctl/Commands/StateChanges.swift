@@ -106,7 +106,8 @@ private func perform(
     _ request: PhaseRequest, store: StoreOptions, actor: ActorOptions, change: ChangeOptions, output: OutputOptions,
     authority: AdvanceAuthority = AdvanceAuthority()
 ) throws {
-    let control = MigrationControl(store: try store.open(), signer: try actor.signer)
+    let opened = try store.open()
+    let control = MigrationControl(store: opened, signer: try actor.signer(for: opened))
     let result = try control.perform(request, expectVersion: change.expectVersion, reason: change.reason, authority: authority)
     if output.json {
         try JSONOutput.print(ChangeReport(result))

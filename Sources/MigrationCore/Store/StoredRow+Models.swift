@@ -1,0 +1,80 @@
+import Foundation
+
+/// The control store's rows as migctl's values: one decoder per table, shared by every store,
+/// so the SQLite file and the PostgreSQL server are read by the same rules.
+extension StoredRow {
+    /// A rollout column: basis points 0…10000, or NULL.
+    package func rollout(_ column: String) throws(RowProblem) -> Rollout? {
+        guard try optionalInt64(column) != nil else { return nil }
+        return Rollout(uncheckedBasisPoints: try int(column, in: 0...10_000))
+    }
+
+    /// The `migration` row.
+    package func migrationInfo() throws(RowProblem) -> MigrationInfo {
+        MigrationInfo(name: try text("name"), createdAt: try instant("created_at"), createdBy: try text("created_by"))
+    }
+
+    /// The `state` row.
+    package func migrationState() throws(RowProblem) -> MigrationState {
+        guard let rollout = try rollout("rollout") else {
+            throw RowProblem(table: "state", row: "1", column: "rollout", value: "NULL", expected: "basis points 0…10000")
+        }
+        return MigrationState(
+            phase: try text("phase"), rollout: rollout, version: try int64("version"),
+            phaseSince: try instant("phase_since"), changedAt: try instant("changed_at"), changedBy: try text("changed_by"))
+    }
+
+    /// An `audit` row.
+    package func auditEvent() throws(RowProblem) -> AuditEvent {
+        AuditEvent(
+            id: try int64("id"), at: try instant("at"), actor: try text("actor"), host: try text("host"),
+            action: try text("action"), fromPhase: try optionalText("from_phase"), toPhase: try optionalText("to_phase"),
+            fromRollout: try rollout("from_rollout"), toRollout: try rollout("to_rollout"),
+            version: try optionalInt64("version"), reason: try optionalText("reason"), details: try optionalText("details"))
+    }
+
+    /// A `gauges` row.
+    package func gauge() throws(RowProblem) -> Gauge {
+        Gauge(name: try text("name"), value: try finite("value"), updatedAt: try instant("updated_at"))
+    }
+
+    /// A `checklist_items` row joined with its tick, if any.
+    package func checklistItem() throws(RowProblem) -> ChecklistItem {
+        ChecklistItem(number: try int("item"), text: try text("text"), tickedBy: try optionalText("ticked_by"),
+                      tickedAt: try optionalInstant("ticked_at"))
+    }
+
+    /// An `approvals` row.
+    package func approval() throws(RowProblem) -> Approval {
+        Approval(phase: try text("phase"), actor: try text("actor"), at: try instant("at"), reason: try optionalText("reason"))
+    }
+
+    /// An `instances` row; `stale` is optional so a row without it reads as not stale.
+    package func fleetInstance() throws(RowProblem) -> FleetInstance {
+        FleetInstance(id: try text("id"), host: try text("host"), pid: try int64("pid"),
+                      servingVersion: try int64("serving_version"),
+                      heartbeatAt: try instant("heartbeat_at"), startedAt: try instant("started_at"),
+                      stale: try optionalBool("stale") ?? false)
+    }
+
+    /// A phase as stored at `init`.
+    package func phase() throws(RowProblem) -> Phase {
+        let row = self
+        func problem(_ column: String, _ expected: String) -> RowProblem {
+            RowProblem(table: "phases", row: row.key, column: column, value: (try? row.text(column)).map { "'\($0)'" } ?? "?", expected: expected)
+        }
+        guard let reads = ReadMode(rawValue: try row.text("reads")) else {
+            throw problem("reads", "one of " + ReadMode.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let writes = try row.text("writes").split(separator: ",").compactMap { DataStore(rawValue: String($0)) }
+        guard !writes.isEmpty, writes.count == (try row.text("writes")).split(separator: ",", omittingEmptySubsequences: false).count else {
+            throw problem("writes", "a comma-separated list of old and new")
+        }
+        guard let gates = try? JSONDecoder().decode([Gate].self, from: Data((try row.text("gates")).utf8)) else {
+            throw problem("gates", "a JSON list of gates")
+        }
+        return Phase(id: try row.text("id"), title: try row.text("title"), reads: reads, writes: writes,
+                     irreversible: try row.bool("irreversible"), ramp: try row.bool("ramp"),
+                     runbook: try row.optionalText("runbook_path"), gates: gates)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import MigrationCore
+import PostgresNIO
+
+extension PostgresControlStore {
+    /// Why `init` cannot create the control store's roles, with the SQL that a DBA runs instead.
+    public struct RolesNeeded: Error, CustomStringConvertible {
+        public var login: String
+        public var sql: String
+        public var description: String {
+            "the login '\(login.terminalSafe)' may not create roles; have a DBA run the SQL below (or 'migctl init --print-sql'), then run init again"
+        }
+    }
+
+    /// What a DBA runs to create the three group roles of `schema` (see ``PostgresSchema/roles(_:)``).
+    public static func rolesSQL(schema: String) -> String { PostgresSchema.roles(schema) }
+
+    /// Creates the control store in `url`'s schema, at the plan's first phase, in one transaction:
+    /// the group roles (if missing and the login may create them), the schema, its tables, rules
+    /// and grants, the plan and the first state. The server's login is the creator.
+    ///
+    /// - Parameter checklists: each phase's checklist items (the `Runbook` module derives them).
+    /// - Throws: ``ControlStoreError/alreadyExists(path:)`` when the schema exists (nothing is
+    ///   touched), ``RolesNeeded`` when roles are missing and the login may not create them.
+    public static func create(
+        url: PostgresURL, name: String, plan: Plan, runbooks: [String: String], checklists: [String: [String]], host: String
+    ) throws -> PostgresControlStore {
+        let link = try PostgresLink(url: url)
+        defer { link.close() }
+        let s = url.schema
+        let location = url.description
+        let roles = [PostgresSchema.appRole(s), PostgresSchema.operatorRole(s), PostgresSchema.approverRole(s)]
+        try link.transaction { session in
+            // One init at a time per server, so two racing inits cannot both create the schema.
+            try session.execute("SELECT pg_advisory_xact_lock(hashtext('migctl init'))")
+            let schemaExists = try !session.records("SELECT 1 FROM pg_namespace WHERE nspname = \(s)").isEmpty
+            if schemaExists { throw ControlStoreError.alreadyExists(path: location) }
+            let existing = try session.records("SELECT rolname::text AS name FROM pg_roles WHERE rolname = ANY(\(roles))")
+                .compactMap { $0["name"] as String? }
+            if existing.count < roles.count {
+                let may = try session.records("""
+                    SELECT (rolcreaterole OR rolsuper) AS may, rolname::text AS login FROM pg_roles WHERE rolname = session_user
+                    """).first
+                guard (may?["may"] as Int64?) == 1 else {
+                    throw RolesNeeded(login: (may?["login"] as String?) ?? url.user, sql: PostgresSchema.roles(s))
+                }
+                for role in roles where !existing.contains(role) {
+                    try session.execute(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) NOLOGIN"))
+                }
+                for member in roles.dropFirst() {
+                    try session.execute(PostgresQuery(unsafeSQL: "GRANT \(roles[0]) TO \(member)"))
+                }
+            }
+            for statement in PostgresSchema.statements(PostgresSchema.objects(s)) {
+                try session.execute(PostgresQuery(unsafeSQL: statement))
+            }
+            try insertInitialRows(session, schema: s, name: name, plan: plan, runbooks: runbooks, checklists: checklists, host: host)
+        }
+        return try PostgresControlStore(url: url)
+    }
+
+    private static func insertInitialRows(
+        _ session: PostgresLink.Session, schema s: String, name: String, plan: Plan, runbooks: [String: String],
+        checklists: [String: [String]], host: String
+    ) throws {
+        for (position, phase) in plan.phases.enumerated() {
+            let gates = String(decoding: try JSONEncoder().encode(phase.gates), as: UTF8.self)
+            try session.execute("""
+                INSERT INTO \(unescaped: s).phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook, gates)
+                VALUES (\(Int64(position + 1)), \(phase.id), \(phase.title), \(phase.reads.rawValue),
+                        \(phase.writes.map(\.rawValue).joined(separator: ",")), \(phase.irreversible), \(phase.ramp),
+                        \(phase.runbook), \(runbooks[phase.id]), \(gates))
+                """)
+            for (i, text) in (checklists[phase.id] ?? []).enumerated() {
+                try session.execute("INSERT INTO \(unescaped: s).checklist_items (phase, item, text) VALUES (\(phase.id), \(Int64(i + 1)), \(text))")
+            }
+        }
+        // The migration row comes last of the plan, carrying the hash of everything above it.
+        let stamp = try session.records("""
+            SELECT session_user::text AS login, \(unescaped: s).instant_text(date_trunc('milliseconds', now())) AS at
+            """).first
+        let (login, at) = ((stamp?["login"] as String?) ?? "", (stamp?["at"] as String?) ?? "")
+        let planHash = try PlanText.hash(session, schema: s, migration: [name, at, login])
+        try session.execute("""
+            INSERT INTO \(unescaped: s).migration (id, name, created_at, created_by, plan_hash)
+            VALUES (1, \(name), \(at)::timestamptz, \(login), \(planHash))
+            """)
+        try session.execute("""
+            INSERT INTO \(unescaped: s).state (id, phase, rollout, version) VALUES (1, \(plan.first.id), \(Int64(Rollout.full.basisPoints)), 1)
+            """)
+        try session.execute("""
+            INSERT INTO \(unescaped: s).audit (host, action, to_phase, to_rollout, version, reason)
+            VALUES (\(host), \(AuditAction.initialize.rawValue), \(plan.first.id), \(Int64(Rollout.full.basisPoints)), 1,
+                    \("created migration '\(name)' with \(plan.phases.count) phases"))
+            """)
+    }
+}

@@ -1,0 +1,46 @@
+import MigrationCore
+import PostgresNIO
+
+/// How a failure talking to PostgreSQL reaches the caller: one ``ControlStoreError`` sentence.
+enum PostgresFailure {
+    /// The server's SQLSTATE classes and codes migctl tells apart.
+    static let insufficientPrivilege = "42501"
+    static let undefinedTable = "42P01"
+    static let invalidSchemaName = "3F000"
+
+    static func storeError(_ error: any Error, location: String, schema: String = PostgresURL.defaultSchema) -> ControlStoreError {
+        if let error = error as? ControlStoreError { return error }
+        if let error = error as? PostgresURL.Refusal { return .io(path: location, message: error.description) }
+        guard let error = error as? PSQLError else {
+            return .io(path: location, message: "\(error)")
+        }
+        if let info = error.serverInfo {
+            let message = info[.message] ?? "the server refused the statement"
+            switch info[.sqlState] {
+            case insufficientPrivilege?:
+                let needed = message.contains("approvals") ? PostgresSchema.approverRole(schema)
+                    : ["state", "audit", "checklist_ticks"].contains(where: message.hasSuffix) ? PostgresSchema.operatorRole(schema) : nil
+                return .permissionDenied(path: location, message: message + (needed.map { " (that takes the role \($0))" } ?? ""))
+            case undefinedTable?, invalidSchemaName?: return .notAControlDatabase(path: location)
+            default: return .io(path: location, message: message)
+            }
+        }
+        let reason: String = switch error.code {
+        case .connectionError: "cannot reach the server (\(error.underlying.map { "\($0)" } ?? "connection refused"))"
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown: "the connection to the server was lost"
+        case .sslUnsupported: "the server does not offer TLS, which sslmode asks for"
+        case .authMechanismRequiresPassword: "the server asks for a password; put it in the URL or PGPASSWORD"
+        case .unsupportedAuthMechanism, .saslError: "the server refused the login"
+        default: "PostgreSQL error \(error.code)"
+        }
+        return .io(path: location, message: reason)
+    }
+}
+
+extension ControlStoreError {
+    /// The error's own words, without the location a caller adds again.
+    var reason: String {
+        if case .io(_, let message) = self { return message }
+        return description
+    }
+}

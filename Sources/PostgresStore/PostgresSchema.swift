@@ -1,0 +1,400 @@
+import Foundation
+import MigrationCore
+
+/// The control store's schema on PostgreSQL: the same contract as the SQLite file
+/// (README, "The control store on PostgreSQL"), enforced by the server.
+///
+/// Everything lives in one schema (``PostgresURL/schema``, default `migctl`), so one server
+/// holds several migrations. The differences from the file are what a server makes possible:
+/// - times come from the server's clock: triggers set every `*_at`, `phase_since` and
+///   `heartbeat_at` to `now()`, whatever the writer sent;
+/// - the actor is the login (`session_user`): triggers set `changed_by`, `ticked_by` and
+///   approvals' `actor`, and refuse an audit row naming anyone else;
+/// - the audit hash chain is extended by the server: a writer inserts a row without `id`,
+///   `at` or `hash`;
+/// - counters are sharded by connection (`shard` = backend pid mod 16) so that many
+///   instances adding to one `(name, second)` at once never queue on one row lock; readers sum
+///   the shards;
+/// - three group roles separate applications, operators and approvers (``roles(_:)``);
+/// - every state change and every audit row sends a NOTIFY on ``channel(_:)``.
+enum PostgresSchema {
+    /// The contract version this schema implements (the SQLite file's `user_version` twin).
+    static let version = Schema.currentVersion
+
+    /// How many rows each counter second is spread over (see the type's notes).
+    static let counterShards = 16
+
+    /// The NOTIFY channel of a schema's changes. Its payload is JSON:
+    /// `{"table":"state","version":N}` after a state change, `{"table":"audit","id":N}` after
+    /// an audit row.
+    static func channel(_ schema: String) -> String { "\(schema)_changes" }
+
+    /// The three group roles of a schema.
+    static func appRole(_ schema: String) -> String { "\(schema)_app" }
+    static func operatorRole(_ schema: String) -> String { "\(schema)_operator" }
+    static func approverRole(_ schema: String) -> String { "\(schema)_approver" }
+
+    /// `sql` cut into single statements (the extended query protocol takes one at a time): at
+    /// each line ending in `;` outside a `$$` function body.
+    static func statements(_ sql: String) -> [String] {
+        var statements: [String] = [], current = "", inBody = false
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces).hasPrefix("--") && current.isEmpty { continue }
+            current += line + "\n"
+            if line.components(separatedBy: "$$").count % 2 == 0 { inBody.toggle() }
+            if !inBody, line.hasSuffix(";") {
+                statements.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+                current = ""
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        return rest.isEmpty ? statements : statements + [rest]
+    }
+
+    /// The roles' SQL: what a DBA runs once when the login that runs `init` may not create roles.
+    static func roles(_ schema: String) -> String {
+        let (app, op, approver) = (appRole(schema), operatorRole(schema), approverRole(schema))
+        return """
+        -- migctl: the group roles of the control store in schema \(schema). Grant them to logins:
+        --   GRANT \(app) TO some_service;  GRANT \(op) TO alice;  GRANT \(approver) TO bob;
+        CREATE ROLE \(app) NOLOGIN;
+        CREATE ROLE \(op) NOLOGIN;
+        CREATE ROLE \(approver) NOLOGIN;
+        GRANT \(app) TO \(op);
+        GRANT \(app) TO \(approver);
+
+        """
+    }
+
+    /// The tables, rules and grants of a new control store in `schema`; the roles must exist.
+    static func objects(_ schema: String) -> String {
+        let s = schema
+        let (app, op, approver) = (appRole(s), operatorRole(s), approverRole(s))
+        return """
+        CREATE SCHEMA \(s);
+        SET LOCAL search_path = \(s), pg_catalog;
+
+        CREATE TABLE \(s).schema_version (version integer PRIMARY KEY);
+        INSERT INTO \(s).schema_version VALUES (\(version));
+
+        -- The text form of a value in the canonical rows the hash chain covers (AuditChain).
+        CREATE FUNCTION \(s).instant_text(t timestamptz) RETURNS text IMMUTABLE LANGUAGE sql
+          AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+        CREATE FUNCTION \(s).canonical(fields text[]) RETURNS bytea IMMUTABLE LANGUAGE sql AS $$
+          SELECT coalesce(string_agg(CASE WHEN f IS NULL THEN '\\x2d'::bytea
+                                          ELSE convert_to(octet_length(convert_to(f, 'UTF8'))::text || ':' || f, 'UTF8') END,
+                                     ''::bytea ORDER BY i), ''::bytea)
+          FROM unnest(fields) WITH ORDINALITY AS t(f, i) $$;
+        CREATE FUNCTION \(s).is_name(x text) RETURNS boolean IMMUTABLE LANGUAGE sql
+          AS $$ SELECT x ~ '^[a-z0-9][a-z0-9._-]{0,63}$' $$;
+        CREATE FUNCTION \(s).refuse_change() RETURNS trigger LANGUAGE plpgsql
+          AS $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = TG_ARGV[0]; END $$;
+
+        CREATE TABLE \(s).migration (
+          id          integer PRIMARY KEY CHECK (id = 1),
+          name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+          created_at  timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          created_by  text NOT NULL DEFAULT session_user,
+          plan_hash   text NOT NULL CHECK (plan_hash ~ '^[0-9a-f]{64}$')
+        );
+        CREATE TABLE \(s).phases (
+          position      integer PRIMARY KEY CHECK (position >= 1),
+          id            text NOT NULL UNIQUE CHECK (length(id) BETWEEN 1 AND 64),
+          title         text NOT NULL,
+          reads         text NOT NULL CHECK (reads IN ('old', 'new-fallback-old', 'new')),
+          writes        text NOT NULL CHECK (writes IN ('old', 'new', 'old,new', 'new,old')),
+          irreversible  boolean NOT NULL,
+          ramp          boolean NOT NULL,
+          runbook_path  text,
+          runbook       text,
+          gates         text NOT NULL DEFAULT '[]',
+          tombstones    boolean GENERATED ALWAYS AS \(Phase.tombstonesSQL) STORED
+        );
+        CREATE TABLE \(s).checklist_items (
+          phase  text NOT NULL REFERENCES \(s).phases(id),
+          item   integer NOT NULL CHECK (item >= 1),
+          text   text NOT NULL,
+          PRIMARY KEY (phase, item)
+        );
+        CREATE FUNCTION \(s).migration_fields(m \(s).migration) RETURNS text[] STABLE LANGUAGE sql
+          AS $$ SELECT ARRAY[m.name, \(s).instant_text(m.created_at), m.created_by] $$;
+        CREATE FUNCTION \(s).phase_fields(p \(s).phases) RETURNS text[] STABLE LANGUAGE sql
+          AS $$ SELECT ARRAY[p.position::text, p.id, p.title, p.reads, p.writes, p.irreversible::int::text, p.ramp::int::text,
+                             p.runbook_path, p.runbook, p.gates] $$;
+        CREATE FUNCTION \(s).checklist_fields(c \(s).checklist_items) RETURNS text[] STABLE LANGUAGE sql
+          AS $$ SELECT ARRAY[c.phase, c.item::text, c.text] $$;
+
+        CREATE TRIGGER migration_is_fixed BEFORE UPDATE OR DELETE ON \(s).migration
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the migration row is written once, by init');
+        CREATE TRIGGER phases_are_fixed BEFORE UPDATE OR DELETE ON \(s).phases
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the plan cannot change after init');
+        CREATE TRIGGER checklist_items_are_fixed BEFORE UPDATE OR DELETE ON \(s).checklist_items
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('checklists cannot change after init');
+        CREATE FUNCTION \(s).plan_is_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM \(s).migration) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'the plan cannot change after init';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER phases_are_fixed_insert BEFORE INSERT ON \(s).phases FOR EACH ROW EXECUTE FUNCTION \(s).plan_is_fixed();
+        CREATE TRIGGER checklist_items_are_fixed_insert BEFORE INSERT ON \(s).checklist_items
+          FOR EACH ROW EXECUTE FUNCTION \(s).plan_is_fixed();
+
+        CREATE TABLE \(s).state (
+          id           integer PRIMARY KEY CHECK (id = 1),
+          phase        text NOT NULL REFERENCES \(s).phases(id),
+          rollout      integer NOT NULL CHECK (rollout BETWEEN 0 AND 10000),
+          version      bigint NOT NULL,
+          phase_since  timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          changed_at   timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          changed_by   text NOT NULL DEFAULT session_user
+        );
+        CREATE TRIGGER state_is_kept BEFORE DELETE ON \(s).state
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the state row cannot be deleted');
+        CREATE FUNCTION \(s).state_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          old_position integer; new_position integer; newest record;
+        BEGIN
+          IF NEW.id <> 1 THEN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: there is one row, id 1'; END IF;
+          IF NEW.version IS DISTINCT FROM OLD.version + 1 THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: every change sets version to the old version + 1';
+          END IF;
+          SELECT position INTO old_position FROM \(s).phases WHERE id = OLD.phase;
+          SELECT position INTO new_position FROM \(s).phases WHERE id = NEW.phase;
+          IF new_position < old_position AND EXISTS (SELECT 1 FROM \(s).phases WHERE irreversible
+                                                     AND position > new_position AND position <= old_position) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: rolling back past an irreversible phase is refused; reconcile forward';
+          END IF;
+          IF new_position > old_position AND (new_position <> old_position + 1 OR OLD.rollout <> 10000) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: an advance moves one phase forward, from a phase at 100%';
+          END IF;
+          IF NOT (SELECT ramp FROM \(s).phases WHERE id = NEW.phase) AND NEW.rollout <> 10000 THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: a phase that is not ramped is always at 100%';
+          END IF;
+          IF NEW.phase = OLD.phase AND NEW.rollout < OLD.rollout AND (SELECT irreversible FROM \(s).phases WHERE id = NEW.phase) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: in an irreversible phase the rollout may only go up';
+          END IF;
+          SELECT version, to_phase, to_rollout INTO newest FROM \(s).audit ORDER BY id DESC LIMIT 1;
+          IF newest.version IS DISTINCT FROM NEW.version OR newest.to_phase IS DISTINCT FROM NEW.phase
+             OR newest.to_rollout IS DISTINCT FROM NEW.rollout THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+              MESSAGE = 'state: first insert the audit row of the change (version, to_phase, to_rollout), in the same transaction';
+          END IF;
+          -- The server's clock and the login, whatever the writer sent.
+          NEW.changed_at := date_trunc('milliseconds', now());
+          NEW.changed_by := session_user;
+          NEW.phase_since := CASE WHEN NEW.phase = OLD.phase THEN OLD.phase_since ELSE NEW.changed_at END;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER state_change BEFORE UPDATE ON \(s).state FOR EACH ROW EXECUTE FUNCTION \(s).state_change();
+        CREATE FUNCTION \(s).notify_state() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('\(channel(s))', json_build_object('table', 'state', 'version', NEW.version)::text);
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER state_notify AFTER UPDATE ON \(s).state FOR EACH ROW EXECUTE FUNCTION \(s).notify_state();
+
+        CREATE TABLE \(s).audit (
+          id            bigint PRIMARY KEY,
+          at            timestamptz(3) NOT NULL,
+          actor         text NOT NULL,
+          host          text NOT NULL CHECK (length(host) BETWEEN 1 AND 255),
+          action        text NOT NULL CHECK (length(action) BETWEEN 1 AND 64),
+          from_phase    text,
+          to_phase      text,
+          from_rollout  integer CHECK (from_rollout BETWEEN 0 AND 10000),
+          to_rollout    integer CHECK (to_rollout BETWEEN 0 AND 10000),
+          version       bigint,
+          reason        text,
+          details       text,
+          hash          text NOT NULL
+        );
+        CREATE FUNCTION \(s).audit_fields(a \(s).audit) RETURNS text[] STABLE LANGUAGE sql
+          AS $$ SELECT ARRAY[a.id::text, \(s).instant_text(a.at), a.actor, a.host, a.action, a.from_phase, a.to_phase,
+                             a.from_rollout::text, a.to_rollout::text, a.version::text, a.reason, a.details] $$;
+        CREATE FUNCTION \(s).audit_append() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          previous text;
+        BEGIN
+          -- One append at a time, so ids and hashes form one chain.
+          PERFORM pg_advisory_xact_lock(hashtext('\(s).audit'));
+          NEW.actor := coalesce(NEW.actor, session_user);
+          IF NEW.actor <> session_user THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+              MESSAGE = format('audit: the actor is the database login %s, not %s', session_user, NEW.actor);
+          END IF;
+          IF NEW.action <> 'approve' AND NOT has_table_privilege(session_user, '\(s).state', 'UPDATE') THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+              MESSAGE = format('audit: only an operator (\(op)) records %s events', NEW.action);
+          END IF;
+          IF NEW.action = 'approve' AND NOT has_table_privilege(session_user, '\(s).approvals', 'INSERT') THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'audit: only an approver (\(approver)) approves';
+          END IF;
+          SELECT hash INTO previous FROM \(s).audit ORDER BY id DESC LIMIT 1;
+          IF previous IS NULL THEN SELECT plan_hash INTO previous FROM \(s).migration WHERE id = 1; END IF;
+          IF previous IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'audit: the migration row comes first';
+          END IF;
+          NEW.id := coalesce((SELECT max(id) FROM \(s).audit), 0) + 1;
+          NEW.at := date_trunc('milliseconds', now());
+          NEW.hash := encode(sha256(convert_to(previous, 'UTF8') || \(s).canonical(\(s).audit_fields(NEW))), 'hex');
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER audit_append BEFORE INSERT ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).audit_append();
+        CREATE TRIGGER audit_is_append_only BEFORE UPDATE OR DELETE ON \(s).audit
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the audit log is append-only');
+        CREATE FUNCTION \(s).notify_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('\(channel(s))', json_build_object('table', 'audit', 'id', NEW.id)::text);
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER audit_notify AFTER INSERT ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).notify_audit();
+
+        CREATE TABLE \(s).counters (
+          name    text NOT NULL CHECK (\(s).is_name(name)),
+          second  bigint NOT NULL,
+          shard   smallint NOT NULL DEFAULT (pg_backend_pid() % \(counterShards)) CHECK (shard BETWEEN 0 AND \(counterShards - 1)),
+          value   bigint NOT NULL CHECK (value >= 0),
+          PRIMARY KEY (name, second, shard)
+        );
+        CREATE TABLE \(s).counter_minutes (
+          name text NOT NULL, minute bigint NOT NULL, shard smallint NOT NULL, value bigint NOT NULL CHECK (value >= 0),
+          PRIMARY KEY (name, minute, shard)
+        );
+        CREATE TABLE \(s).counter_totals (
+          name text NOT NULL, shard smallint NOT NULL, value bigint NOT NULL CHECK (value >= 0),
+          PRIMARY KEY (name, shard)
+        );
+        CREATE FUNCTION \(s).saturating_add(a bigint, b bigint) RETURNS bigint IMMUTABLE LANGUAGE sql
+          AS $$ SELECT CASE WHEN a > 9223372036854775807 - b THEN 9223372036854775807 ELSE a + b END $$;
+        CREATE FUNCTION \(s).counter_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.value < OLD.value OR NEW.name <> OLD.name OR NEW.second <> OLD.second OR NEW.shard <> OLD.shard THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'counters: a value only grows (add with \(s).add_counts)';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER counters_only_grow BEFORE UPDATE ON \(s).counters FOR EACH ROW EXECUTE FUNCTION \(s).counter_grows();
+        CREATE FUNCTION \(s).counter_roll_up() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          delta bigint := NEW.value - CASE WHEN TG_OP = 'UPDATE' THEN OLD.value ELSE 0 END;
+        BEGIN
+          INSERT INTO \(s).counter_minutes AS m (name, minute, shard, value)
+            VALUES (NEW.name, NEW.second - NEW.second % 60, NEW.shard, delta)
+            ON CONFLICT (name, minute, shard) DO UPDATE SET value = \(s).saturating_add(m.value, excluded.value);
+          INSERT INTO \(s).counter_totals AS t (name, shard, value) VALUES (NEW.name, NEW.shard, delta)
+            ON CONFLICT (name, shard) DO UPDATE SET value = \(s).saturating_add(t.value, excluded.value);
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER counters_roll_up AFTER INSERT OR UPDATE OF value ON \(s).counters
+          FOR EACH ROW EXECUTE FUNCTION \(s).counter_roll_up();
+        CREATE FUNCTION \(s).rollup_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.value < OLD.value THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'counter roll-ups are kept by triggers on counters; values only grow';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER counter_minutes_only_grow BEFORE UPDATE ON \(s).counter_minutes FOR EACH ROW EXECUTE FUNCTION \(s).rollup_grows();
+        CREATE TRIGGER counter_totals_only_grow BEFORE UPDATE ON \(s).counter_totals FOR EACH ROW EXECUTE FUNCTION \(s).rollup_grows();
+        CREATE TRIGGER counters_are_kept BEFORE DELETE ON \(s).counters
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('counters are never deleted');
+        CREATE TRIGGER counter_minutes_are_kept BEFORE DELETE ON \(s).counter_minutes
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('counters are never deleted');
+        CREATE TRIGGER counter_totals_are_kept BEFORE DELETE ON \(s).counter_totals
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('counters are never deleted');
+        -- Adds each count to its counter's second, in name order (so two flushes never deadlock),
+        -- saturating at the largest bigint. The one way a client adds counts.
+        CREATE FUNCTION \(s).add_counts(names text[], at_second bigint, amounts bigint[]) RETURNS void LANGUAGE sql AS $$
+          INSERT INTO \(s).counters AS c (name, second, value)
+            SELECT n, at_second, sum(v)::bigint FROM unnest(names, amounts) AS u(n, v) WHERE v > 0 GROUP BY n ORDER BY n
+            ON CONFLICT (name, second, shard) DO UPDATE SET value = \(s).saturating_add(c.value, excluded.value) $$;
+
+        CREATE TABLE \(s).gauges (
+          name        text PRIMARY KEY CHECK (\(s).is_name(name)),
+          value       double precision NOT NULL CHECK (value > '-Infinity' AND value < 'Infinity'),
+          updated_at  timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now())
+        );
+        CREATE FUNCTION \(s).stamp_gauge() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW.updated_at := date_trunc('milliseconds', now()); RETURN NEW; END $$;
+        CREATE TRIGGER gauges_stamp BEFORE INSERT OR UPDATE ON \(s).gauges FOR EACH ROW EXECUTE FUNCTION \(s).stamp_gauge();
+
+        CREATE TABLE \(s).checklist_ticks (
+          phase      text NOT NULL,
+          item       integer NOT NULL,
+          text       text NOT NULL,
+          ticked_by  text NOT NULL DEFAULT session_user,
+          ticked_at  timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          PRIMARY KEY (phase, item),
+          FOREIGN KEY (phase, item) REFERENCES \(s).checklist_items (phase, item)
+        );
+        CREATE FUNCTION \(s).stamp_tick() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          NEW.ticked_by := session_user;
+          NEW.ticked_at := date_trunc('milliseconds', now());
+          NEW.text := (SELECT text FROM \(s).checklist_items WHERE phase = NEW.phase AND item = NEW.item);
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER checklist_ticks_stamp BEFORE INSERT ON \(s).checklist_ticks FOR EACH ROW EXECUTE FUNCTION \(s).stamp_tick();
+        CREATE TRIGGER checklist_ticks_are_not_changed BEFORE UPDATE ON \(s).checklist_ticks
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('checklist_ticks: delete a tick and insert it again');
+
+        CREATE TABLE \(s).approvals (
+          id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          phase   text NOT NULL REFERENCES \(s).phases(id),
+          actor   text NOT NULL DEFAULT session_user,
+          host    text NOT NULL CHECK (length(host) BETWEEN 1 AND 255),
+          at      timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          reason  text
+        );
+        CREATE FUNCTION \(s).stamp_approval() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW.actor := session_user; NEW.at := date_trunc('milliseconds', now()); RETURN NEW; END $$;
+        CREATE TRIGGER approvals_stamp BEFORE INSERT ON \(s).approvals FOR EACH ROW EXECUTE FUNCTION \(s).stamp_approval();
+        CREATE TRIGGER approvals_are_records BEFORE UPDATE OR DELETE ON \(s).approvals
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('approvals are records: they are never changed or deleted');
+
+        CREATE TABLE \(s).instances (
+          id               text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 255),
+          host             text NOT NULL CHECK (length(host) BETWEEN 1 AND 255),
+          pid              bigint NOT NULL,
+          serving_version  bigint NOT NULL,
+          heartbeat_at     timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          started_at       timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          stale            boolean NOT NULL DEFAULT false,
+          login            text NOT NULL DEFAULT session_user
+        );
+        CREATE FUNCTION \(s).stamp_heartbeat() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          NEW.login := CASE WHEN TG_OP = 'UPDATE' THEN OLD.login ELSE session_user END;
+          NEW.heartbeat_at := date_trunc('milliseconds', now());
+          NEW.started_at := CASE WHEN TG_OP = 'UPDATE' THEN OLD.started_at ELSE NEW.heartbeat_at END;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER instances_stamp BEFORE INSERT OR UPDATE ON \(s).instances FOR EACH ROW EXECUTE FUNCTION \(s).stamp_heartbeat();
+        ALTER TABLE \(s).instances ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY instances_are_read ON \(s).instances FOR SELECT USING (true);
+        CREATE POLICY instances_own_insert ON \(s).instances FOR INSERT WITH CHECK (login = session_user);
+        CREATE POLICY instances_own_update ON \(s).instances FOR UPDATE USING (login = session_user);
+        CREATE POLICY instances_own_delete ON \(s).instances FOR DELETE
+          USING (login = session_user OR pg_has_role(session_user, '\(op)', 'MEMBER'));
+
+        CREATE FUNCTION \(s).refuse_truncate() RETURNS trigger LANGUAGE plpgsql
+          AS $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'the control store is never truncated'; END $$;
+        \(["migration", "phases", "checklist_items", "state", "audit", "counters", "counter_minutes", "counter_totals", "approvals"]
+            .map { "CREATE TRIGGER \($0)_not_truncated BEFORE TRUNCATE ON \(s).\($0) EXECUTE FUNCTION \(s).refuse_truncate();" }
+            .joined(separator: "\n"))
+
+        REVOKE ALL ON SCHEMA \(s) FROM PUBLIC;
+        GRANT USAGE ON SCHEMA \(s) TO \(app);
+        GRANT SELECT ON ALL TABLES IN SCHEMA \(s) TO \(app);
+        GRANT INSERT, UPDATE ON \(s).counters, \(s).counter_minutes, \(s).counter_totals, \(s).gauges TO \(app);
+        GRANT INSERT, UPDATE, DELETE ON \(s).instances TO \(app);
+        GRANT UPDATE ON \(s).state TO \(op);
+        GRANT INSERT ON \(s).audit TO \(op);
+        GRANT INSERT, DELETE ON \(s).checklist_ticks TO \(op);
+        GRANT INSERT ON \(s).approvals, \(s).audit TO \(approver);
+
+        """
+    }
+}
