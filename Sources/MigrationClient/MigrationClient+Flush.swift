@@ -34,7 +34,7 @@ extension MigrationClient {
         let second = Int64(now.timeIntervalSince1970)
         let heartbeat = running.load(ordering: .relaxed) ? FleetInstance(
             id: instanceID, host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()),
-            servingVersion: snapshot.withLock { $0.state.version }, heartbeatAt: now, startedAt: startedAt) : nil
+            servingVersion: snapshot.withLock { $0.state.version }, heartbeatAt: now, startedAt: startedAt, stale: isStale) : nil
         guard !foreign.load(ordering: .relaxed) else {
             carry(counts)
             return false

@@ -27,6 +27,7 @@ extension MigrationClient {
             do throws(ControlStoreError) {
                 try refresh(&cursor)
                 reader.succeeded()
+                lastRefreshed.withLock { $0 = .now }
             } catch {
                 reader.failed()
                 report(.refreshFailed(error, retryIn: reader.delay(after: refreshInterval)))
@@ -70,6 +71,13 @@ extension MigrationClient {
             cursor.refusedVersion = state.version
             report(incident)
         }
+    }
+
+    /// Whether the state in force is older than the serving lease: no refresh has succeeded
+    /// for longer than the plan allows an instance to route by what it last knew.
+    var isStale: Bool {
+        let lease = Duration.seconds(snapshot.withLock { $0.plan.servingLeaseSeconds })
+        return ContinuousClock.now - lastRefreshed.withLock { $0 } > lease
     }
 
     /// What makes a reopened file another database than the one followed so far, in words;

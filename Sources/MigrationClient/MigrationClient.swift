@@ -7,8 +7,8 @@ import Synchronization
 /// key read and write?" from memory, counts events cheaply, and reports itself to the fleet.
 ///
 /// A background refresher notices changes to the control database (SQLite's
-/// `data_version`, a few microseconds) every `refreshInterval` and swaps in the new state;
-/// callers never touch SQLite. A flusher adds the counted events to the per-second
+/// `data_version`, a few microseconds, every `refreshInterval`; PostgreSQL's NOTIFY, at once)
+/// and swaps in the new state; callers never touch the database. A flusher adds the counted events to the per-second
 /// buckets in one transaction every `flushInterval`, with this instance's heartbeat.
 /// Each has a connection of its own (the refresher's is read-only), so a flush waiting for
 /// the write lock never holds back the state routing depends on. Both follow the file at
@@ -16,8 +16,14 @@ import Synchronization
 /// connection is replaced, with a growing wait between tries, and each of these is logged
 /// and counted in a `client.*` counter.
 ///
+/// A client whose state could not be refreshed for longer than the plan's serving lease
+/// (``MigrationCore/Plan/servingLeaseSeconds``) keeps routing by it, but says so in its
+/// heartbeat (`stale`), and the fleet gate counts it as unknown.
+///
 /// ```swift
 /// let client = try MigrationClient(databasePath: "/srv/migctl.db")
+/// // or, on PostgreSQL (the PostgresStore library):
+/// // let client = try MigrationClient(store: ControlStores.open("postgresql://svc@db/ops"))
 /// let route = client.route(for: "user-42")   // which phase's reads and writes
 /// client.count("hit")
 /// client.shutdown()                          // flushes every last count
@@ -66,7 +72,10 @@ public final class MigrationClient: Sendable {
     let flushInterval: Duration
     let startedAt = Date()
     private let stopped = DispatchGroup()
-    private let wakeup = Wakeup()
+    /// The flusher's and the refresher's sleeps; a store's change notification ends the refresher's.
+    private let flushWakeup = Wakeup(), refreshWakeup = Wakeup()
+    /// When the state was last read successfully: the age the serving lease is measured against.
+    let lastRefreshed = Mutex(ContinuousClock.now)
     /// Where the client says what went wrong; each line carries this instance's id.
     let logger: Logger
 
@@ -111,14 +120,15 @@ public final class MigrationClient: Sendable {
         snapshot = Mutex(first)
         routes = PublishedRoutes(rollout: first.state.rollout.basisPoints, version: first.state.version,
                                  current: firstRoutes.current, previous: firstRoutes.previous)
-        start { client in
+        start(refreshWakeup) { client in
             client.refresh()
             return client.reader.delay(after: client.refreshInterval)
         }
-        start { client in
+        start(flushWakeup) { client in
             client.flush()
             return client.writer.delay(after: client.flushInterval)
         }
+        store.onChange { [refreshWakeup] in refreshWakeup.poke() }
     }
 
     /// A client dropped without ``shutdown()`` still flushes its counts; it cannot wait for its
@@ -200,7 +210,8 @@ public final class MigrationClient: Sendable {
 
     private func finish(waitingForThreads: Bool, timeout: Duration) {
         guard running.exchange(false, ordering: .relaxed) else { return }
-        wakeup.stop()
+        flushWakeup.stop()
+        refreshWakeup.stop()
         if waitingForThreads { stopped.wait() }
         let deadline = ContinuousClock.now + timeout
         let pause = Wakeup()
@@ -215,7 +226,7 @@ public final class MigrationClient: Sendable {
     /// each turn returns, or until shutdown wakes it.
     /// The thread holds the client weakly and never across its wait, so dropping the last
     /// reference ends it too.
-    private func start(_ work: @escaping @Sendable (MigrationClient) -> Duration) {
+    private func start(_ wakeup: Wakeup, _ work: @escaping @Sendable (MigrationClient) -> Duration) {
         let group = stopped
         group.enter()
         Thread { [weak self, wakeup] in

@@ -6,15 +6,25 @@ final class Wakeup: @unchecked Sendable {
     /// Guards `stopped`; its wait releases it while asleep.
     private let condition = NSCondition()
     private var stopped = false
+    private var poked = false
 
-    /// Sleeps for `duration` or until ``stop()``.
+    /// Sleeps for `duration`, until ``poke()`` or until ``stop()``.
     /// - Returns: false once stopped.
     func sleep(for duration: Duration) -> Bool {
         let deadline = Date(timeIntervalSinceNow: duration.seconds)
         condition.lock()
         defer { condition.unlock() }
-        while !stopped, condition.wait(until: deadline) {}
+        while !stopped, !poked, condition.wait(until: deadline) {}
+        poked = false
         return !stopped
+    }
+
+    /// Ends the current sleep, or the next one at once: there is work now (a notification).
+    func poke() {
+        condition.lock()
+        poked = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Wakes every sleeper for good.

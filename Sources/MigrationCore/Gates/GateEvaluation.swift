@@ -110,19 +110,30 @@ public enum GateEvaluation {
                               : "another operator must run 'migctl approve \(inputs.target.id)'")
 
         case .fleet(let heartbeat):
+            // An instance that stopped reporting without leaving the fleet (a partition, a
+            // crash) may still route by an old state: it is unknown, never absent.
             let live = inputs.instances.filter { $0.isLive(at: inputs.now, within: Double(heartbeat)) }
-            let current = live.filter { $0.servingVersion == inputs.state.version }
-            let observed = "\(current.count)/\(live.count) on v\(inputs.state.version)"
+            let silent = inputs.instances.filter { !$0.isLive(at: inputs.now, within: Double(heartbeat)) }
+            let stale = live.filter(\.stale)
+            let current = live.filter { !$0.stale && $0.servingVersion == inputs.state.version }
+            let observed = "\(current.count)/\(inputs.instances.count) on v\(inputs.state.version)"
             let label = "fleet on the current version"
-            guard !live.isEmpty else {
+            guard !inputs.instances.isEmpty else {
                 return result(label, .unknown, observed, "all live", "no client instance has reported within \(GateFormat.duration(heartbeat))")
             }
-            if current.count == live.count {
-                return result(label, .pass, observed, "all live", "every live instance serves the current state")
+            let laggards = live.filter { !$0.stale && $0.servingVersion != inputs.state.version }
+            if !laggards.isEmpty {
+                let named = laggards.prefix(3).map { "\($0.host):\($0.pid) on v\($0.servingVersion)" }.joined(separator: ", ")
+                return result(label, .fail, observed, "all live", "instances still on an older state: \(named)")
             }
-            let laggards = live.filter { $0.servingVersion != inputs.state.version }.prefix(3)
-                .map { "\($0.host):\($0.pid) on v\($0.servingVersion)" }.joined(separator: ", ")
-            return result(label, .fail, observed, "all live", "instances still on an older state: \(laggards)")
+            if !stale.isEmpty || !silent.isEmpty {
+                let named = (stale.prefix(3).map { "\($0.host):\($0.pid) cannot refresh its state (routes by v\($0.servingVersion))" }
+                    + silent.prefix(3).map { "\($0.host):\($0.pid) silent since \(Timestamp.string($0.heartbeatAt))" })
+                    .joined(separator: ", ")
+                return result(label, .unknown, observed, "all live",
+                              "cannot confirm \(stale.count + silent.count) instance(s): \(named); if one is gone for good, 'migctl fleet forget ID --reason TEXT' removes it")
+            }
+            return result(label, .pass, observed, "all live", "every instance serves the current state")
         }
     }
 

@@ -17,6 +17,17 @@ public struct Plan: Sendable, Equatable, Codable {
         self.phases = phases
     }
 
+    /// How long an instance may route by a state it could not refresh before it says, in its
+    /// heartbeat, that it is stale: the shortest heartbeat window of the plan's fleet gates
+    /// (the window they judge an instance by), or 60 seconds when the plan has none.
+    public var servingLeaseSeconds: Int64 {
+        let windows = phases.flatMap(\.gates).compactMap { gate -> Int64? in
+            if case .fleet(let seconds) = gate.kind { return seconds }
+            return nil
+        }
+        return max(1, windows.min() ?? 60)
+    }
+
     /// The first phase, where `init` starts the migration.
     public var first: Phase { phases[0] }
 
