@@ -53,8 +53,8 @@ struct HostileRowTests {
     @Test func aBadInstanceRowIsSkippedByFleetAndStatus() throws {
         let migctl = try initialized()
         try sql("""
-            INSERT INTO instances VALUES ('good', 'h1', 10, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
-            INSERT INTO instances VALUES ('bad', 'h2', 'x', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+            INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at) VALUES ('good', 'h1', 10, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+            INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at) VALUES ('bad', 'h2', 'x', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
             """)
         let fleet = try migctl.run(["fleet"])
         #expect(fleet.status == 0, "\(fleet.stderr)")
@@ -65,9 +65,9 @@ struct HostileRowTests {
     @Test func instantsInForeignFormatsAreRead() throws {
         let migctl = try initialized()
         try sql("""
-            INSERT INTO instances VALUES ('sqlite', 'h1', 1, 1, datetime('now'), datetime('now'));
-            INSERT INTO instances VALUES ('python', 'h2', 2, 1, strftime('%Y-%m-%dT%H:%M:%f000', 'now'), strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
-            INSERT INTO instances VALUES ('unix', 'h3', 3, 1, CAST(strftime('%s', 'now') AS INTEGER), unixepoch());
+            INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at) VALUES ('sqlite', 'h1', 1, 1, datetime('now'), datetime('now'));
+            INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at) VALUES ('python', 'h2', 2, 1, strftime('%Y-%m-%dT%H:%M:%f000', 'now'), strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
+            INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at) VALUES ('unix', 'h3', 3, 1, CAST(strftime('%s', 'now') AS INTEGER), unixepoch());
             UPDATE state SET phase_since = datetime('now');
             """)
         for command in [["status"], ["fleet"], ["status", "--json"], ["fleet", "--json"]] {

@@ -36,7 +36,7 @@ struct ControlStoreTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o660)
         try raw { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 2)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 3)
         }
     }
 
@@ -69,7 +69,7 @@ struct ControlStoreTests {
         _ = try create()
         let path = folder.path("control.db")
         try raw { try $0.execute(sql: "PRAGMA user_version = 99") }
-        #expect(throws: ControlStoreError.newerSchema(path: path, found: 99, known: 2)) { try SQLiteControlStore(path: path) }
+        #expect(throws: ControlStoreError.newerSchema(path: path, found: 99, known: 3)) { try SQLiteControlStore(path: path) }
     }
 
     @Test func theAuditLogIsAppendOnlyEvenForRawSQL() throws {
@@ -149,7 +149,7 @@ struct ControlStoreTests {
     @Test func upgradeOfACurrentFileChangesNothing() throws {
         _ = try create()
         let result = try SQLiteControlStore.upgrade(at: folder.path("control.db"), by: ana, at: start)
-        #expect(result == (2, 2))
+        #expect(result == (3, 3))
         #expect(try SQLiteControlStore(path: folder.path("control.db")).auditLog(limit: 10).count == 1)
     }
 }

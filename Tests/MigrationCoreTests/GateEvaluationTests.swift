@@ -113,7 +113,14 @@ struct GateEvaluationTests {
         #expect(status(kind, inputs(instances: [instance(1, version: 9), instance(2, version: 9)])).status == .pass)
         let lagging = status(kind, inputs(instances: [instance(1, version: 9), instance(2, version: 8)]))
         #expect(lagging.status == .fail && lagging.observed == "1/2 on v9" && lagging.sentence.contains("web:2 on v8"))
-        #expect(status(kind, inputs(instances: [instance(1, version: 9), instance(2, version: 3, ago: 300)])).status == .pass, "stale instances are ignored")
+        let silent = status(kind, inputs(instances: [instance(1, version: 9), instance(2, version: 3, ago: 300)]))
+        #expect(silent.status == .unknown && silent.sentence.contains("web:2 silent since"),
+                "an instance that stopped reporting without leaving may still route by v3: unknown, never absent")
+        var stale = instance(2, version: 9)
+        stale.stale = true
+        let leaseExpired = status(kind, inputs(instances: [instance(1, version: 9), stale]))
+        #expect(leaseExpired.status == .unknown && leaseExpired.sentence.contains("web:2 cannot refresh its state"))
+        #expect(status(kind, inputs(instances: [instance(1, version: 8), stale])).status == .fail, "a laggard still fails")
         #expect(status(kind, inputs()).status == .unknown)
     }
 }

@@ -365,10 +365,11 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
             try Self.addCounts(counts, second: second, db)
             if let instance = heartbeat {
                 try db.execute(sql: """
-                    INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET serving_version = excluded.serving_version, heartbeat_at = excluded.heartbeat_at
+                    INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at, stale) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET serving_version = excluded.serving_version, heartbeat_at = excluded.heartbeat_at,
+                                                   stale = excluded.stale
                     """, arguments: [instance.id, instance.host, instance.pid, instance.servingVersion,
-                                     Timestamp.string(instance.heartbeatAt), Timestamp.string(instance.startedAt)])
+                                     Timestamp.string(instance.heartbeatAt), Timestamp.string(instance.startedAt), instance.stale])
             }
         }
     }

@@ -7,7 +7,7 @@ import GRDB
 /// silently by a reader. The README documents every table.
 package enum Schema {
     /// The schema version this build of migctl reads and writes.
-    package static let currentVersion = 2
+    package static let currentVersion = 3
 
     /// The largest value a counter holds; additions saturate here instead of wrapping.
     static let counterMax = "9223372036854775807"
@@ -17,7 +17,7 @@ package enum Schema {
     static let saturatingSum = "CAST(min(TOTAL(value), 9.2233720368547758e18) AS INTEGER)"
 
     /// The SQL of each schema version, in order: element `i` produces version `i + 1`.
-    static let versions = [version1, version2]
+    static let versions = [version1, version2, version3]
 
     /// Every migration in order, each setting `user_version` in its own transaction.
     ///
@@ -61,7 +61,9 @@ package enum Schema {
         two["migration"]?.insert("plan_hash")
         two["audit"]?.insert("hash")
         two["phases"]?.insert("tombstones")
-        return [1: one, 2: two]
+        var three = two
+        three["instances"]?.insert("stale")
+        return [1: one, 2: two, 3: three]
     }()
 
     /// Whether `db` has every table and column of schema `version` (a migctl control database).
@@ -272,6 +274,12 @@ package enum Schema {
       WHEN NOT (\(isText("NEW.id", limit: 255)) AND \(isText("NEW.host", limit: 255)) AND typeof(NEW.pid) = 'integer'
                 AND typeof(NEW.serving_version) = 'integer' AND \(isInstant("NEW.heartbeat_at")) AND \(isInstant("NEW.started_at")))
       \(refuse("instances: id and host names; pid and serving_version integers; heartbeat_at and started_at instants like 2026-11-25T12:58:08.123Z"))
+    """
+
+    /// Version 3: an instance says in its heartbeat that its state is older than the plan's
+    /// serving lease (``Plan/servingLeaseSeconds``), so the fleet gate counts it as unknown.
+    static let version3 = """
+    ALTER TABLE instances ADD COLUMN stale INTEGER NOT NULL DEFAULT 0 CHECK (stale IN (0, 1));
     """
 
     static let version1 = """
