@@ -9,6 +9,9 @@ public struct Autopilot: Sendable {
     public let control: MigrationControl
     /// The second operator who approves where an approval gate asks for one.
     public let approver: Operator
+    /// The approver's own connection, where the server knows who is connected (PostgreSQL's
+    /// login is the actor); nil: the operator's.
+    public let approverStore: (any ControlStore)?
     /// Pause between ramp steps, so the counters see traffic at each rollout.
     public let rampPause: TimeInterval
     /// Give up when one phase's gates do not pass within this many seconds; nil: the
@@ -16,10 +19,11 @@ public struct Autopilot: Sendable {
     public let phaseTimeout: TimeInterval?
     public let log: @Sendable (String) -> Void
 
-    public init(control: MigrationControl, approver: Operator, rampPause: TimeInterval = 1, phaseTimeout: TimeInterval? = nil,
-                log: @escaping @Sendable (String) -> Void = { print($0) }) {
+    public init(control: MigrationControl, approver: Operator, approverStore: (any ControlStore)? = nil, rampPause: TimeInterval = 1,
+                phaseTimeout: TimeInterval? = nil, log: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.control = control
         self.approver = approver
+        self.approverStore = approverStore
         self.rampPause = rampPause
         self.phaseTimeout = phaseTimeout
         self.log = log
@@ -72,7 +76,7 @@ public struct Autopilot: Sendable {
             }
             if next.gates.contains(where: { if case .approval = $0.kind { true } else { false } }),
                try !store.approvals(phase: next.id).contains(where: { $0.actor == approver.name }) {
-                try store.approve(phase: next.id, by: approver, at: Date(), reason: "autopilot's second operator: dashboards reviewed")
+                try (approverStore ?? store).approve(phase: next.id, by: approver, at: Date(), reason: "autopilot's second operator: dashboards reviewed")
             }
             let patience = phaseTimeout ?? Self.patience(for: next)
             let deadline = Date().addingTimeInterval(patience)

@@ -24,10 +24,18 @@ public final class DemoRun: Sendable {
     ///   back and the service leaves the fleet.
     /// - Throws: ``DemoServiceError/stoppedWhileSeeding(seeded:of:)``, or a store's error;
     ///   either way no instance is left in the fleet.
-    public init(controlPath: String, storesFolder: String, records: Int, settings: Workload.Settings? = nil,
+    public convenience init(controlPath: String, storesFolder: String, records: Int, settings: Workload.Settings? = nil,
+                            stopRequested: @escaping @Sendable () -> Bool = { false }) throws {
+        try self.init(control: try SQLiteControlStore(path: controlPath), storesFolder: storesFolder, records: records,
+                      settings: settings, stopRequested: stopRequested)
+    }
+
+    /// The same over any control store (a SQLite file, or PostgreSQL): the data stores stay
+    /// SQLite files in `storesFolder`.
+    public init(control: any ControlStore, storesFolder: String, records: Int, settings: Workload.Settings? = nil,
                 stopRequested: @escaping @Sendable () -> Bool = { false }) throws {
         let stores = try DemoStores(folder: storesFolder)
-        let client = try MigrationClient(databasePath: controlPath)
+        let client = try MigrationClient(store: control)
         let reference: [String: User]
         do {
             let seed = try stores.seed(records, stopRequested: stopRequested)

@@ -59,6 +59,16 @@ extension PostgresControlStore {
         return try PostgresControlStore(url: url)
     }
 
+    /// Creates the login `name` (no password: for servers that trust local logins, like the
+    /// demo's) in the group role `role`, unless it exists. Needs a login that may create roles.
+    public func createLogin(_ name: String, memberOf role: String) throws(ControlStoreError) {
+        guard PostgresURL.isValidSchema(name), PostgresURL.isValidSchema(role) else { throw .invalidName(name) }
+        try link.withConnection { session in
+            guard try session.records("SELECT 1 FROM pg_roles WHERE rolname = \(name)").isEmpty else { return }
+            try session.execute(PostgresQuery(unsafeSQL: "CREATE ROLE \(name) LOGIN IN ROLE \(role)"))
+        }
+    }
+
     private static func insertInitialRows(
         _ session: PostgresLink.Session, schema s: String, name: String, plan: Plan, runbooks: [String: String],
         checklists: [String: [String]], host: String

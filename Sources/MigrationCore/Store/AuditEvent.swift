@@ -10,6 +10,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case approve
     case tick
     case untick
+    /// An instance that was gone for good removed from the fleet.
+    case forget
 }
 
 /// One row of the append-only audit log.

@@ -137,6 +137,9 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         return (before, Schema.currentVersion)
     }
 
+    /// The schema version this build reads and writes (the contract's version, on both stores).
+    public static var schemaVersion: Int { Schema.currentVersion }
+
     // MARK: - ControlStore
 
     public func migration() throws(ControlStoreError) -> MigrationInfo {

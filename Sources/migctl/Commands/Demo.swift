@@ -3,6 +3,7 @@ import Console
 import DemoService
 import Foundation
 import MigrationCore
+import PostgresStore
 import Runbook
 import Terminal
 
@@ -35,8 +36,19 @@ struct Demo: ParsableCommand {
             console. Gates are seconds, not days: walk every phase in a few minutes. With --autopilot \
             no console opens: migctl advances through every phase itself, respecting the gates, and \
             exits 0 only if every invariant holds (no lost write, no deleted key back, counters match the stores).
+
+            With --db postgresql://… the control store is created in that URL's schema (which must not \
+            exist yet) and the two data stores stay SQLite files in --dir. The actor is the URL's login; \
+            approvals need a second login: --approver-db names it (the same server and schema), else the \
+            demo creates the login SCHEMA_demo_approver when the first login may create roles.
             """
     )
+
+    @Option(name: .long, help: ArgumentHelp("Keep the control store on PostgreSQL at this URL instead of DIR/migctl.db.", valueName: "url"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("With a postgresql:// --db: the second operator's URL, whose login approves.", valueName: "url"))
+    var approverDb: String?
 
     @Option(name: .long, help: ArgumentHelp("Folder for the demo's databases; must not hold a migctl.db yet.", valueName: "dir"))
     var dir: String?
@@ -53,12 +65,18 @@ struct Demo: ParsableCommand {
         try reportingFailures {
             let folder = try dir ?? FileManager.default.temporaryDirectory.appending(path: "migctl-demo-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let control = folder + "/migctl.db"
+            let control = db ?? folder + "/migctl.db"
             let runbooks = Plan.defaultRunbooks
-            _ = try SQLiteControlStore.create(
-                at: control, name: "demo-users", plan: .demo(soak: Int64(soak)), runbooks: runbooks,
-                by: try Operator.current(), at: Date())
-            say("demo: \(folder) (control database, old.db, new.db); seeding \(service.records) users…")
+            if PostgresURL.isURL(control) {
+                _ = try PostgresControlStore.create(
+                    url: try PostgresURL(control), name: "demo-users", plan: .demo(soak: Int64(soak)), runbooks: runbooks,
+                    checklists: RunbookDocument.checklists(of: runbooks), host: ProcessInfo.processInfo.hostName)
+            } else {
+                _ = try SQLiteControlStore.create(
+                    at: control, name: "demo-users", plan: .demo(soak: Int64(soak)), runbooks: runbooks,
+                    by: try Operator.current(), at: Date())
+            }
+            say("demo: \(folder) (\(db == nil ? "control database, " : "")old.db, new.db); seeding \(service.records) users…")
             if autopilot {
                 try runAutopilot(control: control, folder: folder)
             } else {
@@ -68,13 +86,16 @@ struct Demo: ParsableCommand {
     }
 
     private func runAutopilot(control: String, folder: String) throws {
-        let run = try DemoRun(controlPath: control, storesFolder: folder, records: service.records, settings: service.settings)
+        let run = try DemoRun(control: try ControlStores.open(control), storesFolder: folder, records: service.records,
+                              settings: service.settings)
         for crash in run.reconciledCrashes { say("demo: reconciled: \(crash)") }
         run.start()
-        let store = try SQLiteControlStore(path: control)
-        let pilot = Autopilot(control: MigrationControl(store: store, signer: Operator(name: "autopilot", host: ProcessInfo.processInfo.hostName)),
-                              approver: Operator(name: "autopilot-approver", host: ProcessInfo.processInfo.hostName),
-                              log: { say($0) })
+        let store = try ControlStores.open(control)
+        let host = ProcessInfo.processInfo.hostName
+        let approverStore = try DemoApprover.store(control: control, approverURL: approverDb)
+        let pilot = Autopilot(control: MigrationControl(store: store, signer: Operator(name: try store.login() ?? "autopilot", host: host)),
+                              approver: Operator(name: try approverStore?.login() ?? "autopilot-approver", host: host),
+                              approverStore: approverStore, log: { say($0) })
         var failure: (any Error)?
         do { try pilot.run() } catch { failure = error }
         let report = try run.stop()
@@ -107,7 +128,7 @@ struct Demo: ParsableCommand {
         try child.run()
         let service = ServiceProcess(child: child, log: log)
         defer { say("demo: look again with: migctl console --db \(control)") }
-        let store = try SQLiteControlStore(path: control)
+        let store = try ControlStores.open(control)
         do {
             try service.waitUntilInFleet(store, timeout: 60)
         } catch {
@@ -117,7 +138,8 @@ struct Demo: ParsableCommand {
         do {
             let terminal = CursesTerminal()
             defer { terminal.close() }
-            ConsoleSession(control: MigrationControl(store: store, signer: try Operator.current()), device: terminal,
+            let signer = try store.login().map { Operator(name: $0, host: ProcessInfo.processInfo.hostName) } ?? Operator.current()
+            ConsoleSession(control: MigrationControl(store: store, signer: signer), device: terminal,
                            context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: false).run()
         }
         guard service.stop() else { throw ExitCode.failure }

@@ -4,8 +4,16 @@ import MigrationCore
 
 struct Fleet: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the application instances using this migration, live or stale, and the state version each serves.",
-        discussion: "An instance is live when its heartbeat is at most --live seconds old. Crossing the point of no return while one still serves an older state is what the fleet gate prevents."
+        abstract: "List the application instances using this migration, or forget one that is gone.",
+        subcommands: [FleetList.self, FleetForget.self], defaultSubcommand: FleetList.self
+    )
+}
+
+struct FleetList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the application instances, live or silent, and the state version each serves.",
+        discussion: "An instance is live when its heartbeat is at most --live seconds old. Crossing the point of no return while one still serves an older state is what the fleet gate prevents; an instance that went silent without leaving, or that says its state is older than the plan's serving lease (stale), keeps that gate unknown until it reports again or is forgotten."
     )
 
     @OptionGroup var store: StoreOptions
@@ -22,6 +30,8 @@ struct Fleet: ParsableCommand {
         let heartbeatAt: Date
         let live: Bool
         let current: Bool
+        /// The instance says it could not refresh its state within the serving lease.
+        let stale: Bool
     }
 
     func run() throws {
@@ -32,7 +42,7 @@ struct Fleet: ParsableCommand {
             let rows = try opened.instances().map { instance in
                 Row(id: instance.id, host: instance.host, pid: instance.pid, servingVersion: instance.servingVersion,
                     heartbeatAt: instance.heartbeatAt, live: instance.isLive(at: now, within: Double(live)),
-                    current: instance.servingVersion == version)
+                    current: instance.servingVersion == version, stale: instance.stale)
             }
             if output.json {
                 try JSONOutput.print(rows)
@@ -42,8 +52,44 @@ struct Fleet: ParsableCommand {
             say("instances \(liveRows.filter(\.current).count)/\(liveRows.count) live on v\(version)")
             for row in rows {
                 let age = humanDuration(now.timeIntervalSince(row.heartbeatAt))
-                say("  \(row.host.terminalSafe):\(row.pid)  v\(row.servingVersion)\(row.current ? "" : " (behind)")  \(row.live ? "live" : "stale"), seen \(age) ago  \(row.id.terminalSafe)")
+                let health = !row.live ? "silent" : row.stale ? "live, but its state is past the serving lease" : "live"
+                say("  \(row.host.terminalSafe):\(row.pid)  v\(row.servingVersion)\(row.current ? "" : " (behind)")  \(health), seen \(age) ago  \(row.id.terminalSafe)")
             }
+        }
+    }
+}
+
+struct FleetForget: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget",
+        abstract: "Remove an instance that is gone for good (killed, its host lost) from the fleet, with an audit event.",
+        discussion: "Only for an instance you know no longer serves: while its row stays, the fleet gate cannot confirm the fleet. An instance that is still running simply reports again."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var actor: ActorOptions
+
+    @Argument(help: "The instance's id, as 'migctl fleet list' shows it.")
+    var id: String
+
+    @Option(name: .long, help: ArgumentHelp("Why it is gone, recorded in the audit log.", valueName: "text"))
+    var reason: String
+
+    func validate() throws {
+        if let problem = Limits.reasonProblem(reason) { throw ValidationError(problem) }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let opened = try store.open()
+            guard let instance = try opened.instances().first(where: { $0.id == id }) else {
+                throw ControlStoreError.invalidValue("there is no instance '\(id.terminalSafe)' in the fleet (see 'migctl fleet list')")
+            }
+            let signer = try actor.signer(for: opened)
+            try opened.append(AuditEvent(at: Date(), actor: signer.name, host: signer.host, action: AuditAction.forget.rawValue,
+                                         reason: reason, details: "\(instance.id) \(instance.host):\(instance.pid) on v\(instance.servingVersion)"))
+            try opened.removeInstance(id: id)
+            say("forgot \(instance.host.terminalSafe):\(instance.pid) (\(id.terminalSafe))")
         }
     }
 }

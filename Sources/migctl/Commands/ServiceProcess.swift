@@ -22,7 +22,7 @@ struct ServiceProcess {
 
     /// Waits until the service reports to the fleet, which it does before seeding.
     /// - Throws: ``DemoError/serviceDidNotStart(log:tail:)`` if it exits or takes longer than `timeout`.
-    func waitUntilInFleet(_ store: SQLiteControlStore, timeout: TimeInterval) throws {
+    func waitUntilInFleet(_ store: any ControlStore, timeout: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while try store.instances().isEmpty {
             guard child.isRunning, Date() < deadline else { throw DemoError.serviceDidNotStart(log: log, tail: tail()) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DemoService
 import Foundation
 import MigrationCore
+import PostgresStore
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,7 @@ struct Simulate: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The control database.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The control store: a SQLite file's path, or a postgresql:// URL.", valueName: "path|url"))
     var db: String
 
     @Option(name: .long, help: ArgumentHelp("Folder of old.db and new.db.", valueName: "dir"))
@@ -32,10 +33,10 @@ struct Simulate: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let stop = StopRequest(parent: parent)
-            _ = try SQLiteControlStore(path: db)
+            let control = try ControlStores.open(db)
             let run: DemoRun
             do {
-                run = try DemoRun(controlPath: db, storesFolder: stores, records: service.records, settings: service.settings,
+                run = try DemoRun(control: control, storesFolder: stores, records: service.records, settings: service.settings,
                                   stopRequested: { stop.isRequested })
             } catch let error as DemoServiceError {
                 say("simulate: \(error)")

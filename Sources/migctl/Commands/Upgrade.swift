@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MigrationCore
+import PostgresStore
 
 struct Upgrade: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,11 @@ struct Upgrade: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            if PostgresURL.isURL(store.path) {
+                _ = try ControlStores.open(store.path)
+                say("\(try PostgresURL(store.path)) is at schema version \(SQLiteControlStore.schemaVersion), the one this migctl reads; nothing to do")
+                return
+            }
             let (from, to) = try SQLiteControlStore.upgrade(at: store.path, by: try actor.signer, at: Date())
             say(from == to ? "\(store.path) is already at schema version \(to); nothing to do" : "upgraded \(store.path) from schema version \(from) to \(to)")
         }
