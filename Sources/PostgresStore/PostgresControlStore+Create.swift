@@ -30,21 +30,22 @@ extension PostgresControlStore {
         let s = url.schema
         let location = url.description
         let roles = [PostgresSchema.appRole(s), PostgresSchema.operatorRole(s), PostgresSchema.approverRole(s)]
+        let (missing, mayCreateRoles, login) = try link.withConnection { session in
+            let existing = try session.records("SELECT rolname::text AS name FROM pg_roles WHERE rolname = ANY(\(roles))")
+                .compactMap { $0["name"] as String? }
+            let me = try session.records("""
+                SELECT (rolcreaterole OR rolsuper) AS may, rolname::text AS login FROM pg_roles WHERE rolname = session_user
+                """).first
+            return (roles.filter { !existing.contains($0) }, (me?["may"] as Int64?) == 1, (me?["login"] as String?) ?? url.user)
+        }
+        if !missing.isEmpty, !mayCreateRoles { throw RolesNeeded(login: login, sql: PostgresSchema.roles(s)) }
         try link.transaction { session in
             // One init at a time per server, so two racing inits cannot both create the schema.
             try session.execute("SELECT pg_advisory_xact_lock(hashtext('migctl init'))")
             let schemaExists = try !session.records("SELECT 1 FROM pg_namespace WHERE nspname = \(s)").isEmpty
             if schemaExists { throw ControlStoreError.alreadyExists(path: location) }
-            let existing = try session.records("SELECT rolname::text AS name FROM pg_roles WHERE rolname = ANY(\(roles))")
-                .compactMap { $0["name"] as String? }
-            if existing.count < roles.count {
-                let may = try session.records("""
-                    SELECT (rolcreaterole OR rolsuper) AS may, rolname::text AS login FROM pg_roles WHERE rolname = session_user
-                    """).first
-                guard (may?["may"] as Int64?) == 1 else {
-                    throw RolesNeeded(login: (may?["login"] as String?) ?? url.user, sql: PostgresSchema.roles(s))
-                }
-                for role in roles where !existing.contains(role) {
+            if !missing.isEmpty {
+                for role in missing {
                     try session.execute(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) NOLOGIN"))
                 }
                 for member in roles.dropFirst() {

@@ -26,7 +26,7 @@ enum PostgresFailure {
             }
         }
         let reason: String = switch error.code {
-        case .connectionError: "cannot reach the server (\(error.underlying.map { "\($0)" } ?? "connection refused"))"
+        case .connectionError: "cannot reach the server (\(connectionProblem(error.underlying)))"
         case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown: "the connection to the server was lost"
         case .sslUnsupported: "the server does not offer TLS, which sslmode asks for"
         case .authMechanismRequiresPassword: "the server asks for a password; put it in the URL or PGPASSWORD"
@@ -34,6 +34,20 @@ enum PostgresFailure {
         default: "PostgreSQL error \(error.code)"
         }
         return .io(path: location, message: reason)
+    }
+}
+
+extension PostgresFailure {
+    /// Why a connection could not be made, in a few words: what the system said, when it is one
+    /// of the usual reasons, else the underlying error as it describes itself.
+    static func connectionProblem(_ underlying: (any Error)?) -> String {
+        let text = underlying.map { "\($0)" } ?? ""
+        let usual = ["Connection refused", "No route to host", "Network is unreachable", "timed out", "No such file or directory",
+                     "Permission denied", "Name or service not known", "Temporary failure in name resolution"]
+        if let reason = usual.first(where: { text.localizedCaseInsensitiveContains($0) }) {
+            return reason == "No such file or directory" ? "no server socket at that host folder and port" : reason.lowercased()
+        }
+        return text.isEmpty ? "connection failed" : text
     }
 }
 
