@@ -119,9 +119,9 @@ final class PostgresLink: Sendable {
             throw .io(path: url.description, message: "\(lastError) (next try in \(Self.format(retryAt - now)))")
         }
         do {
+            let loop = MultiThreadedEventLoopGroup.singleton.any()
             let open = try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration(),
-                id: Int.random(in: 1...Int(Int32.max)), logger: logger
+                on: loop, configuration: try configuration(on: loop), id: Int.random(in: 1...Int(Int32.max)), logger: logger
             ).wait()
             let session = Session(connection: open, logger: logger)
             let login = try session.records("SELECT session_user::text AS login").first?["login"] as String?
@@ -167,13 +167,24 @@ final class PostgresLink: Sendable {
         try session.execute(PostgresQuery(unsafeSQL: "LISTEN \(channel)"))
     }
 
-    private func configuration() -> PostgresConnection.Configuration {
+    /// A TCP connection gives up on data the server has not acknowledged within the connect
+    /// timeout (`TCP_USER_TIMEOUT`): a partition drops packets without a reset, and a query sent
+    /// into it would otherwise wait out the kernel's retransmissions (many minutes) holding the
+    /// connection, so the client would count no refresh error and never say it is stale. A slow
+    /// query is unaffected: the server's kernel acknowledges it at once.
+    private func configuration(on loop: any EventLoop) throws -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         if let socket = url.socketPath {
             configuration = .init(unixSocketPath: socket, username: url.user, password: url.password, database: url.database)
         } else {
-            configuration = .init(host: url.host ?? "localhost", port: url.port, username: url.user, password: url.password,
-                                  database: url.database, tls: tls)
+            let userTimeout = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: 18))   // TCP_USER_TIMEOUT
+            let channel = try ClientBootstrap(group: loop)
+                .connectTimeout(.seconds(Int64(url.connectTimeout)))
+                .channelOption(userTimeout, value: SocketOptionValue(url.connectTimeout * 1000))
+                .connect(host: url.host ?? "localhost", port: url.port).wait()
+            configuration = .init(establishedChannel: channel, tls: tls, username: url.user, password: url.password, database: url.database)
+            // What PostgresNIO would name the server for TLS (SNI, verify-full) had it connected itself.
+            if let host = url.host, !Self.isIPAddress(host) { configuration.options.tlsServerName = host }
         }
         configuration.options.connectTimeout = .seconds(Int64(url.connectTimeout))
         configuration.options.additionalStartupParameters = [("application_name", url.applicationName)]
@@ -195,6 +206,11 @@ final class PostgresLink: Sendable {
         } catch {
             throw .io(path: url.description, message: "TLS could not be set up: \(error)")
         }
+    }
+
+    private static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     private static func format(_ duration: Duration) -> String {

@@ -3,6 +3,8 @@ import MigrationCore
 import TestSupport
 import Testing
 
+/// The command line on both stores: each test marked `arguments: StoreKind.allCases` runs against
+/// the SQLite file and a PostgreSQL schema (see ``StoreUnderTest``); the rest are about files.
 struct CLITests {
     let folder = TemporaryDirectory()
     var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
@@ -16,14 +18,24 @@ struct CLITests {
         return migctl
     }
 
-    @Test func initCreatesTheDatabaseAndRefusesToDoItTwice() throws {
-        let migctl = try initialized()
-        #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "migctl.db").path))
-        let before = try migctl.dump("migctl.db")
+    /// The store of `under` created by `migctl init` with the ungated plan; migctl pointed at it.
+    func initialized(_ under: StoreUnderTest) throws -> MigctlProcess {
+        try Data(Self.ungatedPlan.utf8).write(to: under.folder.url.appending(path: "ungated.yaml"))
+        let migctl = under.migctl
+        let result = try migctl.run(["init", "--name", "users-v2", "--plan", "ungated.yaml"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return migctl
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func initCreatesTheStoreAndRefusesToDoItTwice(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
+        #expect(under.exists())
+        let before = try under.dump()
         let again = try migctl.run(["init", "--name", "other"])
-        #expect(again.status == 1)
-        #expect(again.stderr.contains("already exists"))
-        #expect(try migctl.dump("migctl.db") == before)
+        #expect(again.status == 1 && again.stderr.contains("already exists"), "\(again.stderr)")
+        #expect(try under.dump() == before)
     }
 
     @Test func theDatabasePathComesFromTheFlagThenTheEnvironment() throws {
@@ -35,8 +47,10 @@ struct CLITests {
         #expect(try migctl.run(["status", "--db", "elsewhere.db"]).status == 1)
     }
 
-    @Test func statusJSONHasTheContractFields() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func statusJSONHasTheContractFields(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         #expect(try migctl.run(["count", "hit", "7"]).status == 0)
         #expect(try migctl.run(["count", "hit"]).status == 0)
         let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
@@ -45,13 +59,16 @@ struct CLITests {
         #expect(status["rollout"] as? Double == 100)
         #expect(status["version"] as? Int == 1)
         #expect((status["since"] as? String)?.hasSuffix("Z") == true)
+        #expect(status["changedBy"] as? String == under.actor())
         #expect(status["next"] as? String == "dual-write")
         #expect(status["irreversible"] as? Bool == false)
         #expect(status["counters"] as? [String: Int] == ["hit": 8])
     }
 
-    @Test func walkingThePlanEndToEnd() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func walkingThePlanEndToEnd(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         #expect(try migctl.run(["advance", "--reason", "dual writes deployed"]).status == 0)
         #expect(try migctl.run(["rollout", "12.5"]).stdout.contains("0% → 12.5%"))
         #expect(try migctl.run(["rollout", "100"]).status == 0)
@@ -62,13 +79,16 @@ struct CLITests {
         #expect(status["version"] as? Int == 6)
         let log = try #require(try migctl.json(["log", "--json", "--limit", "3"]) as? [[String: Any]])
         #expect(log.map { $0["action"] as? String } == ["rollback", "advance", "rollout"])
-        #expect(log[0]["actor"] as? String == "tester")
+        #expect(log[0]["actor"] as? String == under.actor())
         let text = try migctl.run(["log"]).stdout
         #expect(text.contains("advance  old-only → dual-write") && text.contains("\"dual writes deployed\""))
+        #expect(try migctl.run(["log", "--verify"]).status == 0)
     }
 
-    @Test func changeCommandsPrintTheirChangeAsJSON() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func changeCommandsPrintTheirChangeAsJSON(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         let change = try #require(try migctl.json(["advance", "--json"]) as? [String: Any])
         #expect(change["changed"] as? Bool == true)
         #expect((change["after"] as? [String: Any])?["phase"] as? String == "dual-write")
@@ -76,14 +96,16 @@ struct CLITests {
         #expect(same["changed"] as? Bool == false)
     }
 
-    @Test func refusalsByThePlanExitSixAndChangeNothing() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func refusalsByThePlanExitSixAndChangeNothing(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         for args in [["rollback"], ["rollout", "50"]] {
-            let before = try migctl.dump("migctl.db")
+            let before = try under.dump()
             let result = try migctl.run(args)
             #expect(result.status == 6, "\(args): \(result.stderr)")
             #expect(result.stderr.hasPrefix("migctl: ") && result.stderr.split(separator: "\n").count == 1)
-            #expect(try migctl.dump("migctl.db") == before)
+            #expect(try under.dump() == before)
         }
         #expect(try migctl.run(["advance", "--to", "read-new"]).status == 6)
         #expect(try migctl.run(["advance"]).status == 0)
@@ -100,17 +122,25 @@ struct CLITests {
         #expect(back.status == 6 && back.stderr.contains("irreversible"))
     }
 
-    @Test func aStaleExpectedVersionExitsFive() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func aStaleExpectedVersionExitsFive(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
+        let before = try under.dump()
         let result = try migctl.run(["advance", "--expect-version", "7"])
         #expect(result.status == 5 && result.stderr.contains("changed under you"))
+        #expect(try under.dump() == before)
         #expect(try migctl.run(["advance", "--expect-version", "1"]).status == 0)
+        #expect(try migctl.run(["rollout", "50", "--expect-version", "1"]).status == 5)
     }
 
-    @Test func racingProcessesFromTheSameVersionProduceExactlyOneWinner() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func racingProcessesFromTheSameVersionProduceExactlyOneWinner(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
+        // Eight operators, each with their own name (on PostgreSQL their own login).
         let processes = try (0..<8).map { i in
-            try migctl.start(["advance", "--expect-version", "1", "--actor", "op\(i)"])
+            try under.migctl(as: "op\(i)").start(["advance", "--expect-version", "1"])
         }
         for process in processes {
             process.standardError = FileHandle.nullDevice
@@ -121,7 +151,11 @@ struct CLITests {
         let statuses = processes.map(\.terminationStatus).sorted()
         #expect(statuses == [0, 5, 5, 5, 5, 5, 5, 5])
         let log = try #require(try migctl.json(["log", "--json"]) as? [[String: Any]])
-        #expect(log.filter { $0["action"] as? String == "advance" }.count == 1)
+        let advances = log.filter { $0["action"] as? String == "advance" }
+        #expect(advances.count == 1)
+        let winner = try #require(processes.firstIndex { $0.terminationStatus == 0 })
+        #expect(advances.first?["actor"] as? String == under.actor("op\(winner)"), "the audit names the process that won")
+        #expect(try migctl.run(["log", "--verify"]).status == 0)
     }
 
     @Test func aMissingOrForeignFileIsRefusedWithoutCreatingOrChangingIt() throws {
@@ -140,42 +174,58 @@ struct CLITests {
         #expect(try String(contentsOf: text, encoding: .utf8) == "my notes, not a database")
     }
 
-    @Test func anUnknownSchemaVersionIsRefused() throws {
-        let migctl = try initialized()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [folder.url.appending(path: "migctl.db").path, "PRAGMA user_version = 42"]
-        try process.run()
-        process.waitUntilExit()
-        let result = try migctl.run(["status"])
-        #expect(result.status == 1 && result.stderr.contains("schema version 42"))
+    @Test(arguments: StoreKind.allCases)
+    func aStoreThatWasNeverCreatedIsRefusedByEveryCommandAndStaysAbsent(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = under.migctl
+        for command in [["status"], ["count", "hit"], ["advance"], ["log"], ["gauge", "lag", "1"], ["bucket", "k"], ["fleet"],
+                        ["approve", "dual-write"], ["checklist"]] {
+            let result = try migctl.run(command)
+            #expect(result.status == 1 && result.stderr.split(separator: "\n").count == 1, "\(command): \(result.stderr)")
+        }
+        #expect(!under.exists())
     }
 
-    @Test(arguments: [
+    @Test(arguments: StoreKind.allCases)
+    func anUnknownSchemaVersionIsRefused(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
+        try under.setSchemaVersion(42)
+        let result = try migctl.run(["status"])
+        #expect(result.status == 1 && result.stderr.contains("schema version 42"), "\(result.stderr)")
+    }
+
+    @Test(arguments: StoreKind.allCases, [
         ["rollout", "150"], ["rollout", "12.345"], ["rollout", "abc"], ["advance", "--rollout", "-3"],
         ["count", "Bad Name"], ["count", "hit", "0"], ["count", "hit", "-4"], ["count", "hit", "99999999999999999999"],
         ["gauge", "lag", "nan"], ["gauge", "x\u{1b}[2J", "1"], ["log", "--limit", "0"], ["frobnicate"],
         ["advance", "--expect-version", "soon"], ["bucket"], ["advance", "--actor", " "],
     ])
-    func badInputIsAUsageErrorAndChangesNothing(arguments: [String]) throws {
-        let migctl = try initialized()
-        let before = try migctl.dump("migctl.db")
+    func badInputIsAUsageErrorAndChangesNothing(_ kind: StoreKind, arguments: [String]) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
+        let before = try under.dump()
         let result = try migctl.run(arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
         #expect(!result.stderr.contains("\u{1b}"), "escape sequences are not echoed")
-        #expect(try migctl.dump("migctl.db") == before)
+        #expect(try under.dump() == before)
     }
 
-    @Test func badInitInputCreatesNothing() throws {
-        let bad = try migctl.run(["init", "--name", "Not Valid"])
+    @Test(arguments: StoreKind.allCases)
+    func badInitInputCreatesNothing(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let bad = try under.migctl.run(["init", "--name", "Not Valid"])
         #expect(bad.status == 64)
-        try Data("phases:\n  - id: a\n    reads: sideways\n    writes: [old]\n".utf8).write(to: folder.url.appending(path: "plan.yaml"))
-        let plan = try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"])
+        try Data("phases:\n  - id: a\n    reads: sideways\n    writes: [old]\n".utf8).write(to: under.folder.url.appending(path: "plan.yaml"))
+        let plan = try under.migctl.run(["init", "--name", "m", "--plan", "plan.yaml"])
         #expect(plan.status == 1 && plan.stderr.contains("plan.yaml:3: phases[1].reads"))
-        #expect(!FileManager.default.fileExists(atPath: folder.url.appending(path: "migctl.db").path))
+        #expect(!under.exists())
     }
 
-    @Test func aCustomPlanAndItsRunbooksAreCopiedIn() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aCustomPlanAndItsRunbooksAreCopiedIn(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let folder = under.folder
         try Data("# Only phase\n- [ ] check it\n".utf8).write(to: folder.url.appending(path: "a.md"))
         try Data("""
             phases:
@@ -188,40 +238,77 @@ struct CLITests {
                 writes: [new, old]
                 irreversible: true
             """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        let migctl = under.migctl
         #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
         try FileManager.default.removeItem(at: folder.url.appending(path: "a.md"))
         let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
         #expect(status["phases"] as? Int == 2 && status["next"] as? String == "b" && status["pointOfNoReturn"] as? String == "b")
+        #expect(try migctl.run(["checklist"]).stdout.contains("check it"), "the runbook's checklist was copied in")
     }
 
-    @Test func bucketPrintsKeysBucketsAndMembership() throws {
+    @Test(arguments: StoreKind.allCases)
+    func bucketPrintsKeysBucketsAndMembership(_ kind: StoreKind) throws {
         let offline = try migctl.run(["bucket", "--salt", "users-v2", "--rollout", "20", "user-1", "user-2", "a\tb"])
         let tabbed = try bucketOf("a\tb")
         #expect(offline.stdout == "user-1\t1826\tin\nuser-2\t6729\tout\na\\tb\t\(tabbed)\t\(Int(tabbed)! < 2000 ? "in" : "out")\n")
         #expect(try migctl.run(["bucket", "--salt", "users-v2", "user-1"]).stdout == "user-1\t1826\n")
-        let migctl = try initialized()
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         #expect(try migctl.run(["bucket", "user-42"]).stdout == "user-42\t2273\tin\n", "old-only is at 100%")
         let rows = try #require(try migctl.json(["bucket", "--json", "user-1"]) as? [[String: Any]])
         #expect(rows.first?["bucket"] as? Int == 1826 && rows.first?["in"] as? Bool == true)
+        #expect(try migctl.run(["advance"]).status == 0)
+        #expect(try migctl.run(["bucket", "user-42"]).stdout == "user-42\t2273\tout\n", "dual-write starts at 0%")
     }
 
     func bucketOf(_ key: String) throws -> String {
         try migctl.run(["bucket", "--salt", "users-v2", key]).stdout.split(separator: "\t").last!.trimmingCharacters(in: .newlines)
     }
 
-    @Test func gaugesAndUpgradeWork() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func gaugesAndUpgradeWork(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         #expect(try migctl.run(["gauge", "backfill.total", "100000"]).status == 0)
+        #expect(try migctl.run(["gauge", "backfill.total", "99.5"]).status == 0)
         let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
-        #expect(status["gauges"] as? [String: Double] == ["backfill.total": 100_000])
-        #expect(try migctl.run(["upgrade"]).stdout.contains("already at schema version 3"))
+        #expect(status["gauges"] as? [String: Double] == ["backfill.total": 99.5])
+        let upgrade = try migctl.run(["upgrade"])
+        #expect(upgrade.status == 0 && upgrade.stdout.contains("schema version 3") && upgrade.stdout.contains("nothing to do"),
+                "\(upgrade.stdout)\(upgrade.stderr)")
     }
 
-    @Test func controlCharactersFromTheDatabaseNeverReachTheTerminal() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func fleetListsInstancesAndForgetIsAudited(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
+        let store = try under.open()
+        let now = Date()
+        try store.flush(counts: ["hit": 1], second: Int64(now.timeIntervalSince1970), heartbeat: FleetInstance(
+            id: "web-1-0a1b2c3d", host: "web-1", pid: 4242, servingVersion: 1, heartbeatAt: now, startedAt: now))
+        let fleet = try #require(try migctl.json(["fleet", "--json"]) as? [[String: Any]])
+        #expect(fleet.count == 1 && fleet[0]["id"] as? String == "web-1-0a1b2c3d" && fleet[0]["pid"] as? Int == 4242)
+        #expect(fleet[0]["live"] as? Bool == true && fleet[0]["current"] as? Bool == true && fleet[0]["stale"] as? Bool == false)
+        #expect(try migctl.run(["fleet"]).stdout.contains("instances 1/1 live on v1"))
+        #expect(try migctl.run(["advance"]).status == 0)
+        let behind = try migctl.run(["fleet"]).stdout
+        #expect(behind.contains("instances 0/1 live on v2") && behind.contains("web-1:4242  v1 (behind)"), "\(behind)")
+        let forgot = try migctl.run(["fleet", "forget", "web-1-0a1b2c3d", "--reason", "host decommissioned"])
+        #expect(forgot.status == 0 && forgot.stdout.contains("forgot web-1:4242"), "\(forgot.stderr)")
+        #expect((try migctl.json(["fleet", "--json"]) as? [Any])?.isEmpty == true)
+        let log = try #require(try migctl.json(["log", "--json", "--limit", "1"]) as? [[String: Any]])
+        #expect(log[0]["action"] as? String == "forget" && log[0]["reason"] as? String == "host decommissioned")
+        #expect(try migctl.run(["fleet", "forget", "web-1-0a1b2c3d", "--reason", "again"]).status == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func controlCharactersFromTheDatabaseNeverReachTheTerminal(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         let refused = try migctl.run(["advance", "--reason", "evil", "--actor", "m\u{1b}[31mallory"])
         #expect(refused.status == 64 && !refused.stderr.contains("\u{1b}"), "an actor with an escape is refused: \(refused.stderr)")
-        #expect(try migctl.run(["advance", "--reason", "evil \u{1b}]0;pwned\u{07} reason", "--actor", "mallory"]).status == 0)
+        let mallory = try under.migctl(as: "mallory")
+        #expect(try mallory.run(["advance", "--reason", "evil \u{1b}]0;pwned\u{07} reason"]).status == 0)
         let log = try migctl.run(["log"]).stdout
         #expect(!log.contains("\u{1b}") && !log.contains("\u{07}"))
         #expect(log.contains("evil ?]0;pwned? reason"))
@@ -237,11 +324,11 @@ struct CLITests {
     }
 }
 
+/// Gates, approvals and checklists on both stores. The operator is the fixture's own actor;
+/// `bo` approves (on PostgreSQL with a login of their own, since there the actor is the login).
 struct GateCLITests {
-    let folder = TemporaryDirectory()
-    var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
-
-    func initialized() throws -> MigctlProcess {
+    func initialized(_ under: StoreUnderTest) throws -> MigctlProcess {
+        let folder = under.folder
         try Data("# B\n\n## Checklist\n\n- [ ] backups tested\n- [ ] on-call briefed\n".utf8).write(to: folder.url.appending(path: "a.md"))
         try Data("""
             phases:
@@ -263,44 +350,54 @@ struct GateCLITests {
                     max: 0
                     overridable: false
             """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
-        #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml", "--actor", "ana"]).status == 0)
+        let migctl = under.migctl
+        let created = try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"])
+        #expect(created.status == 0, "\(created.stderr)")
         return migctl
     }
 
-    @Test func checkExitsThreeUntilEveryGatePasses() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func checkExitsThreeUntilEveryGatePasses(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         let failing = try migctl.run(["check"])
         #expect(failing.status == 3 && failing.stdout.contains("FAIL    checklist of a: 0/2 ticked"))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(try migctl.run(["check", "--json"]).stdout.utf8)) as? [String: Any])
         #expect(report["target"] as? String == "b" && report["irreversible"] as? Bool == true)
         #expect(try migctl.run(["checklist", "--tick", "1", "--tick", "2"]).stdout.contains("2/2 ticked"))
-        #expect(try migctl.run(["approve", "b", "--actor", "bo", "--reason", "looked at the graphs"]).status == 0)
+        let approved = try under.migctl(as: "bo").run(["approve", "b", "--reason", "looked at the graphs"])
+        #expect(approved.status == 0 && approved.stdout == "approved b as \(under.actor("bo"))\n", "\(approved.stderr)")
         #expect(try migctl.run(["check"]).status == 0)
         #expect(try migctl.run(["check", "--to", "a"]).status == 6)
     }
 
-    @Test func advanceRefusesOnFailingGatesThenNeedsTheConfirmation() throws {
-        var migctl = try initialized()
-        migctl.environment["MIGCTL_ACTOR"] = "ana"
-        let before = try migctl.dump("migctl.db")
-        let gated = try migctl.run(["advance", "--confirm", "b"])
+    @Test(arguments: StoreKind.allCases)
+    func advanceRefusesOnFailingGatesThenNeedsTheConfirmation(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        _ = try initialized(under)
+        let ana = try under.migctl(as: "ana")
+        let before = try under.dump()
+        let gated = try ana.run(["advance", "--confirm", "b"])
         #expect(gated.status == 3 && gated.stderr.contains("checklist of a"))
-        #expect(try migctl.dump("migctl.db") == before)
-        _ = try migctl.run(["checklist", "--tick", "1", "--tick", "2"])
-        _ = try migctl.run(["approve", "b", "--actor", "bo"])
-        #expect(try migctl.run(["advance"]).status == 4)
-        let wrong = try migctl.run(["advance", "--confirm", "new-primary"])
+        #expect(try under.dump() == before)
+        _ = try ana.run(["checklist", "--tick", "1", "--tick", "2"])
+        _ = try under.migctl(as: "bo").run(["approve", "b"])
+        #expect(try ana.run(["advance"]).status == 4)
+        let wrong = try ana.run(["advance", "--confirm", "new-primary"])
         #expect(wrong.status == 4 && wrong.stderr.contains("is not 'b'"))
-        let done = try migctl.run(["advance", "--confirm", "b", "--reason", "all green"])
+        let done = try ana.run(["advance", "--confirm", "b", "--reason", "all green"])
         #expect(done.status == 0, "\(done.stderr)")
-        let log = try #require(try migctl.json(["log", "--json", "--limit", "1"]) as? [[String: Any]])
+        let log = try #require(try ana.json(["log", "--json", "--limit", "1"]) as? [[String: Any]])
+        #expect(log[0]["actor"] as? String == under.actor("ana"))
         let details = try #require((log[0]["details"] as? String)?.data(using: .utf8))
         let parsed = try #require(try JSONSerialization.jsonObject(with: details) as? [String: Any])
         #expect(parsed["confirmed"] as? String == "b" && (parsed["gates"] as? [Any])?.count == 3)
     }
 
-    @Test func forceOverridesOnlyWhatThePlanAllowsAndIsAudited() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func forceOverridesOnlyWhatThePlanAllowsAndIsAudited(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         #expect(try migctl.run(["advance", "--force", "--confirm", "b"]).status == 64, "an override needs a reason")
         let forced = try migctl.run(["advance", "--force", "--reason", "approver is on leave", "--confirm", "b"])
         #expect(forced.status == 0, "\(forced.stderr)")
@@ -308,21 +405,31 @@ struct GateCLITests {
         #expect((log[0]["details"] as? String)?.contains("\"overridden\":[\"checklist of a\",\"approval of b by another operator\"]") == true)
     }
 
-    @Test func aGateThatCannotBeOverriddenHolds() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func aGateThatCannotBeOverriddenHolds(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         #expect(try migctl.run(["count", "verify.mismatch"]).status == 0)
+        let before = try under.dump()
         let held = try migctl.run(["advance", "--force", "--reason", "ship it", "--confirm", "b"])
         #expect(held.status == 3 && held.stderr.contains("cannot be overridden"))
+        #expect(try under.dump() == before)
     }
 
-    @Test func checklistTicksRecordWhoAndAreAudited() throws {
-        let migctl = try initialized()
+    @Test(arguments: StoreKind.allCases)
+    func checklistTicksRecordWhoAndAreAudited(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try initialized(under)
         #expect(try migctl.run(["checklist", "--tick", "9"]).status == 1)
-        _ = try migctl.run(["checklist", "--tick", "2", "--actor", "bo"])
+        _ = try under.migctl(as: "bo").run(["checklist", "--tick", "2"])
         let items = try #require(try migctl.json(["checklist", "--json"]) as? [[String: Any]])
-        #expect(items.count == 2 && items[1]["tickedBy"] as? String == "bo" && items[0]["tickedBy"] == nil)
+        #expect(items.count == 2 && items[1]["tickedBy"] as? String == under.actor("bo") && items[0]["tickedBy"] == nil)
         let log = try migctl.run(["log"]).stdout
         #expect(log.contains("tick  a") && log.contains("#2 on-call briefed"))
+        #expect(try migctl.run(["checklist", "--untick", "2"]).status == 0)
+        let after = try #require(try migctl.json(["checklist", "--json"]) as? [[String: Any]])
+        #expect(after.allSatisfy { $0["tickedBy"] == nil })
+        #expect(try migctl.run(["log", "--verify"]).status == 0)
     }
 }
 
@@ -369,22 +476,22 @@ struct DemoCLITests {
         #expect(fleet.status == 0 && fleet.stdout.contains("instances 0/0 live"), "the demo's client left the fleet on shutdown")
     }
 
-    @Test func simulateRunsAgainstAnExistingDatabaseAndReportsItsInstance() throws {
-        let migctl = MigctlProcess(folder: folder.url)
+    @Test(arguments: StoreKind.allCases)
+    func simulateRunsAgainstAnExistingStoreAndReportsItsInstance(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = under.migctl
         #expect(try migctl.run(["init", "--name", "m"]).status == 0)
-        let process = try migctl.start(["simulate", "--db", "migctl.db", "--stores", ".", "--records", "500", "--seconds", "3"])
+        let process = try migctl.start(["simulate", "--db", under.db, "--stores", ".", "--records", "500", "--seconds", "3"])
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        var fleet: [[String: Any]] = []
-        while fleet.isEmpty, Date() < deadline {
-            fleet = (try? migctl.json(["fleet", "--json"]) as? [[String: Any]]) ?? []
-            usleep(100_000)
-        }
-        #expect(fleet.first?["live"] as? Bool == true && fleet.first?["servingVersion"] as? Int == 1)
+        let fleet = eventually { (try? migctl.json(["fleet", "--json"]) as? [[String: Any]]).flatMap { $0.isEmpty ? nil : $0 } }
+        #expect(fleet?.first?["live"] as? Bool == true && fleet?.first?["servingVersion"] as? Int == 1)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0 && text.contains("invariants hold"), "\(text)")
+        #expect(try migctl.run(["fleet"]).stdout.contains("instances 0/0 live"), "the client left the fleet on shutdown")
+        let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
+        #expect(((status["counters"] as? [String: Int])?["write"] ?? 0) > 0, "the service's counts reached the store")
     }
 }

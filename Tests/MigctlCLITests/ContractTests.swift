@@ -143,16 +143,22 @@ struct ContractTests {
         #expect(try sqlite3("UPDATE state SET version = 1").status != 0, "the rules hold after the upgrade")
     }
 
-    func dropRules() throws { try migctl.dropRules() }
+}
 
-    func verify() throws -> MigctlProcess.Result { try migctl.run(["log", "--verify"]) }
+/// The audit chain on both stores: `log --verify` is intact after a walk, and catches what
+/// someone who owns the storage rewrites past the store's rules (on SQLite whoever can write
+/// the file after dropping the triggers; on PostgreSQL the superuser with triggers off).
+struct AuditChainCLITests {
+    func verify(_ migctl: MigctlProcess) throws -> MigctlProcess.Result { try migctl.run(["log", "--verify"]) }
 
-    func walked() throws -> MigctlProcess {
-        let migctl = try initialized()
+    /// Eight events: init, five ticks, an advance, a rollout.
+    func walked(_ under: StoreUnderTest) throws -> MigctlProcess {
+        let migctl = under.migctl
+        #expect(try migctl.run(["init", "--name", "users-v2"]).status == 0)
         for item in 1...5 { _ = try migctl.run(["checklist", "--tick", "\(item)"]) }
         #expect(try migctl.run(["advance", "--reason", "go"]).status == 0)
         #expect(try migctl.run(["rollout", "50", "--reason", "half"]).status == 0)
-        let intact = try verify()
+        let intact = try verify(migctl)
         #expect(intact.status == 0 && intact.stdout.contains("intact"), "\(intact.stderr)")
         let report = try #require(try migctl.json(["log", "--verify", "--json"]) as? [String: Any])
         let head = try #require(report["newestHash"] as? String)
@@ -161,45 +167,63 @@ struct ContractTests {
         return migctl
     }
 
-    @Test func verifyCatchesARewrittenRow() throws {
-        _ = try walked()
-        try dropRules()
-        #expect(try sqlite3("UPDATE audit SET reason = 'nothing to see' WHERE id = 7").status == 0)
-        let result = try verify()
+    @Test(arguments: StoreKind.allCases)
+    func verifyCatchesARewrittenRow(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try walked(under)
+        try under.sqlAsAttacker("UPDATE audit SET reason = 'nothing to see' WHERE id = 7")
+        let result = try verify(migctl)
         #expect(result.status == 1 && result.stderr.contains("audit row 7 does not match its hash"), "\(result.stderr)")
     }
 
-    @Test func verifyCatchesADeletedRow() throws {
-        _ = try walked()
-        try dropRules()
-        #expect(try sqlite3("DELETE FROM audit WHERE id = 3").status == 0)
-        let result = try verify()
+    @Test(arguments: StoreKind.allCases)
+    func verifyCatchesADeletedRow(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try walked(under)
+        try under.sqlAsAttacker("DELETE FROM audit WHERE id = 3")
+        let result = try verify(migctl)
         #expect(result.status == 1 && result.stderr.contains("audit row 3 is missing before row 4"), "\(result.stderr)")
     }
 
-    @Test func verifyCatchesARowInsertedOutOfOrder() throws {
-        _ = try walked()
-        try dropRules()
-        #expect(try sqlite3("""
+    @Test(arguments: StoreKind.allCases)
+    func verifyCatchesARowInsertedOutOfOrder(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try walked(under)
+        try under.sqlAsAttacker("""
             DELETE FROM audit WHERE id = 8;
-            INSERT INTO audit (id, at, actor, host, action, hash) VALUES (8, \(Self.now), 'eve', 'h', 'advance', 'forged');
-            """).status == 0)
-        let result = try verify()
+            INSERT INTO audit (id, at, actor, host, action, hash) VALUES (8, \(under.nowSQL), 'eve', 'h', 'advance', 'forged');
+            """)
+        let result = try verify(migctl)
         #expect(result.status == 1 && result.stderr.contains("audit row 8 does not match its hash"), "\(result.stderr)")
         #expect((try? migctl.json(["log", "--verify", "--json"])) == nil, "a broken chain exits 1 with --json too")
     }
 
-    @Test func verifyCatchesAPlanChangedBehindTheLogAndNoGateProgramRuns() throws {
-        try Data(Plan.commandGatedYAML(program: "/bin/true", timeout: "5s").utf8).write(to: folder.url.appending(path: "plan.yaml"))
+    @Test(arguments: StoreKind.allCases)
+    func verifyCatchesAStateChangedWithoutItsAuditRow(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        try Data(Plan.ungatedYAML.utf8).write(to: under.folder.url.appending(path: "plan.yaml"))
+        let migctl = under.migctl
         #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
-        try dropRules()
+        #expect(try migctl.run(["advance", "--reason", "go"]).status == 0)
+        try under.sqlAsAttacker("UPDATE state SET phase = 'complete', rollout = 10000, version = version + 1")
+        let result = try verify(migctl)
+        #expect(result.status == 1 && result.stderr.contains("is not what the newest audited change"), "\(result.stderr)")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func verifyCatchesAPlanChangedBehindTheLogAndNoGateProgramRuns(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let folder = under.folder
+        try Data(Plan.commandGatedYAML(program: "/bin/true", timeout: "5s").utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        let migctl = under.migctl
+        #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
         let marker = folder.url.appending(path: "pwned").path
-        #expect(try sqlite3("""
+        try under.sqlAsAttacker("""
             UPDATE phases SET gates = replace(replace(gates, '"\\/bin\\/true"', '"/usr/bin/touch","\(marker)"'),
                                               '"/bin/true"', '"/usr/bin/touch","\(marker)"') WHERE id = 'b';
-            """).status == 0)
-        #expect(try sqlite3("SELECT gates FROM phases WHERE id = 'b'").stdout.contains("touch"), "the plan was rewritten")
-        let result = try verify()
+            """)
+        #expect(try under.sql("SELECT gates FROM phases WHERE id = 'b'").stdout.contains("touch"), "the plan was rewritten")
+        let result = try verify(migctl)
         #expect(result.status == 1 && result.stderr.contains("the plan was changed after init"), "\(result.stderr)")
         let check = try migctl.run(["check"])
         #expect(check.status == 3, "\(check.stdout) \(check.stderr)")
@@ -210,11 +234,11 @@ struct ContractTests {
 }
 
 struct TombstoneColumnTests {
-    @Test func theTombstonesColumnAgreesWithTheClientsRule() throws {
-        let folder = TemporaryDirectory()
-        let migctl = MigctlProcess(folder: folder.url)
-        #expect(try migctl.run(["init", "--name", "m"]).status == 0)
-        let rows = try migctl.sqlite3("SELECT id, tombstones FROM phases ORDER BY position").stdout
+    @Test(arguments: StoreKind.allCases)
+    func theTombstonesColumnAgreesWithTheClientsRule(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        #expect(try under.migctl.run(["init", "--name", "m"]).status == 0)
+        let rows = try under.sql("SELECT id, CAST(tombstones AS INTEGER) FROM phases ORDER BY position").stdout
         let expected = Plan.default.phases.map { "\($0.id)|\($0.deletesLeaveTombstones ? 1 : 0)" }.joined(separator: "\n") + "\n"
         #expect(rows == expected)
         #expect(rows.contains("new-primary|1") && rows.contains("read-new|0"))
@@ -224,16 +248,6 @@ struct TombstoneColumnTests {
 struct ChainStateTests {
     let folder = TemporaryDirectory()
     var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
-
-    @Test func verifyCatchesAStateChangedWithoutItsAuditRow() throws {
-        try Data(Plan.ungatedYAML.utf8).write(to: folder.url.appending(path: "plan.yaml"))
-        #expect(try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"]).status == 0)
-        #expect(try migctl.run(["advance", "--reason", "go"]).status == 0)
-        try migctl.dropRules()
-        #expect(try migctl.sqlite3("UPDATE state SET phase = 'complete', rollout = 10000, version = version + 1").status == 0)
-        let result = try migctl.run(["log", "--verify"])
-        #expect(result.status == 1 && result.stderr.contains("is not what the newest audited change"), "\(result.stderr)")
-    }
 
     @Test func upgradeSaysSoWhenUserVersionWasChangedByHand() throws {
         #expect(try migctl.run(["init", "--name", "m"]).status == 0)

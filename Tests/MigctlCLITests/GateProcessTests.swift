@@ -5,10 +5,10 @@ import Testing
 
 /// Gate programs as processes: a killed `advance` takes its gate with it.
 struct GateProcessTests {
-    let folder = TemporaryDirectory()
-    var migctl: MigctlProcess { MigctlProcess(folder: folder.url) }
-
-    @Test func aKilledAdvanceLeavesNoGateProgramRunning() throws {
+    @Test(arguments: StoreKind.allCases)
+    func aKilledAdvanceLeavesNoGateProgramRunning(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let (folder, migctl) = (under.folder, under.migctl)
         let pidFile = folder.url.appending(path: "gate.pid").path
         let gate = folder.url.appending(path: "gate.sh").path
         try Data("#!/bin/sh\necho $$ > \(pidFile)\nexec sleep 60\n".utf8).write(to: URL(fileURLWithPath: gate))
@@ -25,6 +25,6 @@ struct GateProcessTests {
         advance.waitUntilExit()
         #expect(eventually { kill(gatePID, 0) != 0 }, "the gate program died with migctl")
         let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
-        #expect(status["phase"] as? String == "a")
+        #expect(status["phase"] as? String == "a" && status["version"] as? Int == 1)
     }
 }

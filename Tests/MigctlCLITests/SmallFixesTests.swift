@@ -24,7 +24,10 @@ struct SmallFixesTests {
         #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 })
     }
 
-    @Test func checklistOfAnUnknownPhaseIsRefused() throws {
+    @Test(arguments: StoreKind.allCases)
+    func checklistOfAnUnknownPhaseIsRefused(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = under.migctl
         #expect(try migctl.run(["init", "--name", "m"]).status == 0)
         let result = try migctl.run(["checklist", "--phase", "nope"])
         #expect(result.status == 64 && result.stderr.contains("the plan has no phase 'nope'; its phases are old-only"), "\(result.stderr)")
@@ -38,21 +41,24 @@ struct SmallFixesTests {
         #expect(!FileManager.default.fileExists(atPath: folder.url.appending(path: "migctl.db").path))
     }
 
-    @Test func initNeverLeavesAHalfBuiltFileAtThePath() throws {
-        // Kill init at many points; each time the path holds nothing or a whole database.
+    @Test(arguments: StoreKind.allCases)
+    func initNeverLeavesAHalfBuiltStore(_ kind: StoreKind) throws {
+        // Kill init at many points; each time the store is absent or whole. (A file is built
+        // aside and linked into place; a schema is created in one transaction.)
+        let under = try StoreUnderTest(kind)
+        let step: UInt32 = kind == .sqlite ? 4_000 : 25_000
         for attempt in 0..<12 {
-            let database = "killed-\(attempt).db"
-            let process = try migctl.start(["init", "--name", "m", "--db", database])
+            let location = under.other("killed-\(attempt).db")
+            let process = try under.migctl.start(["init", "--name", "m", "--db", location])
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(useconds_t(attempt * 4_000))
+            usleep(UInt32(attempt) * step)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let path = folder.url.appending(path: database).path
-            guard FileManager.default.fileExists(atPath: path) else { continue }
-            let status = try migctl.run(["status", "--db", database])
-            #expect(status.status == 0, "attempt \(attempt): a file at the path that is not a whole database: \(status.stderr)")
+            guard under.exists(location) else { continue }
+            let status = try under.migctl.run(["status", "--db", location])
+            #expect(status.status == 0, "attempt \(attempt): a store at the location that is not whole: \(status.stderr)")
         }
     }
 }

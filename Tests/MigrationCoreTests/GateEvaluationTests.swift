@@ -145,22 +145,6 @@ struct CommandRunnerTests {
     }
 }
 
-struct CounterSumTests {
-    @Test func windowSumsAreExactAcrossTheMinuteRollUp() throws {
-        let folder = TemporaryDirectory()
-        let store = try SQLiteControlStore.create(at: folder.path("c.db"), name: "m", plan: .default, runbooks: [:], checklists: [:],
-                                                  by: Operator(name: "a", host: "h"), at: Date())
-        let now: Int64 = 1_800_000_030
-        for second in stride(from: now - 400, through: now, by: 1) { try store.add(counts: ["hit": 1], second: second) }
-        try store.add(counts: ["hit": 1000], second: now - 3600)
-        let sums = try store.counterSums([CounterWindow(name: "hit", seconds: 300), CounterWindow(name: "hit", seconds: 30),
-                                          CounterWindow(name: "hit", seconds: 3601)], now: Date(timeIntervalSince1970: Double(now)))
-        #expect(sums[CounterWindow(name: "hit", seconds: 300)] == 300)
-        #expect(sums[CounterWindow(name: "hit", seconds: 30)] == 30)
-        #expect(sums[CounterWindow(name: "hit", seconds: 3601)] == 1401)
-    }
-}
-
 struct ChecklistGateTests {
     @Test func aChecklistGateWithNoStoredItemsIsUnknownNotPassed() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)

@@ -1,0 +1,29 @@
+import Foundation
+import TestSupport
+
+extension StoreUnderTest {
+    /// migctl run in the fixture's folder against its store (`MIGCTL_DB`), as the fixture's
+    /// own actor: `tester` on SQLite, the superuser's login on PostgreSQL.
+    var migctl: MigctlProcess {
+        var process = MigctlProcess(folder: folder.url)
+        process.environment = MigctlProcess.baseEnvironment.merging((try? environment()) ?? [:]) { $1 }
+        return process
+    }
+
+    /// migctl acting as `person`: `MIGCTL_ACTOR` on SQLite; on PostgreSQL their own login, in
+    /// `roles` (created at the first call, so after `init` made the roles).
+    func migctl(as person: String, roles: [Role] = [.operator, .approver]) throws -> MigctlProcess {
+        try login(person, roles: roles)
+        var process = MigctlProcess(folder: folder.url)
+        process.environment = MigctlProcess.baseEnvironment.merging(try environment(as: person)) { $1 }
+        return process
+    }
+
+    /// An SQL expression for "now" as each store writes instants.
+    var nowSQL: String { kind == .sqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" : "now()" }
+}
+
+extension MigctlProcess {
+    /// What every migctl a test runs sees, before the store's variables.
+    static let baseEnvironment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+}
