@@ -42,8 +42,21 @@ struct SessionTests {
 
     func typing(_ text: String) -> [Key?] { text.map { Key.character($0) } }
 
-    @Test func advancingThroughTheConsoleChangesTheStoredState() throws {
-        let control = try control()
+    /// The console on either store: `ana` creates it; another person (`bo`) connects as
+    /// themselves (on PostgreSQL with a login of their own, the actor the server records).
+    func control(_ under: StoreUnderTest, as person: String? = nil) throws -> MigrationControl {
+        guard let person else {
+            let store = try under.create(name: "m", plan: Self.ungated, runbooks: Plan.defaultRunbooks, by: under.signer("ana"))
+            return MigrationControl(store: store, signer: under.signer("ana"))
+        }
+        try under.login(person)
+        return MigrationControl(store: try under.open(as: person), signer: Operator(name: under.actor(person), host: "h"))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func advancingThroughTheConsoleChangesTheStoredState(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let control = try control(under)
         let terminal = ScriptedTerminal(keys: [.character("n")] + typing("dual writes deployed") + [.enter, .character("q")])
         let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false)
         session.run(maxIterations: 100)
@@ -53,26 +66,33 @@ struct SessionTests {
         #expect(terminal.lastText.contains("now in dual-write at 0% (version 2)"))
     }
 
-    @Test func aChangeByAnotherOperatorShowsUpWithoutAKey() throws {
-        let control = try control()
+    @Test(arguments: StoreKind.allCases)
+    func aChangeByAnotherOperatorShowsUpWithoutAKey(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let control = try control(under)
         let terminal = ScriptedTerminal(keys: [nil])
         let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false)
         session.run(maxIterations: 1)
         #expect(terminal.lastText.contains("● 1 old-only"))
-        try self.control("bo").perform(.advance(), reason: "from the CLI")
-        terminal.keys = [nil]
-        session.run(maxIterations: 1)
-        #expect(terminal.lastText.contains("● 2 dual-write  0%"))
-        #expect(terminal.lastText.contains("bo  advance  old-only → dual-write"))
+        try self.control(under, as: "bo").perform(.advance(), reason: "from the CLI")
+        // A file's change shows at the next turn; a server's as soon as its notification arrives.
+        #expect(eventually {
+            terminal.keys = [nil]
+            session.run(maxIterations: 1)
+            return terminal.lastText.contains("● 2 dual-write  0%")
+        }, "\(terminal.lastText)")
+        #expect(terminal.lastText.contains("\(under.actor("bo"))  advance  old-only → dual-write"), "\(terminal.lastText)")
     }
 
-    @Test func aConflictKeepsTheDialogOpenWithTheSentence() throws {
-        let control = try control()
+    @Test(arguments: StoreKind.allCases)
+    func aConflictKeepsTheDialogOpenWithTheSentence(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let control = try control(under)
         try control.perform(.advance())
         let terminal = ScriptedTerminal(keys: [.character("+")] + typing("ramp"))
         let session = ConsoleSession(control: control, device: terminal, context: RenderContext(), readOnly: false)
         session.run(maxIterations: 5)
-        try self.control("bo").perform(.setRollout(.full), reason: "bo was faster")
+        try self.control(under, as: "bo").perform(.setRollout(.full), reason: "bo was faster")
         session.step(.enter)
         #expect(session.state.dialog?.error?.contains("changed") == true)
         #expect(try control.store.state().rollout == .full, "the console did not overwrite bo's change")
