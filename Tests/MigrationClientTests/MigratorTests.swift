@@ -186,36 +186,5 @@ struct MigrationClientTests {
     @Test func aFreshProcessWithoutAReadableStateFailsFast() {
         #expect(throws: ControlStoreError.self) { try MigrationClient(databasePath: "/nonexistent/migctl.db") }
     }
-
-    @Test func changesReachTheClientWithinTheRefreshInterval() throws {
-        let fixture = try ControlFixture()
-        let client = try MigrationClient(store: fixture.store, refreshInterval: .milliseconds(20))
-        defer { client.shutdown() }
-        try fixture.move(to: "dual-write", percent: "30")
-        let deadline = Date().addingTimeInterval(2)
-        while client.current.state.rollout.basisPoints != 3000, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(client.current.state.rollout.basisPoints == 3000)
-    }
-
-    @Test func noCountIsLostOnACleanShutdownEvenFromManyThreads() throws {
-        let fixture = try ControlFixture()
-        let client = try MigrationClient(store: fixture.store, flushInterval: .milliseconds(30))
-        DispatchQueue.concurrentPerform(iterations: 8) { _ in
-            for _ in 0..<5000 { client.count("hit") }
-        }
-        client.shutdown()
-        #expect(try fixture.store.counterTotals()["hit"] == 40_000)
-        #expect(try fixture.store.instances().isEmpty, "a clean shutdown leaves the fleet")
-    }
-
-    @Test func theInstanceReportsTheVersionItServes() throws {
-        let fixture = try ControlFixture()
-        let client = try MigrationClient(store: fixture.store, refreshInterval: .milliseconds(10), flushInterval: .milliseconds(10))
-        defer { client.shutdown() }
-        try fixture.move(to: "dual-write")
-        let version = try fixture.store.state().version
-        let deadline = Date().addingTimeInterval(3)
-        while try fixture.store.instances().first?.servingVersion != version, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(try fixture.store.instances().first?.servingVersion == version)
-    }
+    // The client against both stores: ClientStoreTests.
 }
