@@ -17,6 +17,9 @@ enum Incident: Sendable {
     case flushFailed(ControlStoreError, retryIn: Duration)
     /// The store refused a count itself, so no retry could ever write it: it is dropped.
     case countDropped(name: String, value: Int64, ControlStoreError)
+    /// The counts kept while the store takes no writes are full (``MigrationClient/carriedNamesLimit``
+    /// counters already waiting, or a sum at `Int64.max`): this amount is dropped.
+    case carryFull(name: String, value: Int64)
     /// `Counter.add` was given amounts below zero; a counter only grows, so they were ignored.
     case negativeCounts(name: String, times: Int64)
 
@@ -29,7 +32,7 @@ enum Incident: Sendable {
         case .refreshFailed, .unknownPhase: Self.refreshError
         case .flushFailed: "client.flush.error"
         case .fileChanged: "client.file.changed"
-        case .countDropped: "client.flush.dropped"
+        case .countDropped, .carryFull: "client.flush.dropped"
         case .negativeCounts: "client.count.refused"
         }
     }
@@ -43,7 +46,7 @@ enum Incident: Sendable {
     var level: Logger.Level {
         switch self {
         case .refreshFailed, .flushFailed, .negativeCounts, .fileChanged: .warning
-        case .unknownPhase, .countDropped: .error
+        case .unknownPhase, .countDropped, .carryFull: .error
         }
     }
 
@@ -60,6 +63,8 @@ enum Incident: Sendable {
             "could not write counts and heartbeat, keeping them for a retry in \(retryIn): \(error.description)"
         case .countDropped(let name, let value, let error):
             "the control database refused \(value) for counter '\(name)', so it is dropped: \(error.description)"
+        case .carryFull(let name, let value):
+            "the counts kept for the control database while it takes no writes are full, so \(value) for counter '\(name.terminalSafe)' is dropped"
         case .negativeCounts(let name, let times):
             "counter '\(name)' was given a negative amount \(times) time\(times == 1 ? "" : "s"); counters only grow, so those amounts were ignored"
         }

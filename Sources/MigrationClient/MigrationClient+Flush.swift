@@ -22,6 +22,7 @@ extension MigrationClient {
             defer { carried = [:] }
             return carried
         }
+        let keptBefore = Set(counts.keys)
         for counter in counters.withLock({ Array($0.values) }) {
             let refused = counter.takeRefused()
             if refused > 0 { report(.negativeCounts(name: counter.name, times: refused)) }
@@ -36,7 +37,7 @@ extension MigrationClient {
             id: instanceID, host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()),
             servingVersion: snapshot.withLock { $0.state.version }, heartbeatAt: now, startedAt: startedAt, stale: isStale) : nil
         guard !foreign.load(ordering: .relaxed) else {
-            carry(counts)
+            carry(counts, keptBefore: keptBefore)
             return false
         }
         let store: any ControlStore
@@ -44,7 +45,7 @@ extension MigrationClient {
             store = try writer.connection().store
             try store.flush(counts: counts, second: second, heartbeat: heartbeat)
         } catch {
-            return recover(counts, second: second, heartbeat: heartbeat, after: error)
+            return recover(counts, second: second, heartbeat: heartbeat, keptBefore: keptBefore, after: error)
         }
         writer.succeeded()
         return true
@@ -54,7 +55,8 @@ extension MigrationClient {
     /// of these counts, by trying the heartbeat alone, then each count alone. A count that
     /// fails alone for another reason than a refusal is kept and tried alone again, without
     /// holding back the others.
-    private func recover(_ counts: [String: Int64], second: Int64, heartbeat: FleetInstance?, after error: ControlStoreError) -> Bool {
+    private func recover(_ counts: [String: Int64], second: Int64, heartbeat: FleetInstance?, keptBefore: Set<String>,
+                         after error: ControlStoreError) -> Bool {
         let store: any ControlStore
         do throws(ControlStoreError) {
             // A busy database fails the heartbeat too; trying it alone at once would only wait
@@ -63,7 +65,7 @@ extension MigrationClient {
             store = try writer.connection().store
             try store.flush(counts: [:], second: second, heartbeat: heartbeat)
         } catch {
-            carry(counts)
+            carry(counts, keptBefore: keptBefore)
             writer.failed()
             report(.flushFailed(error, retryIn: writer.delay(after: flushInterval)))
             return false
@@ -81,7 +83,7 @@ extension MigrationClient {
             }
         }
         guard kept.isEmpty else {
-            carry(kept)
+            carry(kept, keptBefore: keptBefore)
             writer.failed()
             report(.flushFailed(lastError, retryIn: writer.delay(after: flushInterval)))
             return false
@@ -90,10 +92,37 @@ extension MigrationClient {
         return true
     }
 
-    private func carry(_ counts: [String: Int64]) {
-        carried.withLock { carried in
-            for (name, value) in counts { carried[name] = (carried[name] ?? 0).saturatingAdding(value) }
+    /// How many counters' counts are kept while the store takes no writes. Counts are kept
+    /// summed per counter, so the buffer holds one number per name whatever the outage's length;
+    /// this bounds it against an application that makes up counter names.
+    public static let carriedNamesLimit = 4096
+
+    /// Keeps `counts` for the next flush; what does not fit is dropped, logged and counted in
+    /// `client.flush.dropped`, never in silence. Counters kept before (`keptBefore`) keep their
+    /// place, so a long outage drops only counters that are new during it; the client's own
+    /// `client.*` counters (a handful) are always kept: they tell of the outage.
+    private func carry(_ counts: [String: Int64], keptBefore: Set<String>) {
+        let ordered = counts.sorted { a, b in
+            (keptBefore.contains(a.key) ? 0 : 1, a.key) < (keptBefore.contains(b.key) ? 0 : 1, b.key)
         }
+        let dropped = carried.withLock { carried in
+            var dropped: [(String, Int64)] = []
+            var kept = carried.keys.filter { !$0.hasPrefix("client.") }.count
+            for (name, value) in ordered {
+                let own = name.hasPrefix("client.")
+                guard carried[name] != nil || own || kept < Self.carriedNamesLimit else {
+                    dropped.append((name, value))
+                    continue
+                }
+                if carried[name] == nil, !own { kept += 1 }
+                let before = carried[name] ?? 0
+                let (sum, overflow) = before.addingReportingOverflow(value)
+                carried[name] = overflow ? .max : sum
+                if overflow { dropped.append((name, value - (.max - before))) }
+            }
+            return dropped
+        }
+        for (name, value) in dropped { report(.carryFull(name: name, value: value)) }
     }
 
 }

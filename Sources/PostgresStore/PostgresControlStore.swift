@@ -267,6 +267,9 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
         return notifications &+ (generation << 32) &+ (version << 16)
     }
 
+    /// The server's clock, which stamps every time in the store (measured at each connection).
+    public func now() -> Date { link.serverNow }
+
     public func onChange(_ handler: @escaping @Sendable () -> Void) {
         link.onNotification(handler)
     }

@@ -7,6 +7,8 @@ enum PostgresFailure {
     static let insufficientPrivilege = "42501"
     static let undefinedTable = "42P01"
     static let invalidSchemaName = "3F000"
+    static let lockNotAvailable = "55P03"
+    static let queryCanceled = "57014"
 
     static func storeError(_ error: any Error, location: String, schema: String = PostgresURL.defaultSchema) -> ControlStoreError {
         if let error = error as? ControlStoreError { return error }
@@ -22,6 +24,10 @@ enum PostgresFailure {
                     : ["state", "audit", "checklist_ticks"].contains(where: message.hasSuffix) ? PostgresSchema.operatorRole(schema) : nil
                 return .permissionDenied(path: location, message: message + (needed.map { " (that takes the role \($0))" } ?? ""))
             case undefinedTable?, invalidSchemaName?: return .notAControlDatabase(path: location)
+            case lockNotAvailable?:
+                return .io(path: location, message: "another session held the lock it needs for 30 s (lock_timeout); see pg_stat_activity, then try again")
+            case queryCanceled?:
+                return .io(path: location, message: "the server cancelled it after 60 s (statement_timeout); try again")
             default: return .io(path: location, message: message)
             }
         }

@@ -31,6 +31,8 @@ final class PostgresLink: Sendable {
         var generation: Int64 = 0
         /// The login the server knows this connection by (`session_user`).
         var login: String?
+        /// The server's clock minus this host's, measured at each connection.
+        var clockOffset: TimeInterval = 0
     }
 
     private let connection = Mutex(Connection())
@@ -56,6 +58,9 @@ final class PostgresLink: Sendable {
     var changeCount: (notifications: Int64, generation: Int64) {
         (notified.load(ordering: .relaxed), connection.withLock { $0.generation })
     }
+
+    /// The server's clock as of the last connection: this host's clock plus the offset measured then.
+    var serverNow: Date { Date().addingTimeInterval(connection.withLock { $0.clockOffset }) }
 
     /// Whether a connection is open now.
     var isOpen: Bool { connection.withLock { $0.open.map { !$0.isClosed } ?? false } }
@@ -124,7 +129,14 @@ final class PostgresLink: Sendable {
                 on: loop, configuration: try configuration(on: loop), id: Int.random(in: 1...Int(Int32.max)), logger: logger
             ).wait()
             let session = Session(connection: open, logger: logger)
-            let login = try session.records("SELECT session_user::text AS login").first?["login"] as String?
+            let asked = Date()
+            let hello = try session.records("""
+                SELECT session_user::text AS login, extract(epoch FROM clock_timestamp())::float8 AS now
+                """).first
+            let answered = Date()
+            let login = hello?["login"] as String?
+            // The server read its clock about halfway through the round trip.
+            let offset = (hello?["now"] as Double?).map { $0 - (asked.timeIntervalSince1970 + answered.timeIntervalSince1970) / 2 } ?? 0
             try listen(on: open, session)
             connection.withLock { link in
                 link.open = open
@@ -132,6 +144,7 @@ final class PostgresLink: Sendable {
                 link.lastError = nil
                 link.generation += 1
                 link.login = login
+                link.clockOffset = offset
             }
             open.closeFuture.whenComplete { [weak self] _ in self?.dropped(open, because: "the connection closed") }
             return open
@@ -187,7 +200,11 @@ final class PostgresLink: Sendable {
             if let host = url.host, !Self.isIPAddress(host) { configuration.options.tlsServerName = host }
         }
         configuration.options.connectTimeout = .seconds(Int64(url.connectTimeout))
-        configuration.options.additionalStartupParameters = [("application_name", url.applicationName)]
+        // Like the SQLite file's lock wait: a change waits at most 30 s for a lock another session
+        // holds (a psql left in a transaction), and no statement runs longer than a minute.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", url.applicationName), ("lock_timeout", "30s"), ("statement_timeout", "60s"),
+        ]
         return configuration
     }
 

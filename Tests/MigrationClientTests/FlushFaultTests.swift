@@ -77,4 +77,25 @@ struct FlushFaultTests {
         let totals = try totals()
         #expect(totals["hit"] == 7 && (totals["client.flush.error"] ?? 0) >= 1)
     }
+
+    @Test func whileTheStoreTakesNoWritesTheKeptCountsAreBoundedAndWhatDoesNotFitIsCounted() throws {
+        defer { client.shutdown() }
+        store.beforeFlush.withLock { $0 = { _ throws(ControlStoreError) in
+            throw .io(path: "c.db", message: "cannot reach the server (connection refused)")
+        } }
+        let limit = MigrationClient.carriedNamesLimit
+        for i in 0..<limit { client.count("n\(i)") }
+        client.flush()
+        for i in limit..<(limit + 10) { client.count("n\(i)") }
+        client.count("n0", by: 4)        // an already kept counter still sums, however long the outage
+        client.flush()
+        store.beforeFlush.withLock { $0 = nil }
+        client.flush()
+        let totals = try totals()
+        let kept = totals.filter { $0.key.hasPrefix("n") }
+        #expect(kept.count == limit, "one number per counter is kept, up to the limit")
+        #expect(kept.values.reduce(0, +) == Int64(limit) + 4)
+        #expect(totals["client.flush.dropped"] == 10, "each count that did not fit is counted, never dropped in silence")
+        #expect(logged("are full, so 1 for counter"))
+    }
 }

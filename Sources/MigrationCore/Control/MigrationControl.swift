@@ -89,12 +89,14 @@ public struct MigrationControl: Sendable {
 
     private let runner: CommandRunner
 
+    /// - Parameter now: the clock gates are judged by; by default the store's (``ControlStore/now()``),
+    ///   the clock that stamped the phase's start, the heartbeats and the approvals.
     public init(store: any ControlStore, signer: Operator, runner: CommandRunner = CommandRunner(),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: (@Sendable () -> Date)? = nil) {
         self.store = store
         self.signer = signer
         self.runner = runner
-        self.now = now
+        self.now = now ?? { [store] in store.now() }
     }
 
     /// The gates of the phase after the current one, evaluated now; nil at the last phase.

@@ -99,6 +99,9 @@ public protocol ControlStore: Sendable {
     /// notification), so a process can react at once instead of at its next poll. It may run
     /// on any thread: keep it short. A file store never calls it.
     func onChange(_ handler: @escaping @Sendable () -> Void)
+    /// The time on the clock that stamps the store's times (a server's), as well as this process
+    /// can tell: what soaks, heartbeats and approvals are measured against.
+    func now() -> Date
     /// The login a server attributes every change to (PostgreSQL's `session_user`), or nil for a
     /// store where the actor is self-declared (a file).
     func login() throws(ControlStoreError) -> String?
@@ -113,6 +116,9 @@ public protocol ControlStore: Sendable {
 extension ControlStore {
     /// A store that cannot announce changes never calls `handler`.
     public func onChange(_ handler: @escaping @Sendable () -> Void) {}
+
+    /// A file's times are its writers' clocks: this host's is the best guess.
+    public func now() -> Date { Date() }
 
     /// A file cannot tell who opened it: the actor is whoever the caller says.
     public func login() throws(ControlStoreError) -> String? { nil }

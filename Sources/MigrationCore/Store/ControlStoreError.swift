@@ -32,6 +32,10 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missing(let path):
             "no control database at \(path); create one with 'migctl init --name NAME' or point --db (or MIGCTL_DB) at an existing one."
+        case .alreadyExists(let path) where Self.isServer(path):
+            "\(path.terminalSafe) already has that schema and init never touches an existing one; choose another schema= in the URL, or drop it yourself."
+        case .notAControlDatabase(let path) where Self.isServer(path):
+            "\(path.terminalSafe) holds no migctl control store in that schema; create one with 'migctl init --db URL --name NAME', or check the URL's schema= (default migctl)."
         case .alreadyExists(let path):
             "\(path) already exists and init never touches an existing file; choose another --db path or remove it yourself."
         case .notSQLite(let path):
@@ -57,5 +61,10 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
         case .io(let path, let message):
             "could not use \(path): \(message)."
         }
+    }
+
+    /// Whether `location` names a server's store (a URL) rather than a file.
+    private static func isServer(_ location: String) -> Bool {
+        location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
     }
 }
