@@ -74,8 +74,9 @@ let package = Package(
         .executableTarget(
             name: "MigctlBench",
             dependencies: [
-                "MigrationClient", "Console", "Runbook", .product(name: "GRDB", package: "GRDB.swift"),
+                "MigrationClient", "Console", "Runbook", "PostgresStore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -98,8 +99,8 @@ let package = Package(
         .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),
         .testTarget(
             name: "MigctlCLITests",
-            // The tests run the built migctl binary, so it must be built first.
-            dependencies: ["MigrationCore", "TestSupport", "migctl"],
+            // The tests run the built migctl binary (and migctl-bench's fleet-client), so they must be built first.
+            dependencies: ["MigrationCore", "TestSupport", "migctl", "MigctlBench"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import MigrationClient
 import MigrationCore
+import PostgresStore
 
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migctl-bench",
         abstract: "Measure migctl's costs beside their baselines and print one table (see BENCHMARKS.md).",
-        subcommands: [Run.self, Follow.self, Ingest.self],
+        subcommands: [Run.self, Follow.self, Ingest.self, Member.self, FleetClient.self],
         defaultSubcommand: Run.self
     )
 }
@@ -22,82 +23,46 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the figures as JSON to this file.", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,chart,frame,idle,startup,contention.", valueName: "names"))
+    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,fleet,chart,frame,idle,startup,contention.", valueName: "names"))
     var only: String?
+
+    @Option(help: ArgumentHelp("The PostgreSQL server for the PostgreSQL rows, as a libpq URL whose login may create schemas and roles (default: $MIGCTL_TEST_POSTGRES). Each figure makes a schema bench_<random> and drops it, with its roles, afterwards.", valueName: "url"))
+    var postgres: String?
 
     func run() throws {
         let folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let figures = Figures(smoke: smoke, binaryFolder: folder)
-        let all: [(String, () throws -> Figure)] = [
-            ("route", figures.route), ("propagation", figures.propagation), ("count", figures.count), ("ingest", figures.ingest),
-            ("chart", figures.chart), ("frame", figures.frame), ("idle", figures.idle), ("startup", figures.startup),
-            ("contention", figures.contention),
+        let server = postgres ?? ProcessInfo.processInfo.environment["MIGCTL_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+        if let server { _ = try PostgresURL(server) }
+        // The figures that depend on the store run on both, side by side.
+        let stores: [BenchStore] = [.sqlite] + (server.map { [.postgres($0)] } ?? [])
+        func onEach(_ measure: @escaping (BenchStore) throws -> [Figure]) -> () throws -> [Figure] {
+            { try stores.flatMap(measure) }
+        }
+        let all: [(String, () throws -> [Figure])] = [
+            ("route", onEach { [try figures.route($0)] }), ("propagation", onEach { [try figures.propagation($0)] }),
+            ("count", { [try figures.count()] }), ("ingest", onEach(figures.ingest)), ("fleet", onEach { [try figures.fleet($0)] }),
+            ("chart", { [try figures.chart()] }), ("frame", { [try figures.frame()] }), ("idle", { [try figures.idle()] }),
+            ("startup", { [try figures.startup()] }), ("contention", { [try figures.contention()] }),
         ]
         let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
+        if server == nil {
+            FileHandle.standardError.write(Data("migctl-bench: no PostgreSQL server (--postgres or MIGCTL_TEST_POSTGRES): the PostgreSQL rows are not measured.\n".utf8))
+        }
         var results: [Figure] = []
         print("| figure | measured | baseline (same run) | ratio | target | met |")
         print("| --- | --- | --- | --- | --- | --- |")
         for (name, measure) in all where wanted?.contains(name) ?? true {
-            let figure = try measure()
-            results.append(figure)
-            print("| \(figure.name) | \(figure.measured) | \(figure.baseline) | \(figure.ratio) | \(figure.target) | \(figure.met ? "yes" : "no") |")
-            fflush(nil)
+            for figure in try measure() {
+                results.append(figure)
+                print("| \(figure.name) | \(figure.measured) | \(figure.baseline) | \(figure.ratio) | \(figure.target) | \(figure.met ? "yes" : "no") |")
+                fflush(nil)
+            }
         }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(results).write(to: URL(fileURLWithPath: json))
         }
-    }
-}
-
-/// A child of the propagation figure: prints when it sees each new state version.
-struct Follow: ParsableCommand {
-    static let configuration = CommandConfiguration(shouldDisplay: false)
-
-    @Argument var db: String
-    @Argument var changes: Int
-
-    func run() throws {
-        let client = try MigrationClient(databasePath: db)
-        var version = client.current.state.version
-        print("ready")
-        fflush(nil)
-        var seen = 0
-        let deadline = Date().addingTimeInterval(Double(changes) * 0.4 + 10)
-        while seen < changes, Date() < deadline {
-            let now = client.current.state.version
-            if now != version {
-                print("\(now) \(Measure.now())")
-                fflush(nil)
-                version = now
-                seen += 1
-            }
-            usleep(500)
-        }
-        print("done")
-        fflush(nil)
-        client.shutdown()
-    }
-}
-
-/// A child of the ingest figure: counts as fast as it can, then shuts down cleanly and prints how many.
-struct Ingest: ParsableCommand {
-    static let configuration = CommandConfiguration(shouldDisplay: false)
-
-    @Argument var db: String
-    @Argument var seconds: Double
-
-    func run() throws {
-        let client = try MigrationClient(databasePath: db)
-        let counter = client.counter("ingest")
-        let end = Measure.now() + UInt64(seconds * 1e9)
-        var total: Int64 = 0
-        while Measure.now() < end {
-            for _ in 0..<4096 { counter.add() }
-            total += 4096
-        }
-        client.shutdown(timeout: .seconds(60))
-        print(total)
     }
 }

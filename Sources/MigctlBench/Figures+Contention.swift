@@ -15,14 +15,7 @@ extension Figures {
         let store = try SQLiteControlStore(path: fixture.path, lockWait: .seconds(30))
         let control = MigrationControl(store: store, signer: Operator(name: "bench", host: "h"))
         let changes = smoke ? 10 : 100
-        func measure() throws -> [Double] {
-            try (0..<changes).map { i in
-                let started = Measure.now()
-                try control.perform(.setRollout(Rollout(basisPoints: i % 2 == 0 ? 10_000 : 5000)), reason: "bench")
-                return Double(Measure.now() - started) / 1e6
-            }
-        }
-        let quiet = try measure()
+        let quiet = try operatorChanges(control, count: changes)
         let stop = fixture.folder + "/stop"
         let writers = try (0..<3).map { _ in
             let process = Process()
@@ -36,7 +29,7 @@ extension Figures {
             writers.forEach { $0.waitUntilExit() }
         }
         usleep(500_000)
-        let loaded = try measure()
+        let loaded = try operatorChanges(control, count: changes)
         let (p50, p99) = (Measure.percentile(loaded, 0.5), Measure.percentile(loaded, 0.99))
         let (q50, q99) = (Measure.percentile(quiet, 0.5), Measure.percentile(quiet, 0.99))
         return Figure(name: "contention", measured: String(format: "p50 %.1f ms, p99 %.1f ms with 3 foreign writers in tight loops", p50, p99),

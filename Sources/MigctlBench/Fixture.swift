@@ -14,13 +14,15 @@ struct BenchFixture {
         folder = FileManager.default.temporaryDirectory.appending(path: "migctl-bench-\(name)-\(UUID().uuidString.prefix(6))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         path = folder + "/migctl.db"
-        let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; return phase })
-        store = try SQLiteControlStore.create(at: path, name: "bench", plan: plan, runbooks: Plan.defaultRunbooks,
+        store = try SQLiteControlStore.create(at: path, name: "bench", plan: Self.plan, runbooks: Plan.defaultRunbooks,
                                               by: Operator(name: "bench", host: "bench"), at: Date())
         control = MigrationControl(store: store, signer: Operator(name: "bench", host: "bench"))
         try control.perform(.advance(rollout: .full))
         try control.perform(.advance(rollout: try Rollout(percent: "50")))
     }
+
+    /// The default plan without gates: the figures change the state freely.
+    static let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; return phase })
 
     func remove() { try? FileManager.default.removeItem(atPath: folder) }
 
