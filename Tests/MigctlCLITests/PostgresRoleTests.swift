@@ -334,7 +334,7 @@ struct PostgresRoleTests {
         #expect((try migctl.json(["status", "--json", "--db", b]) as? [String: Any])?["counters"] as? [String: Int] == ["hit": 5])
 
         let nowhere = try migctl.run(["status", "--db", under.other("nothing")])
-        #expect(nowhere.status == 1 && isOneSentence(nowhere) && nowhere.stderr.contains("not a migctl control"), "\(nowhere.stderr)")
+        #expect(nowhere.status == 1 && isOneSentence(nowhere) && nowhere.stderr.contains("migctl init"), "\(nowhere.stderr)")
         #expect(!under.exists(under.other("nothing")))
     }
 
