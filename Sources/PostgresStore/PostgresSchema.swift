@@ -381,7 +381,8 @@ enum PostgresSchema {
 
         CREATE FUNCTION \(s).refuse_truncate() RETURNS trigger LANGUAGE plpgsql
           AS $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'the control store is never truncated'; END $$;
-        \(["migration", "phases", "checklist_items", "state", "audit", "counters", "counter_minutes", "counter_totals", "approvals"]
+        \(["migration", "phases", "checklist_items", "state", "audit", "counters", "counter_minutes", "counter_totals", "approvals",
+           "gauges", "checklist_ticks", "instances", "schema_version"]
             .map { "CREATE TRIGGER \($0)_not_truncated BEFORE TRUNCATE ON \(s).\($0) EXECUTE FUNCTION \(s).refuse_truncate();" }
             .joined(separator: "\n"))
 

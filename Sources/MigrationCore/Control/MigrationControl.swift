@@ -146,6 +146,11 @@ public struct MigrationControl: Sendable {
                 fromPhase: before.phase, toPhase: after.phase, fromRollout: before.rollout, toRollout: after.rollout,
                 version: after.version, reason: reason, details: details)
             try store.commit(after, replacing: before, event: event)
+            // A server stamps the change with its own clock: report what it stored, unless
+            // another change followed already.
+            if let stored = try? store.state(), stored.version == after.version {
+                return StateChange(before: before, after: stored)
+            }
             return StateChange(before: before, after: after)
         } catch let error as ControlError {
             throw error

@@ -38,7 +38,7 @@ struct Log: ParsableCommand {
                 } else if problem == nil {
                     say("the audit log's hash chain is intact: every event since init matches, and so do the plan and the state")
                     if let head {
-                        say("newest event #\(head.id) has hash \(head.hash); keep it elsewhere: a later run must reach the same hash, or the file was rewritten")
+                        say("newest event #\(head.id) has hash \(head.hash); keep it elsewhere: a later run must reach the same hash, or the store was rewritten")
                     }
                 }
                 if let problem {
