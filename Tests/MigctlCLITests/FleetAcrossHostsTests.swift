@@ -101,9 +101,15 @@ struct FleetAcrossHostsTests {
         #expect(eventually(within: .seconds(20)) {
             h1.version == 3 && (h1.last?["flushesOK"] as? Int ?? 0) > flushedBeforeUp && h1.last?["heartbeatStale"] as? Bool == false
         }, "h1 catches up after the partition: \(h1.diagnosis)")
-        let full = lab.exec("h2", [MigctlProcess.binary.path, "rollout", "--db", db, "100"])
-        try #require(full.status == 0, "rollout from h2 after the partition: \(full.stderr)")
-        #expect(eventually(within: .seconds(5)) { h1.version == 4 && h2.version == 4 }, "both see the newest change: \(h1.diagnosis)")
+        // Three changes, each seen by h1 within 1.5 s: its new connection LISTENs again (the
+        // version poll, every 5 s, could explain one of them at most).
+        for (version, percent) in [(4, "80"), (5, "90"), (6, "100")] {
+            let change = lab.exec("h2", [MigctlProcess.binary.path, "rollout", "--db", db, percent])
+            try #require(change.status == 0, "rollout from h2 after the partition: \(change.stderr)")
+            #expect(eventually(within: .milliseconds(1500)) { h1.version == version },
+                    "h1 hears of version \(version) by notification after reconnecting: \(h1.diagnosis)")
+        }
+        #expect(eventually(within: .seconds(5)) { h2.version == 6 }, "h2 sees the newest change: \(h2.diagnosis)")
 
         // A clean shutdown flushes everything: the server holds exactly what both counted.
         for client in [h1, h2] { client.stop() }
