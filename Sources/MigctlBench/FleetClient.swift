@@ -162,6 +162,7 @@ final class RecordingStore: ControlStore {
     func fileChangeSinceOpening() -> FileChange? { base.fileChangeSinceOpening() }
     func takeRowProblems() -> [RowProblem] { base.takeRowProblems() }
     func onChange(_ handler: @escaping @Sendable () -> Void) { base.onChange(handler) }
+    func now() -> Date { base.now() }
     func login() throws(ControlStoreError) -> String? { try base.login() }
     func auditChainHead() throws(ControlStoreError) -> (id: Int64, hash: String)? { try base.auditChainHead() }
     func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break? { try base.verifyAuditChain() }
