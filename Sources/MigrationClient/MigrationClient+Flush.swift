@@ -31,7 +31,9 @@ extension MigrationClient {
             let value = counter.take()
             if value != 0 { counts[counter.name] = (counts[counter.name] ?? 0).saturatingAdding(value) }
         }
-        let now = Date()
+        // The second on the clock that stamps the store's times (a server's), so every host's
+        // counts land in the windows the gates read, whatever its own clock says.
+        let now = writer.store.now()
         let second = Int64(now.timeIntervalSince1970)
         let heartbeat = running.load(ordering: .relaxed) ? FleetInstance(
             id: instanceID, host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()),
@@ -105,20 +107,19 @@ extension MigrationClient {
         let ordered = counts.sorted { a, b in
             (keptBefore.contains(a.key) ? 0 : 1, a.key) < (keptBefore.contains(b.key) ? 0 : 1, b.key)
         }
+        // Flushes run one at a time and each takes every kept count first, so `carried` is
+        // empty here: what it holds after this is exactly what fits of `counts`.
         let dropped = carried.withLock { carried in
             var dropped: [(String, Int64)] = []
-            var kept = carried.keys.filter { !$0.hasPrefix("client.") }.count
+            var names = 0
             for (name, value) in ordered {
                 let own = name.hasPrefix("client.")
-                guard carried[name] != nil || own || kept < Self.carriedNamesLimit else {
+                guard own || names < Self.carriedNamesLimit else {
                     dropped.append((name, value))
                     continue
                 }
-                if carried[name] == nil, !own { kept += 1 }
-                let before = carried[name] ?? 0
-                let (sum, overflow) = before.addingReportingOverflow(value)
-                carried[name] = overflow ? .max : sum
-                if overflow { dropped.append((name, value - (.max - before))) }
+                if !own { names += 1 }
+                carried[name] = value
             }
             return dropped
         }

@@ -6,13 +6,14 @@ import Synchronization
 /// What an application links to take part in a migration: it answers "where does this
 /// key read and write?" from memory, counts events cheaply, and reports itself to the fleet.
 ///
-/// A background refresher notices changes to the control database (SQLite's
-/// `data_version`, a few microseconds, every `refreshInterval`; PostgreSQL's NOTIFY, at once)
-/// and swaps in the new state; callers never touch the database. A flusher adds the counted events to the per-second
-/// buckets in one transaction every `flushInterval`, with this instance's heartbeat.
-/// Each has a connection of its own (the refresher's is read-only), so a flush waiting for
-/// the write lock never holds back the state routing depends on. Both follow the file at
-/// the path: a file replaced or restored from a backup is reopened and followed, a failing
+/// A background refresher notices changes to the control database (SQLite's `data_version`,
+/// a few microseconds, every `refreshInterval`; PostgreSQL's NOTIFY, at once) and swaps in the
+/// new state; callers never touch the database. A flusher adds the counted events to the
+/// per-second buckets in one transaction every `flushInterval`, with this instance's heartbeat.
+/// On a SQLite file each has a connection of its own (the refresher's is read-only), so a flush
+/// waiting for the write lock never holds back the state routing depends on; on PostgreSQL
+/// they take turns on the process's one connection, where writes never wait for a file lock.
+/// Both follow the file at the path: a file replaced or restored from a backup is reopened and followed, a failing
 /// connection is replaced, with a growing wait between tries, and each of these is logged
 /// and counted in a `client.*` counter.
 ///
@@ -73,7 +74,7 @@ public final class MigrationClient: Sendable {
     let startedAt = Date()
     private let stopped = DispatchGroup()
     /// The flusher's and the refresher's sleeps; a store's change notification ends the refresher's.
-    private let flushWakeup = Wakeup(), refreshWakeup = Wakeup()
+    private let flushWakeup = Wakeup(), refreshWakeup = Wakeup(minimumGap: .milliseconds(10))
     /// When the state was last read successfully: the age the serving lease is measured against.
     let lastRefreshed = Mutex(ContinuousClock.now)
     /// Where the client says what went wrong; each line carries this instance's id.

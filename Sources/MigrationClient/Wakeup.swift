@@ -7,15 +7,30 @@ final class Wakeup: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopped = false
     private var poked = false
+    private var lastWake = Date.distantPast
+    /// The least time between two wakes by ``poke()``: anyone on a server may send
+    /// notifications, and a flood of them must not turn into a flood of reads.
+    private let minimumGap: TimeInterval
 
-    /// Sleeps for `duration`, until ``poke()`` or until ``stop()``.
+    init(minimumGap: Duration = .zero) {
+        self.minimumGap = minimumGap.seconds
+    }
+
+    /// Sleeps for `duration`, until ``poke()`` (but not sooner than the minimum gap after the
+    /// last wake) or until ``stop()``.
     /// - Returns: false once stopped.
     func sleep(for duration: Duration) -> Bool {
         let deadline = Date(timeIntervalSinceNow: duration.seconds)
         condition.lock()
         defer { condition.unlock() }
-        while !stopped, !poked, condition.wait(until: deadline) {}
+        while !stopped {
+            let pokedAt = poked ? max(Date(), lastWake.addingTimeInterval(minimumGap)) : nil
+            let until = min(deadline, pokedAt ?? deadline)
+            if Date() >= until { break }
+            _ = condition.wait(until: until)
+        }
         poked = false
+        lastWake = Date()
         return !stopped
     }
 

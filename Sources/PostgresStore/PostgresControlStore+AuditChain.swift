@@ -42,22 +42,25 @@ enum PlanText {
 
 extension PostgresControlStore {
     public func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break? {
-        let broken = try link.withConnection { session -> AuditChain.Break? in
+        // One snapshot: a change committed between two reads must not look like tampering.
+        try link.transaction(snapshot: true) { session -> AuditChain.Break? in
             let recorded = try session.records("SELECT plan_hash FROM \(unescaped: s).migration WHERE id = 1").first?["plan_hash"] as String?
-            return AuditChain.verify(planHash: try PlanText.hash(session, schema: s), recordedPlanHash: recorded,
-                                     rows: try PlanText.chainRows(session, schema: s))
+            if let broken = AuditChain.verify(planHash: try PlanText.hash(session, schema: s), recordedPlanHash: recorded,
+                                              rows: try PlanText.chainRows(session, schema: s)) {
+                return broken
+            }
+            // The state must be what the newest audited change made it.
+            guard let stateRow = try session.records("SELECT * FROM \(unescaped: s).state WHERE id = 1").first,
+                  let change = try session.records("""
+                      SELECT id, to_phase, to_rollout, version FROM \(unescaped: s).audit WHERE version IS NOT NULL ORDER BY id DESC LIMIT 1
+                      """).first else { return nil }
+            let state = try decodeOne(stateRow, table: "state", key: "1") { row throws(RowProblem) in try row.migrationState() }
+            let audited = (change["to_phase"] as String?, change["to_rollout"] as Int64?, change["version"] as Int64?)
+            guard audited.0 == state.phase, audited.1 == Int64(state.rollout.basisPoints), audited.2 == state.version else {
+                return AuditChain.Break(row: change["id"] as Int64?, description: "the state (\(state.phase) at \(state.rollout.basisPoints) bp, version \(state.version)) is not what the newest audited change made it: it was changed without its audit row")
+            }
+            return nil
         }
-        if let broken { return broken }
-        // The state must be what the newest audited change made it.
-        let state = try state()
-        guard let change = try read("""
-            SELECT id, to_phase, to_rollout, version FROM \(unescaped: s).audit WHERE version IS NOT NULL ORDER BY id DESC LIMIT 1
-            """).first else { return nil }
-        let audited = (change["to_phase"] as String?, change["to_rollout"] as Int64?, change["version"] as Int64?)
-        guard audited.0 == state.phase, audited.1 == Int64(state.rollout.basisPoints), audited.2 == state.version else {
-            return AuditChain.Break(row: change["id"] as Int64?, description: "the state (\(state.phase) at \(state.rollout.basisPoints) bp, version \(state.version)) is not what the newest audited change made it: it was changed without its audit row")
-        }
-        return nil
     }
 
     public func auditChainHead() throws(ControlStoreError) -> (id: Int64, hash: String)? {

@@ -12,6 +12,9 @@ extension PostgresControlStore {
         }
     }
 
+    /// The group role whose members may approve, in `schema`.
+    public static func approverRole(schema: String) -> String { PostgresSchema.approverRole(schema) }
+
     /// What a DBA runs to create the three group roles of `schema` (see ``PostgresSchema/roles(_:)``).
     public static func rolesSQL(schema: String) -> String { PostgresSchema.roles(schema) }
 
@@ -63,11 +66,25 @@ extension PostgresControlStore {
     /// Creates the login `name` (no password: for servers that trust local logins, like the
     /// demo's) in the group role `role`, unless it exists. Needs a login that may create roles.
     public func createLogin(_ name: String, memberOf role: String) throws(ControlStoreError) {
-        guard PostgresURL.isValidSchema(name), PostgresURL.isValidSchema(role) else { throw .invalidName(name) }
+        guard Self.isIdentifier(name), Self.isIdentifier(role) else { throw .invalidName(name) }
         try link.withConnection { session in
             guard try session.records("SELECT 1 FROM pg_roles WHERE rolname = \(name)").isEmpty else { return }
             try session.execute(PostgresQuery(unsafeSQL: "CREATE ROLE \(name) LOGIN IN ROLE \(role)"))
         }
+    }
+
+    /// Drops the login `name` that ``createLogin(_:memberOf:)`` made, if it exists.
+    public func dropLogin(_ name: String) throws(ControlStoreError) {
+        guard Self.isIdentifier(name) else { throw .invalidName(name) }
+        try link.withConnection { session in
+            try session.execute(PostgresQuery(unsafeSQL: "DROP ROLE IF EXISTS \(name)"))
+        }
+    }
+
+    /// A lower-case PostgreSQL identifier of at most 63 bytes that needs no quotes.
+    private static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.utf8.count <= 63, first == "_" || ("a"..."z").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 
     private static func insertInitialRows(

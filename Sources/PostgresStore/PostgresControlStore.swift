@@ -22,7 +22,7 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
     public let location: String
     package let rowProblems = RowProblemLog()
     let link: PostgresLink
-    /// The schema, quoted for SQL (validated by ``PostgresURL/isValidSchema(_:)``).
+    /// The schema, written into SQL as an identifier (validated by ``PostgresURL/isValidSchema(_:)``).
     let s: String
     /// The last version poll: when, and what it read.
     private let poll = Mutex<(at: ContinuousClock.Instant, version: Int64)?>(nil)
@@ -49,6 +49,12 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
         if version < Int64(PostgresSchema.version), !allowOlderSchema {
             throw .olderSchema(path: location, found: Int(version), known: PostgresSchema.version)
         }
+    }
+
+    /// The schema version the store holds (`schema_version`).
+    public func schemaVersion() throws(ControlStoreError) -> Int {
+        let row = try read("SELECT version FROM \(unescaped: s).schema_version").first
+        return Int((row?["version"] as Int64?) ?? 0)
     }
 
     /// The login the server knows this connection by: the actor of everything it writes.
@@ -248,6 +254,15 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
 
     public func removeInstance(id: String) throws(ControlStoreError) {
         try link.withConnection { session in try session.execute("DELETE FROM \(unescaped: s).instances WHERE id = \(id)") }
+    }
+
+    public func forgetInstance(id: String, event: AuditEvent) throws(ControlStoreError) -> Bool {
+        try link.transaction { session in
+            let removed = try session.records("DELETE FROM \(unescaped: s).instances WHERE id = \(id) RETURNING id")
+            guard !removed.isEmpty else { return false }
+            try insert(event, session)
+            return true
+        }
     }
 
     /// Changes when the server announced a change (NOTIFY) or the connection was re-established;

@@ -24,6 +24,9 @@ enum PostgresFailure {
                     : ["state", "audit", "checklist_ticks"].contains(where: message.hasSuffix) ? PostgresSchema.operatorRole(schema) : nil
                 return .permissionDenied(path: location, message: message + (needed.map { " (that takes the role \($0))" } ?? ""))
             case undefinedTable?, invalidSchemaName?: return .notAControlDatabase(path: location)
+            case let state? where state.hasPrefix("22") || state.hasPrefix("23"):
+                // A value or a rule of the contract refused (a check, a trigger): retrying cannot help.
+                return .invalidValue("\(location) refused it: \(message)")
             case lockNotAvailable?:
                 return .io(path: location, message: "another session held the lock it needs for 30 s (lock_timeout); see pg_stat_activity, then try again")
             case queryCanceled?:

@@ -91,9 +91,11 @@ final class PostgresLink: Sendable {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: (Session) throws -> T) throws(ControlStoreError) -> T {
+    /// - Parameter snapshot: one snapshot for every statement (REPEATABLE READ, read only), for
+    ///   reads that must agree with each other; else READ COMMITTED, which writes need.
+    func transaction<T>(snapshot: Bool = false, _ body: (Session) throws -> T) throws(ControlStoreError) -> T {
         try withConnection { session in
-            try session.execute("BEGIN")
+            try session.execute(snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
             do {
                 let result = try body(session)
                 try session.execute("COMMIT")
@@ -123,11 +125,13 @@ final class PostgresLink: Sendable {
         if now < retryAt, let lastError {
             throw .io(path: url.description, message: "\(lastError) (next try in \(Self.format(retryAt - now)))")
         }
+        var opening: PostgresConnection?
         do {
             let loop = MultiThreadedEventLoopGroup.singleton.any()
             let open = try PostgresConnection.connect(
                 on: loop, configuration: try configuration(on: loop), id: Int.random(in: 1...Int(Int32.max)), logger: logger
             ).wait()
+            opening = open
             let session = Session(connection: open, logger: logger)
             let asked = Date()
             let hello = try session.records("""
@@ -149,6 +153,8 @@ final class PostgresLink: Sendable {
             open.closeFuture.whenComplete { [weak self] _ in self?.dropped(open, because: "the connection closed") }
             return open
         } catch {
+            // A connection made but not set up (its first query or LISTEN failed) is closed, not leaked.
+            _ = opening?.close() as EventLoopFuture<Void>?
             let failure = PostgresFailure.storeError(error, location: url.description, schema: url.schema)
             connection.withLock { link in
                 link.failures += 1
@@ -217,6 +223,7 @@ final class PostgresLink: Sendable {
         case .verifyCA: tls.certificateVerification = .noHostnameVerification
         case .verifyFull: tls.certificateVerification = .fullVerification
         }
+        if let roots = url.sslRootCertificate { tls.trustRoots = .file(roots) }
         do {
             let context = try NIOSSLContext(configuration: tls)
             return url.sslMode == .allow || url.sslMode == .prefer ? .prefer(context) : .require(context)

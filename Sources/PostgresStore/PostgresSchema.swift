@@ -78,16 +78,16 @@ enum PostgresSchema {
         INSERT INTO \(s).schema_version VALUES (\(version));
 
         -- The text form of a value in the canonical rows the hash chain covers (AuditChain).
-        CREATE FUNCTION \(s).instant_text(t timestamptz) RETURNS text IMMUTABLE LANGUAGE sql
+        CREATE FUNCTION \(s).instant_text(t timestamptz) RETURNS text IMMUTABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
-        CREATE FUNCTION \(s).canonical(fields text[]) RETURNS bytea IMMUTABLE LANGUAGE sql AS $$
+        CREATE FUNCTION \(s).canonical(fields text[]) RETURNS bytea IMMUTABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
           SELECT coalesce(string_agg(CASE WHEN f IS NULL THEN '\\x2d'::bytea
                                           ELSE convert_to(octet_length(convert_to(f, 'UTF8'))::text || ':' || f, 'UTF8') END,
                                      ''::bytea ORDER BY i), ''::bytea)
           FROM unnest(fields) WITH ORDINALITY AS t(f, i) $$;
-        CREATE FUNCTION \(s).is_name(x text) RETURNS boolean IMMUTABLE LANGUAGE sql
+        CREATE FUNCTION \(s).is_name(x text) RETURNS boolean IMMUTABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT x ~ '^[a-z0-9][a-z0-9._-]{0,63}$' $$;
-        CREATE FUNCTION \(s).refuse_change() RETURNS trigger LANGUAGE plpgsql
+        CREATE FUNCTION \(s).refuse_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
           AS $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = TG_ARGV[0]; END $$;
 
         CREATE TABLE \(s).migration (
@@ -116,12 +116,12 @@ enum PostgresSchema {
           text   text NOT NULL,
           PRIMARY KEY (phase, item)
         );
-        CREATE FUNCTION \(s).migration_fields(m \(s).migration) RETURNS text[] STABLE LANGUAGE sql
+        CREATE FUNCTION \(s).migration_fields(m \(s).migration) RETURNS text[] STABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT ARRAY[m.name, \(s).instant_text(m.created_at), m.created_by] $$;
-        CREATE FUNCTION \(s).phase_fields(p \(s).phases) RETURNS text[] STABLE LANGUAGE sql
+        CREATE FUNCTION \(s).phase_fields(p \(s).phases) RETURNS text[] STABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT ARRAY[p.position::text, p.id, p.title, p.reads, p.writes, p.irreversible::int::text, p.ramp::int::text,
                              p.runbook_path, p.runbook, p.gates] $$;
-        CREATE FUNCTION \(s).checklist_fields(c \(s).checklist_items) RETURNS text[] STABLE LANGUAGE sql
+        CREATE FUNCTION \(s).checklist_fields(c \(s).checklist_items) RETURNS text[] STABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT ARRAY[c.phase, c.item::text, c.text] $$;
 
         CREATE TRIGGER migration_is_fixed BEFORE UPDATE OR DELETE ON \(s).migration
@@ -130,7 +130,7 @@ enum PostgresSchema {
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the plan cannot change after init');
         CREATE TRIGGER checklist_items_are_fixed BEFORE UPDATE OR DELETE ON \(s).checklist_items
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('checklists cannot change after init');
-        CREATE FUNCTION \(s).plan_is_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).plan_is_fixed() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           IF EXISTS (SELECT 1 FROM \(s).migration) THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'the plan cannot change after init';
@@ -152,9 +152,9 @@ enum PostgresSchema {
         );
         CREATE TRIGGER state_is_kept BEFORE DELETE ON \(s).state
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the state row cannot be deleted');
-        CREATE FUNCTION \(s).state_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).state_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         DECLARE
-          old_position integer; new_position integer; newest record;
+          old_position integer; new_position integer; newest record; gate json;
         BEGIN
           IF NEW.id <> 1 THEN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: there is one row, id 1'; END IF;
           IF NEW.version IS DISTINCT FROM OLD.version + 1 THEN
@@ -175,11 +175,25 @@ enum PostgresSchema {
           IF NEW.phase = OLD.phase AND NEW.rollout < OLD.rollout AND (SELECT irreversible FROM \(s).phases WHERE id = NEW.phase) THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: in an irreversible phase the rollout may only go up';
           END IF;
-          SELECT version, to_phase, to_rollout INTO newest FROM \(s).audit ORDER BY id DESC LIMIT 1;
+          SELECT version, from_phase, to_phase, from_rollout, to_rollout, xmin::text AS writer INTO newest
+            FROM \(s).audit ORDER BY id DESC LIMIT 1;
           IF newest.version IS DISTINCT FROM NEW.version OR newest.to_phase IS DISTINCT FROM NEW.phase
-             OR newest.to_rollout IS DISTINCT FROM NEW.rollout THEN
+             OR newest.to_rollout IS DISTINCT FROM NEW.rollout OR newest.from_phase IS DISTINCT FROM OLD.phase
+             OR newest.from_rollout IS DISTINCT FROM OLD.rollout OR newest.writer <> (txid_current() % 4294967296)::text THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation',
               MESSAGE = 'state: first insert the audit row of the change (version, to_phase, to_rollout), in the same transaction';
+          END IF;
+          -- An approval gate the plan does not let anyone override is the server's rule too: another
+          -- login approved the phase being entered, recently enough.
+          IF new_position = old_position + 1 THEN
+            FOR gate IN SELECT g FROM json_array_elements((SELECT gates FROM \(s).phases WHERE id = NEW.phase)::json) AS g
+                        WHERE (g -> 'kind' -> 'approval') IS NOT NULL AND NOT coalesce((g ->> 'overridable')::boolean, true) LOOP
+              IF NOT EXISTS (SELECT 1 FROM \(s).approvals WHERE phase = NEW.phase AND lower(actor) <> lower(session_user)
+                             AND at >= now() - make_interval(secs => (gate -> 'kind' -> 'approval' ->> 'withinSeconds')::double precision)) THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                  MESSAGE = format('state: entering %s needs another login''s approval (its plan says so and cannot be overridden)', NEW.phase);
+              END IF;
+            END LOOP;
           END IF;
           -- The server's clock and the login, whatever the writer sent.
           NEW.changed_at := date_trunc('milliseconds', now());
@@ -188,7 +202,7 @@ enum PostgresSchema {
           RETURN NEW;
         END $$;
         CREATE TRIGGER state_change BEFORE UPDATE ON \(s).state FOR EACH ROW EXECUTE FUNCTION \(s).state_change();
-        CREATE FUNCTION \(s).notify_state() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).notify_state() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           PERFORM pg_notify('\(channel(s))', json_build_object('table', 'state', 'version', NEW.version)::text);
           RETURN NULL;
@@ -200,7 +214,7 @@ enum PostgresSchema {
           at            timestamptz(3) NOT NULL,
           actor         text NOT NULL,
           host          text NOT NULL CHECK (length(host) BETWEEN 1 AND 255),
-          action        text NOT NULL CHECK (length(action) BETWEEN 1 AND 64),
+          action        text NOT NULL CHECK (action IN (\(AuditAction.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))),
           from_phase    text,
           to_phase      text,
           from_rollout  integer CHECK (from_rollout BETWEEN 0 AND 10000),
@@ -210,13 +224,17 @@ enum PostgresSchema {
           details       text,
           hash          text NOT NULL
         );
-        CREATE FUNCTION \(s).audit_fields(a \(s).audit) RETURNS text[] STABLE LANGUAGE sql
+        CREATE FUNCTION \(s).audit_fields(a \(s).audit) RETURNS text[] STABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT ARRAY[a.id::text, \(s).instant_text(a.at), a.actor, a.host, a.action, a.from_phase, a.to_phase,
                              a.from_rollout::text, a.to_rollout::text, a.version::text, a.reason, a.details] $$;
-        CREATE FUNCTION \(s).audit_append() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).audit_append() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         DECLARE
           previous text;
         BEGIN
+          IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
+              MESSAGE = 'audit: append in a READ COMMITTED transaction (a snapshot cannot see the newest row); retry';
+          END IF;
           -- One append at a time, so ids and hashes form one chain.
           PERFORM pg_advisory_xact_lock(hashtext('\(s).audit'));
           NEW.actor := coalesce(NEW.actor, session_user);
@@ -244,7 +262,7 @@ enum PostgresSchema {
         CREATE TRIGGER audit_append BEFORE INSERT ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).audit_append();
         CREATE TRIGGER audit_is_append_only BEFORE UPDATE OR DELETE ON \(s).audit
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the audit log is append-only');
-        CREATE FUNCTION \(s).notify_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).notify_audit() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           PERFORM pg_notify('\(channel(s))', json_build_object('table', 'audit', 'id', NEW.id)::text);
           RETURN NULL;
@@ -259,16 +277,18 @@ enum PostgresSchema {
           PRIMARY KEY (name, second, shard)
         );
         CREATE TABLE \(s).counter_minutes (
-          name text NOT NULL, minute bigint NOT NULL, shard smallint NOT NULL, value bigint NOT NULL CHECK (value >= 0),
+          name text NOT NULL CHECK (\(s).is_name(name)), minute bigint NOT NULL CHECK (minute % 60 = 0),
+          shard smallint NOT NULL CHECK (shard BETWEEN 0 AND \(counterShards - 1)), value bigint NOT NULL CHECK (value >= 0),
           PRIMARY KEY (name, minute, shard)
         );
         CREATE TABLE \(s).counter_totals (
-          name text NOT NULL, shard smallint NOT NULL, value bigint NOT NULL CHECK (value >= 0),
+          name text NOT NULL CHECK (\(s).is_name(name)), shard smallint NOT NULL CHECK (shard BETWEEN 0 AND \(counterShards - 1)),
+          value bigint NOT NULL CHECK (value >= 0),
           PRIMARY KEY (name, shard)
         );
-        CREATE FUNCTION \(s).saturating_add(a bigint, b bigint) RETURNS bigint IMMUTABLE LANGUAGE sql
+        CREATE FUNCTION \(s).saturating_add(a bigint, b bigint) RETURNS bigint IMMUTABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT CASE WHEN a > 9223372036854775807 - b THEN 9223372036854775807 ELSE a + b END $$;
-        CREATE FUNCTION \(s).counter_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).counter_grows() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           IF NEW.value < OLD.value OR NEW.name <> OLD.name OR NEW.second <> OLD.second OR NEW.shard <> OLD.shard THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'counters: a value only grows (add with \(s).add_counts)';
@@ -276,7 +296,9 @@ enum PostgresSchema {
           RETURN NEW;
         END $$;
         CREATE TRIGGER counters_only_grow BEFORE UPDATE ON \(s).counters FOR EACH ROW EXECUTE FUNCTION \(s).counter_grows();
-        CREATE FUNCTION \(s).counter_roll_up() RETURNS trigger LANGUAGE plpgsql AS $$
+        -- Runs with the owner's rights: no login may write the roll-ups directly, so what charts
+        -- and gate windows read is always the sum of the per-second rows.
+        CREATE FUNCTION \(s).counter_roll_up() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SECURITY DEFINER AS $$
         DECLARE
           delta bigint := NEW.value - CASE WHEN TG_OP = 'UPDATE' THEN OLD.value ELSE 0 END;
         BEGIN
@@ -289,7 +311,7 @@ enum PostgresSchema {
         END $$;
         CREATE TRIGGER counters_roll_up AFTER INSERT OR UPDATE OF value ON \(s).counters
           FOR EACH ROW EXECUTE FUNCTION \(s).counter_roll_up();
-        CREATE FUNCTION \(s).rollup_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).rollup_grows() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           IF NEW.value < OLD.value THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'counter roll-ups are kept by triggers on counters; values only grow';
@@ -306,9 +328,10 @@ enum PostgresSchema {
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('counters are never deleted');
         -- Adds each count to its counter's second, in name order (so two flushes never deadlock),
         -- saturating at the largest bigint. The one way a client adds counts.
-        CREATE FUNCTION \(s).add_counts(names text[], at_second bigint, amounts bigint[]) RETURNS void LANGUAGE sql AS $$
+        CREATE FUNCTION \(s).add_counts(names text[], at_second bigint, amounts bigint[]) RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
           INSERT INTO \(s).counters AS c (name, second, value)
-            SELECT n, at_second, sum(v)::bigint FROM unnest(names, amounts) AS u(n, v) WHERE v > 0 GROUP BY n ORDER BY n
+            SELECT n, at_second, least(sum(v), 9223372036854775807)::bigint FROM unnest(names, amounts) AS u(n, v)
+            WHERE v > 0 GROUP BY n ORDER BY n
             ON CONFLICT (name, second, shard) DO UPDATE SET value = \(s).saturating_add(c.value, excluded.value) $$;
 
         CREATE TABLE \(s).gauges (
@@ -316,7 +339,7 @@ enum PostgresSchema {
           value       double precision NOT NULL CHECK (value > '-Infinity' AND value < 'Infinity'),
           updated_at  timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now())
         );
-        CREATE FUNCTION \(s).stamp_gauge() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).stamp_gauge() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN NEW.updated_at := date_trunc('milliseconds', now()); RETURN NEW; END $$;
         CREATE TRIGGER gauges_stamp BEFORE INSERT OR UPDATE ON \(s).gauges FOR EACH ROW EXECUTE FUNCTION \(s).stamp_gauge();
 
@@ -329,7 +352,7 @@ enum PostgresSchema {
           PRIMARY KEY (phase, item),
           FOREIGN KEY (phase, item) REFERENCES \(s).checklist_items (phase, item)
         );
-        CREATE FUNCTION \(s).stamp_tick() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).stamp_tick() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           NEW.ticked_by := session_user;
           NEW.ticked_at := date_trunc('milliseconds', now());
@@ -348,7 +371,7 @@ enum PostgresSchema {
           at      timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
           reason  text
         );
-        CREATE FUNCTION \(s).stamp_approval() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).stamp_approval() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN NEW.actor := session_user; NEW.at := date_trunc('milliseconds', now()); RETURN NEW; END $$;
         CREATE TRIGGER approvals_stamp BEFORE INSERT ON \(s).approvals FOR EACH ROW EXECUTE FUNCTION \(s).stamp_approval();
         CREATE TRIGGER approvals_are_records BEFORE UPDATE OR DELETE ON \(s).approvals
@@ -364,7 +387,7 @@ enum PostgresSchema {
           stale            boolean NOT NULL DEFAULT false,
           login            text NOT NULL DEFAULT session_user
         );
-        CREATE FUNCTION \(s).stamp_heartbeat() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION \(s).stamp_heartbeat() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           NEW.login := CASE WHEN TG_OP = 'UPDATE' THEN OLD.login ELSE session_user END;
           NEW.heartbeat_at := date_trunc('milliseconds', now());
@@ -379,7 +402,7 @@ enum PostgresSchema {
         CREATE POLICY instances_own_delete ON \(s).instances FOR DELETE
           USING (login = session_user OR pg_has_role(session_user, '\(op)', 'MEMBER'));
 
-        CREATE FUNCTION \(s).refuse_truncate() RETURNS trigger LANGUAGE plpgsql
+        CREATE FUNCTION \(s).refuse_truncate() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
           AS $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'the control store is never truncated'; END $$;
         \(["migration", "phases", "checklist_items", "state", "audit", "counters", "counter_minutes", "counter_totals", "approvals",
            "gauges", "checklist_ticks", "instances", "schema_version"]
@@ -389,7 +412,7 @@ enum PostgresSchema {
         REVOKE ALL ON SCHEMA \(s) FROM PUBLIC;
         GRANT USAGE ON SCHEMA \(s) TO \(app);
         GRANT SELECT ON ALL TABLES IN SCHEMA \(s) TO \(app);
-        GRANT INSERT, UPDATE ON \(s).counters, \(s).counter_minutes, \(s).counter_totals, \(s).gauges TO \(app);
+        GRANT INSERT, UPDATE ON \(s).counters, \(s).gauges TO \(app);
         GRANT INSERT, UPDATE, DELETE ON \(s).instances TO \(app);
         GRANT UPDATE ON \(s).state TO \(op);
         GRANT INSERT ON \(s).audit TO \(op);

@@ -12,7 +12,7 @@ import MigrationCore
 /// - the user defaults to `PGUSER`, then the login name; the database to the user;
 /// - parameters: `host`, `port`, `user`, `password`, `dbname`, `sslmode` (`disable`, `allow`,
 ///   `prefer`, `require`, `verify-ca`, `verify-full`; default `prefer`), `connect_timeout`
-///   (seconds), `application_name`, and migctl's own `schema` (default `migctl`), which lets one
+///   (seconds), `sslrootcert` (a PEM file of trusted authorities), `application_name`, and migctl's own `schema` (default `migctl`), which lets one
 ///   server hold several migrations. Any other parameter is refused, as libpq does.
 ///
 /// A password is never printed: ``description`` leaves it out.
@@ -23,6 +23,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         case verifyFull = "verify-full"
     }
 
+    /// The login, which on PostgreSQL is the actor of every change.
     public var user: String
     public var password: String?
     /// A TCP host, or nil for the Unix socket in ``socketFolder``.
@@ -33,8 +34,12 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var sslMode: SSLMode
     public var connectTimeout: Int
     public var applicationName: String
-    /// The schema that holds the control store's tables.
-    public var schema: String
+    /// The schema that holds the control store's tables: validated once, since it is written
+    /// into SQL as an identifier.
+    public private(set) var schema: String
+    /// A PEM file of the certificate authorities to trust for `verify-ca` and `verify-full`
+    /// (libpq's `sslrootcert`); nil: the system's.
+    public var sslRootCertificate: String?
 
     /// The default schema, `migctl`.
     public static let defaultSchema = "migctl"
@@ -100,6 +105,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         if let h = host, h.contains(",") { throw refuse("names several hosts; migctl connects to one") }
         var database = path.isEmpty ? nil : try decode(path, "database name")
         var sslMode = SSLMode.prefer, timeout = 10, applicationName = "migctl", schema = Self.defaultSchema
+        var rootCertificate: String?
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = try decode(kv[0], "parameter name")
@@ -119,13 +125,14 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 guard let seconds = Int(value), (0...3600).contains(seconds) else { throw refuse("has connect_timeout=\(value.terminalSafe); use whole seconds 0-3600") }
                 timeout = seconds == 0 ? 3600 : max(seconds, 2)
             case "application_name": applicationName = value
+            case "sslrootcert": rootCertificate = value
             case "schema":
                 guard Self.isValidSchema(value) else {
-                    throw refuse("has schema=\(value.terminalSafe); use 1-40 of a-z, 0-9 and '_', starting with a letter or '_'")
+                    throw refuse("has schema=\(value.terminalSafe); use 1-40 of a-z, 0-9 and '_', starting with a letter or '_', not pg_… nor an SQL key word")
                 }
                 schema = value
             default:
-                throw refuse("has the parameter '\(key.terminalSafe)', which migctl does not know; it takes host, port, user, password, dbname, sslmode, connect_timeout, application_name and schema")
+                throw refuse("has the parameter '\(key.terminalSafe)', which migctl does not know; it takes host, port, user, password, dbname, sslmode, sslrootcert, connect_timeout, application_name and schema")
             }
         }
         let portNumber = port.map { $0.isEmpty ? "5432" : $0 } ?? "5432"
@@ -146,6 +153,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         connectTimeout = timeout
         self.applicationName = applicationName
         self.schema = schema
+        sslRootCertificate = rootCertificate
     }
 
     /// The Unix socket's path, when there is no TCP host.
@@ -165,9 +173,23 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// so that it and its role names (`<schema>_operator`) are plain PostgreSQL identifiers.
     public static func isValidSchema(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 40,
-              first == "_" || ("a"..."z").contains(first) else { return false }
+              first == "_" || ("a"..."z").contains(first), !name.hasPrefix("pg_"), !reservedWords.contains(name) else { return false }
         return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
+
+    /// PostgreSQL's reserved key words (postgresql.org/docs/15/sql-keywords-appendix.html), which
+    /// cannot name a schema without quotes.
+    static let reservedWords: Set<String> = [
+        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "binary", "both", "case",
+        "cast", "check", "collate", "collation", "column", "concurrently", "constraint", "create", "cross", "current_catalog",
+        "current_date", "current_role", "current_schema", "current_time", "current_timestamp", "current_user", "default",
+        "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze", "from",
+        "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
+        "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural", "not", "notnull", "null",
+        "offset", "on", "only", "or", "order", "outer", "overlaps", "placing", "primary", "references", "returning", "right",
+        "select", "session_user", "similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to",
+        "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window", "with",
+    ]
 
     /// `text` with any password replaced by `***`, for messages about a URL that did not parse.
     public static func redacted(_ text: String) -> String {
@@ -178,8 +200,13 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
            let colon = text[schemeEnd.upperBound..<at].firstIndex(of: ":") {
             result.replaceSubrange(text.index(after: colon)..<at, with: "***")
         }
-        if let range = result.range(of: #"password=[^&]*"#, options: .regularExpression) {
-            result.replaceSubrange(range, with: "password=***")
+        // A password parameter, however its name is %-encoded.
+        if let mark = result.firstIndex(of: "?") {
+            let pairs = result[result.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+                let key = pair.split(separator: "=", maxSplits: 1).first.map { String($0).removingPercentEncoding ?? String($0) } ?? ""
+                return key.lowercased() == "password" ? "password=***" : String(pair)
+            }
+            result = String(result[...mark]) + pairs.joined(separator: "&")
         }
         return result
     }

@@ -56,13 +56,18 @@ struct ActorOptions: ParsableArguments {
     /// refused rather than recorded, so the audit log and the two-person rule mean something.
     func signer(for store: any ControlStore) throws -> Operator {
         guard let login = try store.login() else { return try signer }
+        try refuseClaims(otherThan: login)
+        return Operator(name: login, host: ProcessInfo.processInfo.hostName)
+    }
+
+    /// Refuses an `--actor` or `$MIGCTL_ACTOR` that names anyone but `login`.
+    func refuseClaims(otherThan login: String) throws {
         let environment = ProcessInfo.processInfo.environment
         let claimed = [("--actor", actor), ("MIGCTL_ACTOR", environment["MIGCTL_ACTOR"])]
             .first { $0.1.map { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } ?? false }
         if let (source, name) = claimed, let name, !Operator.isSamePerson(name, login) {
             throw ActorRefusal(description: "\(source) says '\(name.terminalSafe)', but on PostgreSQL the actor is the database login, '\(login.terminalSafe)'; connect as that person's login instead, or drop \(source).")
         }
-        return Operator(name: login, host: ProcessInfo.processInfo.hostName)
     }
 
     /// Refuses a bad name from any source, `$MIGCTL_ACTOR` and `$USER` included, as a usage error.

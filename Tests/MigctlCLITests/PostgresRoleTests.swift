@@ -234,7 +234,6 @@ struct PostgresRoleTests {
     /// `(statement, what the refusal says)` for both the schema owner and an operator.
     static let refusedToEveryone: [(String, String)] = [
         ("UPDATE counters SET value = value - 1", "only grows"),
-        ("UPDATE counter_totals SET value = 0", "only grow"),
         ("UPDATE state SET version = version + 2", "old version + 1"),
         ("UPDATE state SET rollout = 10000, version = version + 1", "first insert the audit row"),
         ("""
@@ -255,6 +254,7 @@ struct PostgresRoleTests {
     ]
 
     static let refusedToTheOwner: [(String, String)] = refusedToEveryone + [
+        ("UPDATE counter_totals SET value = 0", "only grow"),
         ("UPDATE audit SET reason = 'nothing happened' WHERE id = 2", "append-only"),
         ("DELETE FROM audit WHERE id > 1", "append-only"),
         ("TRUNCATE audit", "never truncated"),
@@ -266,6 +266,10 @@ struct PostgresRoleTests {
     ]
 
     static let refusedToAnOperator: [(String, String)] = refusedToEveryone + [
+        ("UPDATE counter_totals SET value = value + 1000", "permission denied"),
+        ("INSERT INTO counter_minutes (name, minute, shard, value) VALUES ('verify.mismatch', 0, 0, 1)", "permission denied"),
+        ("UPDATE counter_minutes SET name = 'zz' WHERE name = 'hit'", "permission denied"),
+        ("INSERT INTO audit (host, action) VALUES ('h', 'hack')", "violates check constraint"),
         ("UPDATE audit SET reason = 'nothing happened' WHERE id = 2", "permission denied"),
         ("DELETE FROM audit WHERE id > 1", "permission denied"),
         ("TRUNCATE audit", "permission denied"),
@@ -353,7 +357,8 @@ struct PostgresRoleTests {
     ])
     func aBadURLIsOneSentenceAndNeverShowsThePassword(_ url: String) throws {
         let folder = TemporaryDirectory()
-        let migctl = MigctlProcess(folder: folder.url)
+        var migctl = MigctlProcess(folder: folder.url)
+        migctl.environment["MIGCTL_ACTOR"] = nil   // about the URL alone: no actor to refuse first
         for command in [["status"], ["advance"], ["init", "--name", "m"]] {
             let result = try migctl.run(command + ["--db", url])
             // A malformed URL is a usage error; a well-formed one whose server is not there, an error.
@@ -367,5 +372,87 @@ struct PostgresRoleTests {
         fromEnvironment.environment["PGPASSWORD"] = "secretpw"
         let variable = try fromEnvironment.run(["status", "--db", "postgresql://ana@127.0.0.1:1/ops"])
         #expect(variable.status == 1 && !variable.stderr.contains("secretpw"), "\(variable.stderr)")
+    }
+
+    // MARK: - Rules only the server can hold
+
+    /// A plan whose second phase needs an approval nobody may override.
+    static let approvalPlan = """
+        phases:
+          - {id: old-only, reads: old, writes: [old], ramp: false}
+          - id: dual-write
+            reads: old
+            writes: [old, new]
+            gates:
+              - {kind: approval, within: 1h, overridable: false}
+        """
+
+    /// An advance into dual-write as plain SQL, the way any client of the server could send it.
+    static let advanceBySQL = """
+        BEGIN;
+        INSERT INTO audit (host, action, from_phase, to_phase, from_rollout, to_rollout, version)
+          SELECT 'h', 'advance', 'old-only', 'dual-write', 10000, 0, version + 1 FROM state;
+        UPDATE state SET phase = 'dual-write', rollout = 0, version = version + 1;
+        COMMIT;
+        """
+
+    @Test func aNonOverridableApprovalIsTheServersRuleForEveryClient() throws {
+        let under = try StoreUnderTest(.postgres)
+        _ = try ownedStore(under, plan: Self.approvalPlan)
+        let ana = try under.migctl(as: "ana")
+        let forced = try ana.run(["advance", "--force", "--reason", "in a hurry"])
+        #expect(forced.status != 0, "migctl refuses it itself")
+        let bySQL = try under.sql(Self.advanceBySQL, as: "ana")
+        #expect(bySQL.status != 0 && bySQL.stderr.contains("needs another login's approval"), "\(bySQL.stderr)")
+        #expect(try ana.run(["approve", "dual-write"]).status == 0)
+        let ownApproval = try under.sql(Self.advanceBySQL, as: "ana")
+        #expect(ownApproval.status != 0 && ownApproval.stderr.contains("needs another login's approval"),
+                "one's own approval does not count, on the server either: \(ownApproval.stderr)")
+        #expect(try under.migctl(as: "bo", roles: [.approver]).run(["approve", "dual-write"]).status == 0)
+        let approved = try under.sql(Self.advanceBySQL, as: "ana")
+        #expect(approved.status == 0, "\(approved.stderr)")
+        #expect(try ana.run(["log", "--verify"]).status == 0)
+    }
+
+    @Test func theAuditRowOfAChangeMustBeThatTransactionsOwn() throws {
+        let under = try StoreUnderTest(.postgres)
+        _ = try ownedStore(under)
+        try under.login("op", roles: [.operator])
+        let before = try under.dump()
+        let earlier = try under.sql("""
+            INSERT INTO audit (host, action, from_phase, to_phase, from_rollout, to_rollout, version)
+              SELECT 'h', 'advance', 'old-only', 'dual-write', 10000, 0, version + 1 FROM state;
+            """, as: "op")
+        #expect(earlier.status == 0, "an audit row alone is the login's own record: \(earlier.stderr)")
+        let later = try under.sql("UPDATE state SET phase = 'dual-write', rollout = 0, version = version + 1", as: "op")
+        #expect(later.status != 0 && later.stderr.contains("first insert the audit row"), "\(later.stderr)")
+        let wrongOrigin = try under.sql("""
+            BEGIN;
+            INSERT INTO audit (host, action, from_phase, to_phase, from_rollout, to_rollout, version)
+              SELECT 'h', 'advance', 'read-new', 'dual-write', 10000, 0, version + 1 FROM state;
+            UPDATE state SET phase = 'dual-write', rollout = 0, version = version + 1;
+            COMMIT;
+            """, as: "op")
+        #expect(wrongOrigin.status != 0 && wrongOrigin.stderr.contains("first insert the audit row"), "\(wrongOrigin.stderr)")
+        #expect(try under.dump() != before, "the lone audit row stays, chained")
+    }
+
+    @Test func aLoginCannotShadowTheFunctionsTheRulesCall() throws {
+        let under = try StoreUnderTest(.postgres)
+        _ = try ownedStore(under)
+        let op = try under.login("op", roles: [.operator])
+        let evil = under.schema("evil")
+        #expect(under.superuserSQL("GRANT CREATE ON DATABASE postgres TO \(op);").status == 0)
+        let shadowed = try under.sql("""
+            CREATE SCHEMA \(evil);
+            CREATE FUNCTION \(evil).now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT '2000-01-01'::timestamptz $$;
+            SET search_path = \(evil), pg_catalog, \(under.schema());
+            \(Self.advanceBySQL)
+            """, as: "op")
+        #expect(shadowed.status == 0, "\(shadowed.stderr)")
+        let stamped = try under.sql("SELECT extract(year FROM phase_since)::int FROM state", as: "op")
+        #expect(stamped.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(Calendar(identifier: .gregorian).component(.year, from: Date()))",
+                "the server's clock stamped the change, not the login's now(): \(stamped.stdout)")
+        #expect(try under.migctl(as: "op", roles: [.operator]).run(["log", "--verify"]).status == 0)
     }
 }

@@ -80,6 +80,9 @@ public protocol ControlStore: Sendable {
     func flush(counts: [String: Int64], second: Int64, heartbeat: FleetInstance?) throws(ControlStoreError)
     /// Removes an instance's row (a client's clean shutdown).
     func removeInstance(id: String) throws(ControlStoreError)
+    /// Removes an instance that is gone for good and appends `event` saying so, in one transaction.
+    /// - Returns: false when there is no such instance (or none this connection may remove): nothing is written.
+    func forgetInstance(id: String, event: AuditEvent) throws(ControlStoreError) -> Bool
     /// A number that changes whenever anyone (this connection or another) commits to the
     /// database: a cheap way to notice that something is worth reloading.
     func changeToken() throws(ControlStoreError) -> Int64
@@ -114,6 +117,14 @@ public protocol ControlStore: Sendable {
 }
 
 extension ControlStore {
+    /// A store without transactions of its own (a test double) removes, then appends.
+    public func forgetInstance(id: String, event: AuditEvent) throws(ControlStoreError) -> Bool {
+        guard try instances().contains(where: { $0.id == id }) else { return false }
+        try removeInstance(id: id)
+        try append(event)
+        return true
+    }
+
     /// A store that cannot announce changes never calls `handler`.
     public func onChange(_ handler: @escaping @Sendable () -> Void) {}
 

@@ -381,6 +381,16 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         try write { db in try db.execute(sql: "DELETE FROM instances WHERE id = ?", arguments: [id]) }
     }
 
+    public func forgetInstance(id: String, event: AuditEvent) throws(ControlStoreError) -> Bool {
+        var removed = false
+        try write { db in
+            try db.execute(sql: "DELETE FROM instances WHERE id = ?", arguments: [id])
+            removed = db.changesCount > 0
+            if removed { try Self.insert(event, db) }
+        }
+        return removed
+    }
+
     public func changeToken() throws(ControlStoreError) -> Int64 {
         do {
             // data_version moves with other connections' commits, total_changes with this one's:

@@ -93,6 +93,7 @@ struct Demo: ParsableCommand {
         let store = try ControlStores.open(control)
         let host = ProcessInfo.processInfo.hostName
         let approverStore = try DemoApprover.store(control: control, approverURL: approverDb)
+        defer { DemoApprover.dropCreatedLogin(control: control, approverURL: approverDb) }
         let pilot = Autopilot(control: MigrationControl(store: store, signer: Operator(name: try store.login() ?? "autopilot", host: host)),
                               approver: Operator(name: try approverStore?.login() ?? "autopilot-approver", host: host),
                               approverStore: approverStore, log: { say($0) })
@@ -111,6 +112,11 @@ struct Demo: ParsableCommand {
         say("demo: verdict PASS: every phase walked, every invariant holds")
     }
 
+    /// `control` as it may be printed: a URL without its password.
+    private static func shown(_ control: String) -> String {
+        (try? PostgresURL(control)).map(\.description) ?? control
+    }
+
     private func runInteractive(control: String, folder: String) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the interactive demo needs a terminal; use 'migctl demo --autopilot' in scripts.")
@@ -119,7 +125,10 @@ struct Demo: ParsableCommand {
         FileManager.default.createFile(atPath: log, contents: nil)
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        child.arguments = ["simulate", "--db", control, "--stores", folder, "--records", "\(service.records)",
+        // The control store reaches the child through its environment: a URL's password must not
+        // show in the process list.
+        child.environment = ProcessInfo.processInfo.environment.merging(["MIGCTL_DB": control]) { $1 }
+        child.arguments = ["simulate", "--stores", folder, "--records", "\(service.records)",
                            "--workers", "\(service.workers)", "--rate", "\(service.rate)", "--parent", "\(getpid())"]
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         child.standardOutput = handle
@@ -127,7 +136,7 @@ struct Demo: ParsableCommand {
         child.standardInput = FileHandle.nullDevice
         try child.run()
         let service = ServiceProcess(child: child, log: log)
-        defer { say("demo: look again with: migctl console --db \(control)") }
+        defer { say("demo: look again with: migctl console --db \(Self.shown(control))") }
         let store = try ControlStores.open(control)
         do {
             try service.waitUntilInFleet(store, timeout: 60)

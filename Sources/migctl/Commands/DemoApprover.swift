@@ -14,9 +14,17 @@ enum DemoApprover {
         var url = try PostgresURL(control)
         let login = "\(url.schema)_demo_approver"
         guard let owner = try ControlStores.open(control) as? PostgresControlStore else { return nil }
-        try owner.createLogin(login, memberOf: "\(url.schema)_approver")
+        try owner.createLogin(login, memberOf: PostgresControlStore.approverRole(schema: url.schema))
         url.user = login
         url.password = nil
         return try PostgresControlStore(url: url)
+    }
+
+    /// Drops the login ``store(control:approverURL:)`` created, so no password-less login with
+    /// approver rights outlives the demo (its approvals stay in the audit log, by name).
+    static func dropCreatedLogin(control: String, approverURL: String?) {
+        guard approverURL == nil, PostgresURL.isURL(control), let url = try? PostgresURL(control),
+              let owner = try? ControlStores.open(control) as? PostgresControlStore else { return }
+        try? owner.dropLogin("\(url.schema)_demo_approver")
     }
 }

@@ -86,9 +86,11 @@ struct FleetForget: ParsableCommand {
                 throw ControlStoreError.invalidValue("there is no instance '\(id.terminalSafe)' in the fleet (see 'migctl fleet list')")
             }
             let signer = try actor.signer(for: opened)
-            try opened.append(AuditEvent(at: Date(), actor: signer.name, host: signer.host, action: AuditAction.forget.rawValue,
-                                         reason: reason, details: "\(instance.id) \(instance.host):\(instance.pid) on v\(instance.servingVersion)"))
-            try opened.removeInstance(id: id)
+            let event = AuditEvent(at: Date(), actor: signer.name, host: signer.host, action: AuditAction.forget.rawValue,
+                                   reason: reason, details: "\(instance.id) \(instance.host):\(instance.pid) on v\(instance.servingVersion)")
+            guard try opened.forgetInstance(id: id, event: event) else {
+                throw ControlStoreError.invalidValue("the instance '\(id.terminalSafe)' could not be removed (it left meanwhile, or this login may not remove it)")
+            }
             say("forgot \(instance.host.terminalSafe):\(instance.pid) (\(id.terminalSafe))")
         }
     }

@@ -66,9 +66,7 @@ struct Init: ParsableCommand {
             print(PostgresControlStore.rolesSQL(schema: url.schema), terminator: "")
             return
         }
-        if let claimed = actor.actor, !Operator.isSamePerson(claimed, url.user) {
-            throw ActorRefusal(description: "--actor says '\(claimed.terminalSafe)', but on PostgreSQL the actor is the database login, '\(url.user.terminalSafe)'; connect as that person's login instead, or drop --actor.")
-        }
+        try actor.refuseClaims(otherThan: url.user)
         let (plan, runbooks) = try loadPlan()
         let created: PostgresControlStore
         do {

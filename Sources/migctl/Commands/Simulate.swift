@@ -15,8 +15,8 @@ struct Simulate: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The control store: a SQLite file's path, or a postgresql:// URL.", valueName: "path|url"))
-    var db: String
+    @Option(name: .long, help: ArgumentHelp("The control store: a SQLite file's path, or a postgresql:// URL.", discussion: "Defaults to $MIGCTL_DB.", valueName: "path|url"))
+    var db: String?
 
     @Option(name: .long, help: ArgumentHelp("Folder of old.db and new.db.", valueName: "dir"))
     var stores: String
@@ -33,7 +33,10 @@ struct Simulate: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let stop = StopRequest(parent: parent)
-            let control = try ControlStores.open(db)
+            guard let location = db ?? ProcessInfo.processInfo.environment["MIGCTL_DB"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+                throw ValidationError("simulate needs the control store: --db, or MIGCTL_DB.")
+            }
+            let control = try ControlStores.open(location)
             let run: DemoRun
             do {
                 run = try DemoRun(control: control, storesFolder: stores, records: service.records, settings: service.settings,

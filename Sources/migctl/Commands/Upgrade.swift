@@ -15,8 +15,9 @@ struct Upgrade: ParsableCommand {
     func run() throws {
         try reportingFailures {
             if PostgresURL.isURL(store.path) {
-                _ = try ControlStores.open(store.path)
-                say("\(try PostgresURL(store.path)) is at schema version \(SQLiteControlStore.schemaVersion), the one this migctl reads; nothing to do")
+                // Version 3 is the first on PostgreSQL: there is no older schema to upgrade yet.
+                let found = try PostgresControlStore(url: try PostgresURL(store.path), allowOlderSchema: true).schemaVersion()
+                say("\(try PostgresURL(store.path)) is at schema version \(found), the one this migctl reads; nothing to do")
                 return
             }
             let (from, to) = try SQLiteControlStore.upgrade(at: store.path, by: try actor.signer, at: Date())
