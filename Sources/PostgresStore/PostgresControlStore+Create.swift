@@ -12,6 +12,11 @@ extension PostgresControlStore {
         }
     }
 
+    /// The three group roles of `schema`: applications, operators, approvers.
+    public static func roleNames(schema: String) -> [String] {
+        [PostgresSchema.appRole(schema), PostgresSchema.operatorRole(schema), PostgresSchema.approverRole(schema)]
+    }
+
     /// The group role whose members may approve, in `schema`.
     public static func approverRole(schema: String) -> String { PostgresSchema.approverRole(schema) }
 
@@ -108,7 +113,7 @@ extension PostgresControlStore {
             SELECT session_user::text AS login, \(unescaped: s).instant_text(date_trunc('milliseconds', now())) AS at
             """).first
         let (login, at) = ((stamp?["login"] as String?) ?? "", (stamp?["at"] as String?) ?? "")
-        let planHash = try PlanText.hash(session, schema: s, migration: [name, at, login])
+        let planHash = try CanonicalRows.hash(session, schema: s, migration: [name, at, login])
         try session.execute("""
             INSERT INTO \(unescaped: s).migration (id, name, created_at, created_by, plan_hash)
             VALUES (1, \(name), \(at)::timestamptz, \(login), \(planHash))

@@ -26,6 +26,17 @@ final class PostgresLink: Sendable {
         /// Failed attempts in a row, and when the next may start.
         var failures = 0
         var retryAt = ContinuousClock.now
+        /// When the open connection was made: one that dies young counts as a failed attempt.
+        var openedAt = ContinuousClock.now
+
+        /// Counts a failed attempt and sets when the next may start: 100 ms doubling to 5 s,
+        /// each wait drawn from 50–150% of it, so a fleet does not reconnect in step.
+        mutating func failed(because reason: String) {
+            failures += 1
+            lastError = reason
+            let base = min(0.1 * Double(1 << min(failures - 1, 10)), 5)
+            retryAt = ContinuousClock.now + .milliseconds(Int(base * Double.random(in: 0.5...1.5) * 1000))
+        }
         var lastError: String?
         /// How many connections were opened: a new one may have missed notifications.
         var generation: Int64 = 0
@@ -144,7 +155,7 @@ final class PostgresLink: Sendable {
             try listen(on: open, session)
             connection.withLock { link in
                 link.open = open
-                link.failures = 0
+                link.openedAt = .now
                 link.lastError = nil
                 link.generation += 1
                 link.login = login
@@ -156,13 +167,7 @@ final class PostgresLink: Sendable {
             // A connection made but not set up (its first query or LISTEN failed) is closed, not leaked.
             _ = opening?.close() as EventLoopFuture<Void>?
             let failure = PostgresFailure.storeError(error, location: url.description, schema: url.schema)
-            connection.withLock { link in
-                link.failures += 1
-                link.lastError = failure.reason
-                // 100 ms doubling to 5 s, each wait drawn from 50–150% of it.
-                let base = min(0.1 * Double(1 << min(link.failures - 1, 10)), 5)
-                link.retryAt = ContinuousClock.now + .milliseconds(Int(base * Double.random(in: 0.5...1.5) * 1000))
-            }
+            connection.withLock { $0.failed(because: failure.reason) }
             throw failure
         }
     }
@@ -171,7 +176,14 @@ final class PostgresLink: Sendable {
         connection.withLock { link in
             guard link.open === open else { return }
             link.open = nil
-            link.lastError = reason
+            // A connection that lived a while resets the backoff; one killed soon after it was
+            // made (a pooler's limit, a terminate loop) is one more failed attempt.
+            if ContinuousClock.now - link.openedAt < .seconds(5) {
+                link.failed(because: reason)
+            } else {
+                link.failures = 0
+                link.lastError = reason
+            }
         }
         _ = open.close() as EventLoopFuture<Void>
     }

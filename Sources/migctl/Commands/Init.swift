@@ -78,7 +78,7 @@ struct Init: ParsableCommand {
             print(needed.sql, terminator: "")
             throw ExitCode(ExitStatus.error.rawValue)
         }
-        say("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases), with roles \(url.schema)_app, \(url.schema)_operator and \(url.schema)_approver")
+        say("created \(created.location): migration '\(name)' at phase '\(plan.first.id)' (\(plan.phases.count) phases), with roles \(PostgresControlStore.roleNames(schema: url.schema).joined(separator: ", "))")
     }
 
     /// The plan and its runbooks' texts: from the plan file and its folder, from `--runbooks`
