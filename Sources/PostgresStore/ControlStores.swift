@@ -16,7 +16,7 @@ public enum ControlStores {
         do {
             url = try PostgresURL(location)
         } catch {
-            throw .invalidValue(error.description)
+            throw .badLocation(error.description)
         }
         return try PostgresControlStore(url: url, allowOlderSchema: allowOlderSchema)
     }

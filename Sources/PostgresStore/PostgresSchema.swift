@@ -202,12 +202,15 @@ enum PostgresSchema {
           RETURN NEW;
         END $$;
         CREATE TRIGGER state_change BEFORE UPDATE ON \(s).state FOR EACH ROW EXECUTE FUNCTION \(s).state_change();
-        CREATE FUNCTION \(s).notify_state() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        -- One notification per state change and per audit row (see channel(_:) for the payload).
+        CREATE FUNCTION \(s).notify_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
-          PERFORM pg_notify('\(channel(s))', json_build_object('table', 'state', 'version', NEW.version)::text);
+          PERFORM pg_notify('\(channel(s))', CASE TG_TABLE_NAME
+            WHEN 'state' THEN json_build_object('table', 'state', 'version', NEW.version)
+            ELSE json_build_object('table', 'audit', 'id', NEW.id) END::text);
           RETURN NULL;
         END $$;
-        CREATE TRIGGER state_notify AFTER UPDATE ON \(s).state FOR EACH ROW EXECUTE FUNCTION \(s).notify_state();
+        CREATE TRIGGER state_notify AFTER UPDATE ON \(s).state FOR EACH ROW EXECUTE FUNCTION \(s).notify_change();
 
         CREATE TABLE \(s).audit (
           id            bigint PRIMARY KEY,
@@ -262,12 +265,7 @@ enum PostgresSchema {
         CREATE TRIGGER audit_append BEFORE INSERT ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).audit_append();
         CREATE TRIGGER audit_is_append_only BEFORE UPDATE OR DELETE ON \(s).audit
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the audit log is append-only');
-        CREATE FUNCTION \(s).notify_audit() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-        BEGIN
-          PERFORM pg_notify('\(channel(s))', json_build_object('table', 'audit', 'id', NEW.id)::text);
-          RETURN NULL;
-        END $$;
-        CREATE TRIGGER audit_notify AFTER INSERT ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).notify_audit();
+        CREATE TRIGGER audit_notify AFTER INSERT ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).notify_change();
 
         CREATE TABLE \(s).counters (
           name    text NOT NULL CHECK (\(s).is_name(name)),

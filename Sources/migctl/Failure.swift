@@ -85,7 +85,7 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
         case .overrideNeedsReason: (.usage, error.description)
         }
     case let error as ControlStoreError:
-        (error.isConflict ? .conflict : .error, error.description)
+        (error.isConflict ? .conflict : error.isBadLocation ? .usage : .error, error.description)
     case let error as PlanError:
         (.error, error.description)
     case let error as PathRefusal:
@@ -108,6 +108,12 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
 extension ControlStoreError {
     var isConflict: Bool {
         if case .conflict = self { return true }
+        return false
+    }
+
+    /// A `--db` that names no store at all is a usage error, like any malformed argument.
+    var isBadLocation: Bool {
+        if case .badLocation = self { return true }
         return false
     }
 }

@@ -21,9 +21,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store; the rows it skips while the command runs are reported when it ends.
-    /// - Throws: ``PostgresURL/Refusal`` for a malformed URL (a usage error), else ``ControlStoreError``.
-    func open() throws -> any ControlStore {
-        if PostgresURL.isURL(path) { _ = try PostgresURL(path) }
+    func open() throws(ControlStoreError) -> any ControlStore {
         let store = try ControlStores.open(path, lockWait: lockWait)
         OpenedStores.shared.add(store)
         return store

@@ -23,6 +23,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
     case noSuchChecklistItem(phase: String, item: Int)
     /// A row the reader cannot do without holds a value it cannot use.
     case badRow(path: String, RowProblem)
+    /// The `--db` value cannot name a store (a malformed URL): the caller's mistake, said in one sentence.
+    case badLocation(String)
     /// The server refused the login what it asked (a PostgreSQL role it lacks); nothing changed.
     case permissionDenied(path: String, message: String)
     /// Any other failure of the database or the file system.
@@ -56,6 +58,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
             "the checklist of '\(phase)' has no item \(item); run 'migctl checklist' to see its items."
         case .badRow(let path, let problem):
             "could not use \(path.terminalSafe): \(problem); correct that value as the README's contract describes, or restore the file from a backup."
+        case .badLocation(let sentence):
+            "\(sentence)."
         case .permissionDenied(let path, let message):
             "\(path.terminalSafe) refused it: \(message.terminalSafe); nothing was changed. Use a login with that role, or ask whoever runs the server to grant it."
         case .io(let path, let message):
