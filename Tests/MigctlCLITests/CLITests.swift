@@ -20,11 +20,7 @@ struct CLITests {
 
     /// The store of `under` created by `migctl init` with the ungated plan; migctl pointed at it.
     func initialized(_ under: StoreUnderTest) throws -> MigctlProcess {
-        try Data(Self.ungatedPlan.utf8).write(to: under.folder.url.appending(path: "ungated.yaml"))
-        let migctl = under.migctl
-        let result = try migctl.run(["init", "--name", "users-v2", "--plan", "ungated.yaml"])
-        #expect(result.status == 0, "\(result.stderr)")
-        return migctl
+        try under.initialized(plan: Self.ungatedPlan)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -330,7 +326,7 @@ struct GateCLITests {
     func initialized(_ under: StoreUnderTest) throws -> MigctlProcess {
         let folder = under.folder
         try Data("# B\n\n## Checklist\n\n- [ ] backups tested\n- [ ] on-call briefed\n".utf8).write(to: folder.url.appending(path: "a.md"))
-        try Data("""
+        return try under.initialized(plan: """
             phases:
               - id: a
                 reads: old
@@ -349,11 +345,7 @@ struct GateCLITests {
                     window: 1h
                     max: 0
                     overridable: false
-            """.utf8).write(to: folder.url.appending(path: "plan.yaml"))
-        let migctl = under.migctl
-        let created = try migctl.run(["init", "--name", "m", "--plan", "plan.yaml"])
-        #expect(created.status == 0, "\(created.stderr)")
-        return migctl
+            """, name: "m")
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Testing
 
 extension StoreUnderTest {
     /// migctl run in the fixture's folder against its store (`MIGCTL_DB`), as the fixture's
@@ -17,6 +18,15 @@ extension StoreUnderTest {
         var process = MigctlProcess(folder: folder.url)
         process.environment = MigctlProcess.baseEnvironment.merging(try environment(as: person)) { $1 }
         return process
+    }
+
+    /// The store created by `migctl init --plan plan.yaml` from `plan` (written into the folder),
+    /// and migctl pointed at it as the fixture's own actor.
+    func initialized(plan: String, name: String = "users-v2") throws -> MigctlProcess {
+        try Data(plan.utf8).write(to: folder.url.appending(path: "plan.yaml"))
+        let created = try migctl.run(["init", "--name", name, "--plan", "plan.yaml"])
+        #expect(created.status == 0, "\(created.stderr)")
+        return migctl
     }
 
     /// An SQL expression for "now" as each store writes instants.
