@@ -46,6 +46,10 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // The guard: the daemon that watches a migration, acts on its guards and ramps, and notifies people.
+        // Its own target, so that an application linking the client never carries webhooks or URLSession.
+        .target(name: "GuardService", dependencies: ["MigrationCore", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .target(name: "DemoService", dependencies: ["MigrationClient", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .target(name: "CGateSpawn"),
         .systemLibrary(name: "CCmark"),
@@ -58,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "migctl",
             dependencies: [
-                "MigrationCore", "PostgresStore", "Console", "Terminal", "Runbook", "DemoService",
+                "MigrationCore", "PostgresStore", "Console", "Terminal", "Runbook", "DemoService", "GuardService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -96,6 +100,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DemoServiceTests", dependencies: ["DemoService", "Runbook", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "GuardServiceTests", dependencies: ["GuardService", "TestSupport"], resources: [.copy("Fixtures")],
+                    swiftSettings: strict),
         .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),
         .testTarget(
             name: "MigctlCLITests",

@@ -4,6 +4,18 @@ import Foundation
 public struct StateChange: Sendable, Equatable {
     public let before: MigrationState
     public let after: MigrationState
+    /// The gates an advance was admitted by (nil for other requests).
+    public var gates: GateReport?
+    /// False for a dry run: the change was checked and found allowed, and nothing was written.
+    public var written: Bool
+
+    public init(before: MigrationState, after: MigrationState, gates: GateReport? = nil, written: Bool = true) {
+        self.before = before
+        self.after = after
+        self.gates = gates
+        self.written = written && before != after
+    }
+
     /// False when the request asked for what already was (e.g. the same rollout): nothing was written.
     public var changed: Bool { before != after }
 }
@@ -57,11 +69,14 @@ public struct AdvanceAuthority: Sendable, Equatable {
     /// The gate report the operator decided on; its command outcomes are reused when it
     /// is fresh and for the same state version, so no gate program runs twice per decision.
     public var checked: GateReport?
+    /// False leaves command gates unrun (unknown, so they block): a dry run runs no program unless asked.
+    public var runCommands: Bool
 
-    public init(force: Bool = false, confirmation: String? = nil, checked: GateReport? = nil) {
+    public init(force: Bool = false, confirmation: String? = nil, checked: GateReport? = nil, runCommands: Bool = true) {
         self.force = force
         self.confirmation = confirmation
         self.checked = checked
+        self.runCommands = runCommands
     }
 }
 
@@ -116,12 +131,14 @@ public struct MigrationControl: Sendable {
     ///     version is a conflict. Nil means "the version read now".
     ///   - reason: why, recorded in the audit log.
     ///   - authority: for an advance: whether to override failing gates, and the confirmation.
+    ///   - dryRun: check everything a real change checks, and write nothing (the result's `written` is false).
     /// - Throws: ``ControlError/refused(_:)`` when the plan forbids it,
     ///   ``ControlError/store(_:)`` with ``ControlStoreError/conflict(expected:found:)`` when
     ///   the state moved, and ``ControlError/store(_:)`` for database failures.
     @discardableResult
     public func perform(
-        _ request: PhaseRequest, expectVersion: Int64? = nil, reason: String? = nil, authority: AdvanceAuthority = AdvanceAuthority()
+        _ request: PhaseRequest, expectVersion: Int64? = nil, reason: String? = nil, authority: AdvanceAuthority = AdvanceAuthority(),
+        dryRun: Bool = false
     ) throws(ControlError) -> StateChange {
         do {
             let plan = try store.plan()
@@ -138,9 +155,11 @@ public struct MigrationControl: Sendable {
             }
             guard after != before else { return StateChange(before: before, after: after) }
             var details: String?
+            var report: GateReport?
             if case .advance = request, let target = plan.phase(after.phase) {
-                details = try admit(into: target, from: before, reason: reason, authority: authority, at: date)
+                (details, report) = try admit(into: target, from: before, reason: reason, authority: authority, at: date)
             }
+            if dryRun { return StateChange(before: before, after: after, gates: report, written: false) }
             let event = AuditEvent(
                 at: date, actor: signer.name, host: signer.host, action: request.action.rawValue,
                 fromPhase: before.phase, toPhase: after.phase, fromRollout: before.rollout, toRollout: after.rollout,
@@ -149,9 +168,9 @@ public struct MigrationControl: Sendable {
             // A server stamps the change with its own clock: report what it stored, unless
             // another change followed already.
             if let stored = try? store.state(), stored.version == after.version {
-                return StateChange(before: before, after: stored)
+                return StateChange(before: before, after: stored, gates: report)
             }
-            return StateChange(before: before, after: after)
+            return StateChange(before: before, after: after, gates: report)
         } catch let error as ControlError {
             throw error
         } catch let error as ControlStoreError {
@@ -162,12 +181,12 @@ public struct MigrationControl: Sendable {
     }
 
     /// Runs the gates and the confirmation of an advance into `target`.
-    /// - Returns: the audit details (gate results, overrides, confirmation) as JSON.
+    /// - Returns: the audit details (gate results, overrides, confirmation) as JSON, and the gate report.
     private func admit(
         into target: Phase, from state: MigrationState, reason: String?, authority: AdvanceAuthority, at date: Date
-    ) throws -> String {
+    ) throws -> (details: String, report: GateReport) {
         let report = try store.checkGates(into: target, from: state, actor: signer.name, now: date, runner: runner,
-                                          reusing: authority.checked)
+                                          runCommands: authority.runCommands, reusing: authority.checked)
         var overridden: [String] = []
         if !report.allPass {
             guard authority.force else { throw ControlError.gatesFailed(report, forced: false) }
@@ -182,6 +201,6 @@ public struct MigrationControl: Sendable {
         let details = AdvanceDetails(gates: report.results, overridden: overridden, confirmed: target.irreversible ? target.id : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(details), as: UTF8.self)
+        return (String(decoding: try encoder.encode(details), as: UTF8.self), report)
     }
 }
