@@ -29,17 +29,30 @@ struct Check: ParsableCommand {
             if output.json {
                 try JSONOutput.print(report)
             } else {
-                say("gates of \(report.target)\(report.irreversible ? " (irreversible: advance needs --confirm \(report.target))" : "")")
-                for result in report.results { say(GateText.line(result)) }
-                if report.results.isEmpty { say("  (this phase has no gates)") }
+                say(GateText.report(report))
             }
             if !report.allPass { throw ExitCode(ExitStatus.gateFailed.rawValue) }
         }
     }
 }
 
-/// How gate results read in a terminal.
+/// How gate results read in a terminal: `check`, and every `--dry-run`, print them so.
 enum GateText {
+    /// A report as `migctl check` prints it: a heading naming the phase (and its confirmation
+    /// when irreversible), then one line per gate.
+    ///
+    /// ```
+    /// gates of b (irreversible: advance needs --confirm b)
+    ///   FAIL    checklist of a: 0/2 ticked (want all) · 2 items open, first #1: backups tested
+    /// ```
+    static func report(_ report: GateReport, heading: String? = nil) -> String {
+        let top = heading
+            ?? "gates of \(report.target)\(report.irreversible ? " (irreversible: advance needs --confirm \(report.target))" : "")"
+        let lines = report.results.isEmpty ? ["  (this phase has no gates)"] : report.results.map(line)
+        return ([top] + lines).joined(separator: "\n")
+    }
+
+    /// One gate: its status, label, figure, bound and sentence, and a command's last lines.
     static func line(_ result: GateResult) -> String {
         let mark = switch result.status {
         case .pass: "pass   "
@@ -56,11 +69,16 @@ enum GateText {
 struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Approve advancing into a phase, as the second operator its approval gate asks for.",
-        discussion: "The approval counts for another operator's advance within the gate's window; your own advance does not count it."
+        discussion: """
+            The approval counts for another operator's advance within the gate's window; your own advance does not count it. \
+            --dry-run prints the approval and the phase's approval gate as it would read after it, and records nothing.
+            """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var actor: ActorOptions
+    @OptionGroup var dryRun: DryRunOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "The phase being approved.")
     var phase: String
@@ -75,12 +93,22 @@ struct Approve: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let opened = try store.open()
-            guard try opened.plan().phase(phase) != nil else {
+            guard let target = try opened.plan().phase(phase) else {
                 throw ValidationError("the plan has no phase '\(phase.terminalSafe)'; see 'migctl status'.")
             }
             let signer = try actor.signer(for: opened)
-            try opened.approve(phase: phase, by: signer, at: Date(), reason: reason)
-            say("approved \(phase) as \(signer.name)")
+            if dryRun.dryRun {
+                return try DryRunApproval(phase: target, by: signer, reason: reason, store: opened).print(json: output.json)
+            }
+            let date = Date()
+            try opened.approve(phase: phase, by: signer, at: date, reason: reason)
+            if output.json {
+                // What the store recorded (a server stamps its own clock and login), unless unreadable.
+                let recorded = try? opened.approvals(phase: phase).first { Operator.isSamePerson($0.actor, signer.name) }
+                try JSONOutput.print(recorded ?? Approval(phase: phase, actor: signer.name, at: date, reason: reason))
+            } else {
+                say("approved \(phase) as \(signer.name)")
+            }
         }
     }
 }
@@ -88,11 +116,15 @@ struct Approve: ParsableCommand {
 struct Checklist: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the current phase's runbook checklist, or tick and untick its items.",
-        discussion: "Ticks are stored with who and when, and every console shows them. The checklist gate passes when every item is ticked."
+        discussion: """
+            Ticks are stored with who and when, and every console shows them. The checklist gate passes when every item is ticked. \
+            --dry-run prints which items would be ticked and unticked and whether the checklist would then be complete, and ticks nothing.
+            """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var actor: ActorOptions
+    @OptionGroup var dryRun: DryRunOptions
     @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: ArgumentHelp("Tick item N.", valueName: "n"))
@@ -122,6 +154,9 @@ struct Checklist: ParsableCommand {
                 throw ValidationError("the plan has no phase '\(phase)'; its phases are \(plan.phases.map(\.id).joined(separator: ", ")).")
             }
             let signer = try actor.signer(for: opened)
+            if dryRun.dryRun {
+                return try DryRunChecklist(phase: phase, tick: tick, untick: untick, by: signer, store: opened).print(json: output.json)
+            }
             for number in tick { try opened.setTick(phase: phase, item: number, ticked: true, by: signer, at: Date()) }
             for number in untick { try opened.setTick(phase: phase, item: number, ticked: false, by: signer, at: Date()) }
             let items = try opened.checklist(phase: phase)
@@ -130,10 +165,17 @@ struct Checklist: ParsableCommand {
                 return
             }
             say("checklist of \(phase.terminalSafe): \(items.filter(\.isTicked).count)/\(items.count) ticked")
-            for item in items {
-                let by = item.tickedBy.map { "  (\($0.terminalSafe)\(item.tickedAt.map { ", " + Timestamp.string($0) } ?? ""))" } ?? ""
-                say("  \(item.number). [\(item.isTicked ? "x" : " ")] \(item.text.terminalSafe)\(by)")
-            }
+            for item in items { say(ChecklistText.line(item)) }
         }
+    }
+}
+
+/// How a checklist item reads in a terminal.
+enum ChecklistText {
+    /// `  1. [x] backups tested  (bo, 2026-11-25T14:27:19.000Z)`; `note` replaces who and when.
+    static func line(_ item: ChecklistItem, note: String? = nil) -> String {
+        let by = item.tickedBy.map { "\($0.terminalSafe)\(item.tickedAt.map { ", " + Timestamp.string($0) } ?? "")" }
+        let suffix = (note ?? by).map { "  (\($0.terminalSafe))" } ?? ""
+        return "  \(item.number). [\(item.isTicked ? "x" : " ")] \(item.text.terminalSafe)\(suffix)"
     }
 }

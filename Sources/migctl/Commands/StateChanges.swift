@@ -9,13 +9,15 @@ struct Advance: ParsableCommand {
             The current phase must be at 100% and every gate of the next phase must pass (see \
             'migctl check'); a failing gate exits 3. --force overrides the gates the plan lets you \
             override and needs --reason. Into an irreversible phase, --confirm must name it (exit 4 \
-            otherwise). A ramped phase is entered at --rollout (default 0%), one that is not ramped at 100%.
+            otherwise). A ramped phase is entered at --rollout (default 0%), one that is not ramped at 100%. \
+            --dry-run prints the change and every gate of the next phase with its figure, and exits as the advance would.
             """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var actor: ActorOptions
     @OptionGroup var change: ChangeOptions
+    @OptionGroup var dryRun: DryRunOptions
     @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: ArgumentHelp("Assert the phase being entered; refused if it is not the next one.", valueName: "phase"))
@@ -40,7 +42,7 @@ struct Advance: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let request = PhaseRequest.advance(to: to, rollout: try rollout.map(parsePercent))
-            try perform(request, store: store, actor: actor, change: change, output: output,
+            try perform(request, store: store, actor: actor, change: change, dryRun: dryRun, output: output,
                         authority: AdvanceAuthority(force: force, confirmation: confirm))
         }
     }
@@ -49,12 +51,16 @@ struct Advance: ParsableCommand {
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Move the migration one phase back, to 100% of the previous phase.",
-        discussion: "Refused out of an irreversible phase: after the point of no return the old store has missed writes."
+        discussion: """
+            Refused out of an irreversible phase: after the point of no return the old store has missed writes. \
+            --dry-run prints the change and the gates of the next phase as 'migctl check' would show them after it.
+            """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var actor: ActorOptions
     @OptionGroup var change: ChangeOptions
+    @OptionGroup var dryRun: DryRunOptions
     @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: ArgumentHelp("Assert the phase being returned to; refused if it is not the previous one.", valueName: "phase"))
@@ -62,7 +68,7 @@ struct Rollback: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            try perform(.rollback(to: to), store: store, actor: actor, change: change, output: output)
+            try perform(.rollback(to: to), store: store, actor: actor, change: change, dryRun: dryRun, output: output)
         }
     }
 }
@@ -71,12 +77,16 @@ struct RolloutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollout",
         abstract: "Set the share of keys that get the current phase's behaviour.",
-        discussion: "In an irreversible phase the rollout may only go up."
+        discussion: """
+            In an irreversible phase the rollout may only go up. \
+            --dry-run prints the change and the gates of the next phase as 'migctl check' would show them after it.
+            """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var actor: ActorOptions
     @OptionGroup var change: ChangeOptions
+    @OptionGroup var dryRun: DryRunOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: ArgumentHelp("Percent of keys, 0–100 with at most two decimals (e.g. 12.5).", valueName: "percent"))
@@ -88,7 +98,8 @@ struct RolloutCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            try perform(.setRollout(try parsePercent(percent)), store: store, actor: actor, change: change, output: output)
+            try perform(.setRollout(try parsePercent(percent)), store: store, actor: actor, change: change, dryRun: dryRun,
+                        output: output)
         }
     }
 }
@@ -101,13 +112,17 @@ func parsePercent(_ text: String) throws -> Rollout {
     }
 }
 
-/// The shared body of every state-changing command.
+/// The shared body of every state-changing command; with `--dry-run`, ``rehearse(_:with:change:authority:runCommands:json:)``.
 private func perform(
-    _ request: PhaseRequest, store: StoreOptions, actor: ActorOptions, change: ChangeOptions, output: OutputOptions,
-    authority: AdvanceAuthority = AdvanceAuthority()
+    _ request: PhaseRequest, store: StoreOptions, actor: ActorOptions, change: ChangeOptions, dryRun: DryRunOptions,
+    output: OutputOptions, authority: AdvanceAuthority = AdvanceAuthority()
 ) throws {
     let opened = try store.open()
     let control = MigrationControl(store: opened, signer: try actor.signer(for: opened))
+    if dryRun.dryRun {
+        return try rehearse(request, with: control, change: change, authority: authority, runCommands: dryRun.runCommands,
+                            json: output.json)
+    }
     let result = try control.perform(request, expectVersion: change.expectVersion, reason: change.reason, authority: authority)
     if output.json {
         try JSONOutput.print(ChangeReport(result))
