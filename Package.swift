@@ -63,7 +63,7 @@ let package = Package(
             name: "migctl",
             dependencies: [
                 "MigrationCore", "PostgresStore", "Console", "Terminal", "Runbook", "DemoService", "GuardService",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

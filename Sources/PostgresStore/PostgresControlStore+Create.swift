@@ -99,10 +99,11 @@ extension PostgresControlStore {
         for (position, phase) in plan.phases.enumerated() {
             let gates = String(decoding: try JSONEncoder().encode(phase.gates), as: UTF8.self)
             try session.execute("""
-                INSERT INTO \(unescaped: s).phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook, gates)
+                INSERT INTO \(unescaped: s).phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook, gates,
+                                                   automation)
                 VALUES (\(Int64(position + 1)), \(phase.id), \(phase.title), \(phase.reads.rawValue),
                         \(phase.writes.map(\.rawValue).joined(separator: ",")), \(phase.irreversible), \(phase.ramp),
-                        \(phase.runbook), \(runbooks[phase.id]), \(gates))
+                        \(phase.runbook), \(runbooks[phase.id]), \(gates), \(phase.automation.storedText))
                 """)
             for (i, text) in (checklists[phase.id] ?? []).enumerated() {
                 try session.execute("INSERT INTO \(unescaped: s).checklist_items (phase, item, text) VALUES (\(phase.id), \(Int64(i + 1)), \(text))")
@@ -126,5 +127,28 @@ extension PostgresControlStore {
             VALUES (\(host), \(AuditAction.initialize.rawValue), \(plan.first.id), \(Int64(Rollout.full.basisPoints)), 1,
                     \("created migration '\(name)' with \(plan.phases.count) phases"))
             """)
+    }
+}
+
+extension PostgresControlStore {
+    /// Brings a store of an older contract version up to this build's, in one transaction with
+    /// its audit event. Needs the login that owns the schema (the one that ran `init`).
+    /// - Returns: the versions before and after (equal when there was nothing to do).
+    public func upgrade(host: String) throws(ControlStoreError) -> (from: Int, to: Int) {
+        let found = try schemaVersion()
+        guard found < PostgresSchema.version else { return (found, found) }
+        guard found == 3 else {
+            throw .io(path: location, message: "schema version \(found) has no upgrade path; create a new store with this migctl")
+        }
+        try link.transaction { session in
+            for statement in PostgresSchema.statements(PostgresSchema.version4(s)) {
+                try session.execute(PostgresQuery(unsafeSQL: statement))
+            }
+            try session.execute("""
+                INSERT INTO \(unescaped: s).audit (host, action, reason)
+                VALUES (\(host), \(AuditAction.upgrade.rawValue), \("schema version \(found) to \(PostgresSchema.version)"))
+                """)
+        }
+        return (found, PostgresSchema.version)
     }
 }

@@ -87,21 +87,24 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
     }
 
     public func commit(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent) throws(ControlStoreError) {
-        try link.transaction { session in
-            let current = try fetchState(session)
-            guard current.version == old.version else { throw ControlStoreError.conflict(expected: old.version, found: current.version) }
-            var event = event
-            (event.fromPhase, event.toPhase) = (old.phase, new.phase)
-            (event.fromRollout, event.toRollout, event.version) = (old.rollout, new.rollout, new.version)
-            try insert(event, session)
-            // Compare-and-swap: the row changes only if nobody changed it since it was read.
-            let changed = try session.records("""
-                UPDATE \(unescaped: s).state SET phase = \(new.phase), rollout = \(Int64(new.rollout.basisPoints)), version = \(new.version)
-                WHERE id = 1 AND version = \(old.version) RETURNING version
-                """)
-            guard changed.count == 1 else {
-                throw ControlStoreError.conflict(expected: old.version, found: try fetchState(session).version)
-            }
+        try link.transaction { session in try commitState(new, replacing: old, event: event, session) }
+    }
+
+    /// The body of ``commit(_:replacing:event:)``, inside the caller's transaction.
+    func commitState(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent, _ session: PostgresLink.Session) throws {
+        let current = try fetchState(session)
+        guard current.version == old.version else { throw ControlStoreError.conflict(expected: old.version, found: current.version) }
+        var event = event
+        (event.fromPhase, event.toPhase) = (old.phase, new.phase)
+        (event.fromRollout, event.toRollout, event.version) = (old.rollout, new.rollout, new.version)
+        try insert(event, session)
+        // Compare-and-swap: the row changes only if nobody changed it since it was read.
+        let changed = try session.records("""
+            UPDATE \(unescaped: s).state SET phase = \(new.phase), rollout = \(Int64(new.rollout.basisPoints)), version = \(new.version)
+            WHERE id = 1 AND version = \(old.version) RETURNING version
+            """)
+        guard changed.count == 1 else {
+            throw ControlStoreError.conflict(expected: old.version, found: try fetchState(session).version)
         }
     }
 

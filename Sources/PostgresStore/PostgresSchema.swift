@@ -152,55 +152,7 @@ enum PostgresSchema {
         );
         CREATE TRIGGER state_is_kept BEFORE DELETE ON \(s).state
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the state row cannot be deleted');
-        CREATE FUNCTION \(s).state_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-        DECLARE
-          old_position integer; new_position integer; newest record; gate json;
-        BEGIN
-          IF NEW.id <> 1 THEN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: there is one row, id 1'; END IF;
-          IF NEW.version IS DISTINCT FROM OLD.version + 1 THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: every change sets version to the old version + 1';
-          END IF;
-          SELECT position INTO old_position FROM \(s).phases WHERE id = OLD.phase;
-          SELECT position INTO new_position FROM \(s).phases WHERE id = NEW.phase;
-          IF new_position < old_position AND EXISTS (SELECT 1 FROM \(s).phases WHERE irreversible
-                                                     AND position > new_position AND position <= old_position) THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: rolling back past an irreversible phase is refused; reconcile forward';
-          END IF;
-          IF new_position > old_position AND (new_position <> old_position + 1 OR OLD.rollout <> 10000) THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: an advance moves one phase forward, from a phase at 100%';
-          END IF;
-          IF NOT (SELECT ramp FROM \(s).phases WHERE id = NEW.phase) AND NEW.rollout <> 10000 THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: a phase that is not ramped is always at 100%';
-          END IF;
-          IF NEW.phase = OLD.phase AND NEW.rollout < OLD.rollout AND (SELECT irreversible FROM \(s).phases WHERE id = NEW.phase) THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: in an irreversible phase the rollout may only go up';
-          END IF;
-          SELECT version, from_phase, to_phase, from_rollout, to_rollout, xmin::text AS writer INTO newest
-            FROM \(s).audit ORDER BY id DESC LIMIT 1;
-          IF newest.version IS DISTINCT FROM NEW.version OR newest.to_phase IS DISTINCT FROM NEW.phase
-             OR newest.to_rollout IS DISTINCT FROM NEW.rollout OR newest.from_phase IS DISTINCT FROM OLD.phase
-             OR newest.from_rollout IS DISTINCT FROM OLD.rollout OR newest.writer <> (txid_current() % 4294967296)::text THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation',
-              MESSAGE = 'state: first insert the audit row of the change (version, to_phase, to_rollout), in the same transaction';
-          END IF;
-          -- An approval gate the plan does not let anyone override is the server's rule too: another
-          -- login approved the phase being entered, recently enough.
-          IF new_position = old_position + 1 THEN
-            FOR gate IN SELECT g FROM json_array_elements((SELECT gates FROM \(s).phases WHERE id = NEW.phase)::json) AS g
-                        WHERE (g -> 'kind' -> 'approval') IS NOT NULL AND NOT coalesce((g ->> 'overridable')::boolean, true) LOOP
-              IF NOT EXISTS (SELECT 1 FROM \(s).approvals WHERE phase = NEW.phase AND lower(actor) <> lower(session_user)
-                             AND at >= now() - make_interval(secs => (gate -> 'kind' -> 'approval' ->> 'withinSeconds')::double precision)) THEN
-                RAISE EXCEPTION USING ERRCODE = 'check_violation',
-                  MESSAGE = format('state: entering %s needs another login''s approval (its plan says so and cannot be overridden)', NEW.phase);
-              END IF;
-            END LOOP;
-          END IF;
-          -- The server's clock and the login, whatever the writer sent.
-          NEW.changed_at := date_trunc('milliseconds', now());
-          NEW.changed_by := session_user;
-          NEW.phase_since := CASE WHEN NEW.phase = OLD.phase THEN OLD.phase_since ELSE NEW.changed_at END;
-          RETURN NEW;
-        END $$;
+        \(stateChange(s))
         CREATE TRIGGER state_change BEFORE UPDATE ON \(s).state FOR EACH ROW EXECUTE FUNCTION \(s).state_change();
         -- One notification per state change and per audit row (see channel(_:) for the payload).
         CREATE FUNCTION \(s).notify_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -416,6 +368,158 @@ enum PostgresSchema {
         GRANT INSERT ON \(s).audit TO \(op);
         GRANT INSERT, DELETE ON \(s).checklist_ticks TO \(op);
         GRANT INSERT ON \(s).approvals, \(s).audit TO \(approver);
+        \(version4(s))
+        """
+    }
+
+    /// The state row's rules (schema 4: with the guard's hold), as one replaceable function.
+    static func stateChange(_ s: String) -> String {
+        """
+        CREATE OR REPLACE FUNCTION \(s).state_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE
+          old_position integer; new_position integer; newest record; gate json;
+        BEGIN
+          IF NEW.id <> 1 THEN RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: there is one row, id 1'; END IF;
+          IF NEW.version IS DISTINCT FROM OLD.version + 1 THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: every change sets version to the old version + 1';
+          END IF;
+          SELECT position INTO old_position FROM \(s).phases WHERE id = OLD.phase;
+          SELECT position INTO new_position FROM \(s).phases WHERE id = NEW.phase;
+          IF new_position < old_position AND EXISTS (SELECT 1 FROM \(s).phases WHERE irreversible
+                                                     AND position > new_position AND position <= old_position) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: rolling back past an irreversible phase is refused; reconcile forward';
+          END IF;
+          IF new_position > old_position AND (new_position <> old_position + 1 OR OLD.rollout <> 10000) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: an advance moves one phase forward, from a phase at 100%';
+          END IF;
+          IF NOT (SELECT ramp FROM \(s).phases WHERE id = NEW.phase) AND NEW.rollout <> 10000 THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: a phase that is not ramped is always at 100%';
+          END IF;
+          IF NEW.phase = OLD.phase AND NEW.rollout < OLD.rollout AND (SELECT irreversible FROM \(s).phases WHERE id = NEW.phase) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'state: in an irreversible phase the rollout may only go up';
+          END IF;
+          -- A fired hold or rollback guard holds every move forward until an operator clears it.
+          IF (new_position > old_position OR (NEW.phase = OLD.phase AND NEW.rollout > OLD.rollout))
+             AND EXISTS (SELECT 1 FROM \(s).guard_firings WHERE cleared_at IS NULL AND action IN ('hold', 'rollback')) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+              MESSAGE = 'state: a fired guard holds the migration; clear it with ''migctl guard clear NAME --reason TEXT'' first';
+          END IF;
+          SELECT version, from_phase, to_phase, from_rollout, to_rollout, xmin::text AS writer INTO newest
+            FROM \(s).audit ORDER BY id DESC LIMIT 1;
+          IF newest.version IS DISTINCT FROM NEW.version OR newest.to_phase IS DISTINCT FROM NEW.phase
+             OR newest.to_rollout IS DISTINCT FROM NEW.rollout OR newest.from_phase IS DISTINCT FROM OLD.phase
+             OR newest.from_rollout IS DISTINCT FROM OLD.rollout OR newest.writer <> (txid_current() % 4294967296)::text THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+              MESSAGE = 'state: first insert the audit row of the change (version, to_phase, to_rollout), in the same transaction';
+          END IF;
+          -- An approval gate the plan does not let anyone override is the server's rule too: another
+          -- login approved the phase being entered, recently enough.
+          IF new_position = old_position + 1 THEN
+            FOR gate IN SELECT g FROM json_array_elements((SELECT gates FROM \(s).phases WHERE id = NEW.phase)::json) AS g
+                        WHERE (g -> 'kind' -> 'approval') IS NOT NULL AND NOT coalesce((g ->> 'overridable')::boolean, true) LOOP
+              IF NOT EXISTS (SELECT 1 FROM \(s).approvals WHERE phase = NEW.phase AND lower(actor) <> lower(session_user)
+                             AND at >= now() - make_interval(secs => (gate -> 'kind' -> 'approval' ->> 'withinSeconds')::double precision)) THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                  MESSAGE = format('state: entering %s needs another login''s approval (its plan says so and cannot be overridden)', NEW.phase);
+              END IF;
+            END LOOP;
+          END IF;
+          -- The server's clock and the login, whatever the writer sent.
+          NEW.changed_at := date_trunc('milliseconds', now());
+          NEW.changed_by := session_user;
+          NEW.phase_since := CASE WHEN NEW.phase = OLD.phase THEN OLD.phase_since ELSE NEW.changed_at END;
+          RETURN NEW;
+        END $$;
+        """
+    }
+
+    /// Schema 4, the guard: each phase's automation (guards, ramp schedule, auto_advance) as
+    /// JSON, hashed only when present; the lease that lets one guard act; the guards that fired.
+    /// Applied after ``objects(_:)`` to a new store, and alone by `migctl upgrade` to a version-3 one.
+    static func version4(_ s: String) -> String {
+        let (app, op) = (appRole(s), operatorRole(s))
+        return """
+        SET LOCAL search_path = \(s), pg_catalog;
+        ALTER TABLE \(s).phases ADD COLUMN IF NOT EXISTS automation text;
+        CREATE OR REPLACE FUNCTION \(s).phase_fields(p \(s).phases) RETURNS text[] STABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
+          AS $$ SELECT ARRAY[p.position::text, p.id, p.title, p.reads, p.writes, p.irreversible::int::text, p.ramp::int::text,
+                             p.runbook_path, p.runbook, p.gates]
+                       || CASE WHEN p.automation IS NULL THEN ARRAY[]::text[] ELSE ARRAY[p.automation] END $$;
+        ALTER TABLE \(s).audit DROP CONSTRAINT IF EXISTS audit_action_check;
+        ALTER TABLE \(s).audit ADD CONSTRAINT audit_action_check
+          CHECK (action IN (\(AuditAction.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))));
+
+        CREATE TABLE \(s).guard_lease (
+          id           integer PRIMARY KEY CHECK (id = 1),
+          holder       text NOT NULL CHECK (length(holder) BETWEEN 1 AND 255),
+          host         text NOT NULL CHECK (length(host) BETWEEN 1 AND 255),
+          pid          bigint NOT NULL,
+          epoch        bigint NOT NULL CHECK (epoch >= 1),
+          acquired_at  timestamptz(3) NOT NULL,
+          renewed_at   timestamptz(3) NOT NULL,
+          expires_at   timestamptz(3) NOT NULL,
+          status       text CHECK (length(status) <= 65536),
+          login        text NOT NULL DEFAULT session_user
+        );
+        CREATE FUNCTION \(s).guard_lease_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+          IF TG_OP = 'UPDATE' AND (NEW.epoch < OLD.epoch OR (NEW.holder <> OLD.holder AND NEW.epoch <= OLD.epoch)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'guard_lease: a new holder raises the epoch';
+          END IF;
+          NEW.login := session_user;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER guard_lease_change BEFORE INSERT OR UPDATE ON \(s).guard_lease FOR EACH ROW EXECUTE FUNCTION \(s).guard_lease_change();
+        CREATE TRIGGER guard_lease_is_kept BEFORE DELETE ON \(s).guard_lease
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('guard_lease: the lease row is never deleted; let it expire');
+
+        CREATE TABLE \(s).guard_firings (
+          id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          guard         text NOT NULL CHECK (\(s).is_name(guard)),
+          phase         text NOT NULL REFERENCES \(s).phases(id),
+          action        text NOT NULL CHECK (action IN ('notify', 'hold', 'rollback')),
+          fired_at      timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          fired_by      text NOT NULL DEFAULT session_user,
+          observed      text NOT NULL CHECK (length(observed) <= 2000),
+          bound         text NOT NULL CHECK (length(bound) <= 2000),
+          sentence      text NOT NULL CHECK (length(sentence) <= 2000),
+          cleared_at    timestamptz(3),
+          cleared_by    text,
+          clear_reason  text CHECK (length(clear_reason) BETWEEN 1 AND 2000)
+        );
+        CREATE UNIQUE INDEX guard_firings_one_open ON \(s).guard_firings (guard) WHERE cleared_at IS NULL;
+        CREATE FUNCTION \(s).guard_firing_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+          IF TG_OP = 'INSERT' THEN
+            IF NOT EXISTS (SELECT 1 FROM \(s).phases p, json_array_elements(coalesce(p.automation, '{}')::json -> 'guards') g
+                           WHERE p.id = NEW.phase AND g ->> 'name' = NEW.guard) THEN
+              RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'guard_firings: guard must be a guard of phase in the plan';
+            END IF;
+            NEW.fired_at := date_trunc('milliseconds', now());
+            NEW.fired_by := session_user;
+            NEW.cleared_at := NULL; NEW.cleared_by := NULL; NEW.clear_reason := NULL;
+            RETURN NEW;
+          END IF;
+          IF OLD.cleared_at IS NOT NULL OR NEW.clear_reason IS NULL OR (NEW.id, NEW.guard, NEW.phase, NEW.action, NEW.fired_at, NEW.fired_by,
+             NEW.observed, NEW.bound, NEW.sentence) IS DISTINCT FROM (OLD.id, OLD.guard, OLD.phase, OLD.action, OLD.fired_at,
+             OLD.fired_by, OLD.observed, OLD.bound, OLD.sentence) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+              MESSAGE = 'guard_firings: a firing is only ever cleared, once, with a reason';
+          END IF;
+          NEW.cleared_at := date_trunc('milliseconds', now());
+          NEW.cleared_by := session_user;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER guard_firing_change BEFORE INSERT OR UPDATE ON \(s).guard_firings
+          FOR EACH ROW EXECUTE FUNCTION \(s).guard_firing_change();
+        CREATE TRIGGER guard_firings_are_kept BEFORE DELETE ON \(s).guard_firings
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('guard_firings are records: clear one, never delete it');
+        CREATE TRIGGER guard_lease_not_truncated BEFORE TRUNCATE ON \(s).guard_lease EXECUTE FUNCTION \(s).refuse_truncate();
+        CREATE TRIGGER guard_firings_not_truncated BEFORE TRUNCATE ON \(s).guard_firings EXECUTE FUNCTION \(s).refuse_truncate();
+        \(stateChange(s))
+        GRANT SELECT ON \(s).guard_lease, \(s).guard_firings TO \(app);
+        GRANT INSERT, UPDATE ON \(s).guard_lease, \(s).guard_firings TO \(op);
+        UPDATE \(s).schema_version SET version = 4;
 
         """
     }

@@ -20,7 +20,7 @@ enum ExitStatus: Int32, CaseIterable {
         switch self {
         case .done: "done"
         case .error: "error (file, database, I/O, a broken audit chain)"
-        case .gateFailed: "a gate failed"
+        case .gateFailed: "a gate failed, or a fired guard holds the migration"
         case .confirmation: "confirmation missing or wrong"
         case .conflict: "conflict (the state changed under you)"
         case .refused: "refused by the plan"
@@ -80,7 +80,7 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
         switch error {
         case .store(let store): describe(store)
         case .refused(let refusal): (.refused, refusal.description)
-        case .gatesFailed: (.gateFailed, error.description)
+        case .gatesFailed, .heldByGuard: (.gateFailed, error.description)
         case .confirmationMissing, .confirmationWrong: (.confirmation, error.description)
         case .overrideNeedsReason: (.usage, error.description)
         }

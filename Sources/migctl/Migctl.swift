@@ -15,7 +15,7 @@ struct Migctl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Status.self, Check.self, Advance.self, Rollback.self, RolloutCommand.self, Approve.self, Checklist.self, Log.self,
-            ConsoleCommand.self, Fleet.self, Demo.self, Simulate.self, Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
+            ConsoleCommand.self, Guard.self, Fleet.self, Demo.self, Simulate.self, Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
         ]
     )
 

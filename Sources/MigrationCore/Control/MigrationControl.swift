@@ -34,6 +34,8 @@ public enum ControlError: Error, Equatable, CustomStringConvertible {
     case confirmationMissing(target: String)
     /// The typed confirmation is not the target's id.
     case confirmationWrong(target: String, typed: String)
+    /// A fired `hold` or `rollback` guard blocks advancing and raising the rollout until an operator clears it.
+    case heldByGuard([GuardFiring])
 
     public var description: String {
         switch self {
@@ -47,7 +49,17 @@ public enum ControlError: Error, Equatable, CustomStringConvertible {
             "'\(target)' is irreversible; confirm by typing its id: --confirm \(target)."
         case .confirmationWrong(let target, let typed):
             "the confirmation '\(typed.terminalSafe)' is not '\(target)'; nothing was changed."
+        case .heldByGuard(let firings):
+            Self.describe(holds: firings)
         }
+    }
+
+    private static func describe(holds firings: [GuardFiring]) -> String {
+        let named = firings.prefix(3).map {
+            "'\($0.name.terminalSafe)' (\($0.action.terminalSafe) in \($0.phase.terminalSafe) at \(Timestamp.string($0.firedAt)): saw \($0.observed.terminalSafe), wanted \($0.bound.terminalSafe))"
+        }.joined(separator: ", ")
+        let first = firings.first?.name.terminalSafe ?? "NAME"
+        return "\(firings.count == 1 ? "the guard" : "\(firings.count) guards") \(named) \(firings.count == 1 ? "holds" : "hold") the migration: nothing moves forward until an operator clears \(firings.count == 1 ? "it" : "them") with 'migctl guard clear \(first) --reason TEXT'."
     }
 
     private static func describe(_ report: GateReport, forced: Bool) -> String {
@@ -154,6 +166,10 @@ public struct MigrationControl: Sendable {
                 throw ControlError.refused(error)
             }
             guard after != before else { return StateChange(before: before, after: after) }
+            if Self.movesForward(from: before, to: after, in: plan) {
+                let holds = try store.guardFirings(openOnly: true, limit: 100).filter(\.blocks)
+                if !holds.isEmpty { throw ControlError.heldByGuard(holds) }
+            }
             var details: String?
             var report: GateReport?
             if case .advance = request, let target = plan.phase(after.phase) {
@@ -178,6 +194,12 @@ public struct MigrationControl: Sendable {
         } catch {
             throw .store(.io(path: store.location, message: "\(error)"))
         }
+    }
+
+    /// Whether a change moves keys forward (an advance, a higher rollout): what a fired guard holds back.
+    static func movesForward(from before: MigrationState, to after: MigrationState, in plan: Plan) -> Bool {
+        guard let from = plan.index(of: before.phase), let to = plan.index(of: after.phase) else { return false }
+        return to > from || (to == from && after.rollout > before.rollout)
     }
 
     /// Runs the gates and the confirmation of an advance into `target`.

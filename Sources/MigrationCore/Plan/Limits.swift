@@ -17,6 +17,8 @@ public enum Limits {
     public static let phases = 64
     /// Gates in one phase.
     public static let gatesPerPhase = 32
+    /// Steps of an automatic ramp schedule.
+    public static let rampSteps = 100
     /// A phase's title.
     public static let titleScalars = 200
     /// A path named by a plan (a runbook).

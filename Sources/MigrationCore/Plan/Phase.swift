@@ -37,12 +37,17 @@ public struct Phase: Sendable, Equatable, Codable {
     public var runbook: String?
     /// The checks that must pass before the migration may advance into this phase.
     public var gates: [Gate]
+    /// What the guard watches and does by itself while this phase is current (guards, an
+    /// automatic ramp), and whether it may advance into it.
+    public var automation: PhaseAutomation
 
     public init(
         id: String, title: String, reads: ReadMode, writes: [DataStore],
-        irreversible: Bool = false, ramp: Bool = true, runbook: String? = nil, gates: [Gate] = []
+        irreversible: Bool = false, ramp: Bool = true, runbook: String? = nil, gates: [Gate] = [],
+        automation: PhaseAutomation = PhaseAutomation()
     ) {
         self.gates = gates
+        self.automation = automation
         self.id = id
         self.title = title
         self.reads = reads
@@ -50,6 +55,20 @@ public struct Phase: Sendable, Equatable, Codable {
         self.irreversible = irreversible
         self.ramp = ramp
         self.runbook = runbook
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, reads, writes, irreversible, ramp, runbook, gates, automation
+    }
+
+    /// Decodes a phase; one written before guards existed has no automation.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
+                  reads: try c.decode(ReadMode.self, forKey: .reads), writes: try c.decode([DataStore].self, forKey: .writes),
+                  irreversible: try c.decode(Bool.self, forKey: .irreversible), ramp: try c.decode(Bool.self, forKey: .ramp),
+                  runbook: try c.decodeIfPresent(String.self, forKey: .runbook), gates: try c.decode([Gate].self, forKey: .gates),
+                  automation: try c.decodeIfPresent(PhaseAutomation.self, forKey: .automation) ?? PhaseAutomation())
     }
 
     /// The store whose write must succeed for a request to succeed.

@@ -35,7 +35,9 @@ import Yams
 /// never silently make a point of no return reversible.
 public enum PlanFile {
     /// The keys a phase entry may have.
-    static let phaseKeys: Set<String> = ["id", "title", "reads", "writes", "irreversible", "ramp", "runbook", "gates"]
+    static let phaseKeys: Set<String> = ["id", "title", "reads", "writes", "irreversible", "ramp", "runbook", "gates", "guards", "auto_advance"]
+    /// The keys of a guard entry.
+    static let guardKeys: Set<String> = ["name", "when", "action", "to"]
 
     /// The keys each gate kind takes, besides `kind` and `overridable`.
     static let gateKeys: [String: Set<String>] = [
@@ -147,7 +149,51 @@ private struct PlanReader {
             }
             phases.append(phase)
         }
+        checkAutomation(phases, Array(entries))
         return phases
+    }
+
+    /// What a phase lets the guard do, against the whole plan: unique guard names, a rollback
+    /// only before the point of no return and only where there is somewhere to go, and no
+    /// automatic advance into an irreversible phase (that always takes a person).
+    mutating func checkAutomation(_ phases: [Phase], _ entries: [Node]) {
+        let noReturn = phases.firstIndex(where: \.irreversible) ?? phases.count
+        var names: [String: String] = [:]
+        for (i, phase) in phases.enumerated() {
+            let entry = entries.first { $0["id"]?.string == phase.id }
+            let field = "phases[\(i + 1)]"
+            for (g, watched) in phase.automation.guards.enumerated() {
+                let node = entry?["guards"].flatMap { node -> Node? in
+                    if case .sequence(let list) = node, g < list.count { return list[g] }
+                    return nil
+                }
+                if let other = names[watched.name] {
+                    problem(node?["name"], "\(field).guards[\(g + 1)].name", "'\(watched.name)' is also a guard of '\(other)'; guard names are unique in a plan")
+                }
+                names[watched.name] = phase.id
+                guard case .rollback(let toPrevious) = watched.action else { continue }
+                if i >= noReturn {
+                    problem(node?["action"], "\(field).guards[\(g + 1)].action",
+                            "rollback is refused in or after the irreversible phase '\(phases[noReturn].id)'; a guard there may only hold or notify")
+                } else if toPrevious, i == 0 {
+                    problem(node?["to"], "\(field).guards[\(g + 1)].to", "the first phase has no previous phase to roll back to")
+                } else if !toPrevious, !phase.ramp {
+                    problem(node?["action"], "\(field).guards[\(g + 1)].action",
+                            "'\(phase.id)' is not ramped, so it has no rollout to put to 0%; use 'to: previous'")
+                }
+            }
+            if phase.automation.ramp != nil, !phase.ramp {
+                problem(entry?["ramp"], "\(field).ramp", "a ramp schedule needs a ramped phase")
+            }
+            if phase.automation.autoAdvance {
+                if phase.irreversible {
+                    problem(entry?["auto_advance"], "\(field).auto_advance",
+                            "the guard never enters an irreversible phase by itself; that takes a person and the typed confirmation")
+                } else if i == 0 {
+                    problem(entry?["auto_advance"], "\(field).auto_advance", "the first phase is where a migration starts; nothing advances into it")
+                }
+            }
+        }
     }
 
     mutating func readPhase(_ node: Node, field: String) -> Phase? {
@@ -173,9 +219,11 @@ private struct PlanReader {
         }
         let writes = readWrites(map["writes"], field: "\(field).writes")
         let irreversible = optionalBool(map, "irreversible", field) ?? false
-        let ramp = optionalBool(map, "ramp", field) ?? true
+        let (ramp, schedule) = readRamp(map["ramp"], field: "\(field).ramp")
         let runbook = optionalString(map, "runbook", field)
         let gates = readGates(map["gates"], field: "\(field).gates")
+        let guards = readGuards(map["guards"], field: "\(field).guards")
+        let autoAdvance = optionalBool(map, "auto_advance", field) ?? false
         if let runbook {
             do {
                 try paths.checkRunbook(runbook)
@@ -191,7 +239,93 @@ private struct PlanReader {
         }
         guard problems.count == before, let id, let reads, let writes else { return nil }
         return Phase(id: id, title: title, reads: reads, writes: writes, irreversible: irreversible, ramp: ramp,
-                     runbook: runbook, gates: gates)
+                     runbook: runbook, gates: gates, automation: PhaseAutomation(guards: guards, ramp: schedule, autoAdvance: autoAdvance))
+    }
+
+    /// `ramp: true|false`, or `ramp: {steps: [1, 5, 25, 50, 100], every: 30m}` (a ramped phase the
+    /// guard ramps by itself).
+    mutating func readRamp(_ node: Node?, field: String) -> (Bool, RampSchedule?) {
+        guard let node else { return (true, nil) }
+        if let value = node.bool { return (value, nil) }
+        guard case .mapping(let map) = node else {
+            problem(node, field, "must be true, false or a schedule like {steps: [1, 5, 25, 50, 100], every: 30m}")
+            return (true, nil)
+        }
+        for (key, _) in map where !["steps", "every"].contains(key.string ?? "") {
+            problem(key, "\(field).\(key.string ?? "?")", "is not a field of a ramp schedule; use steps, every")
+        }
+        let every = duration(map, "every", field, required: true)
+        guard case .sequence(let items)? = map["steps"], !items.isEmpty, items.count <= Limits.rampSteps else {
+            problem(map["steps"], "\(field).steps", "must be a list of 1 to \(Limits.rampSteps) rollout percentages, rising, e.g. [1, 5, 25, 50, 100]")
+            return (true, nil)
+        }
+        var steps: [Rollout] = []
+        for item in items {
+            guard let text = item.string, let step = try? Rollout(percent: text), step > .none else {
+                problem(item, "\(field).steps", "'\(item.string ?? "?")' is not a percentage above 0 and at most 100 (two decimals)")
+                return (true, nil)
+            }
+            if let last = steps.last, step <= last {
+                problem(item, "\(field).steps", "must rise: \(step) follows \(last)")
+                return (true, nil)
+            }
+            steps.append(step)
+        }
+        guard let every else { return (true, nil) }
+        return (true, RampSchedule(steps: steps, everySeconds: every))
+    }
+
+    mutating func readGuards(_ node: Node?, field: String) -> [PhaseGuard] {
+        guard let node else { return [] }
+        guard case .sequence(let entries) = node else {
+            problem(node, field, "must be a list of guards, each with a name, a 'when' condition and an action")
+            return []
+        }
+        guard entries.count <= Limits.gatesPerPhase else {
+            problem(node, field, "lists \(entries.count) guards; a phase has at most \(Limits.gatesPerPhase)")
+            return []
+        }
+        return entries.enumerated().compactMap { i, entry in readGuard(entry, field: "\(field)[\(i + 1)]") }
+    }
+
+    mutating func readGuard(_ node: Node, field: String) -> PhaseGuard? {
+        guard case .mapping(let map) = node else {
+            problem(node, field, "must be a mapping with name, when and action")
+            return nil
+        }
+        for (key, _) in map where !PlanFile.guardKeys.contains(key.string ?? "") {
+            problem(key, "\(field).\(key.string ?? "?")", "is not a guard field; use \(PlanFile.guardKeys.sorted().joined(separator: ", "))")
+        }
+        let before = problems.count
+        let name = requiredString(map, "name", field)
+        if let name, !Names.isValidMetricName(name) {
+            problem(map["name"], "\(field).name", "'\(name)' is not a valid guard name; use [a-z0-9][a-z0-9._-]{0,63}")
+        }
+        var condition: Gate?
+        if let when = map["when"] {
+            condition = readGate(when, field: "\(field).when")
+            if let kind = condition?.kind.name, !PhaseGuard.conditionKinds.contains(kind) {
+                problem(when, "\(field).when.kind", "'\(kind)' cannot be a guard's condition; use \(PhaseGuard.conditionKinds.sorted().joined(separator: ", "))")
+            }
+        } else {
+            problem(nil, "\(field).when", "is missing; give the condition as a gate, e.g. {kind: counter, ...}")
+        }
+        let word = requiredString(map, "action", field)
+        let to = optionalString(map, "to", field)
+        var action: GuardAction?
+        switch word {
+        case "notify": action = .notify
+        case "hold": action = .hold
+        case "rollback": action = .rollback(toPrevious: to == "previous")
+        case nil: break
+        case let other?: problem(map["action"], "\(field).action", "'\(other)' is not an action; use notify, hold or rollback")
+        }
+        if let to, word != "rollback" || to != "previous" {
+            problem(map["to"], "\(field).to", word == "rollback" ? "'\(to)' is not a target; a rollback goes to 0% (leave 'to' out) or to: previous"
+                                                                  : "only a rollback has a target (to: previous)")
+        }
+        guard problems.count == before, let name, let condition, let action else { return nil }
+        return PhaseGuard(name: name, when: condition, action: action)
     }
 
     mutating func readGates(_ node: Node?, field: String) -> [Gate] {

@@ -6,7 +6,8 @@
 /// NULL, with nothing between fields. Then:
 ///
 ///     plan_hash = sha256hex(canonical("migctl-plan-v1") + canonical(migration row)
-///                           + canonical(each phases row, by position)
+///                           + canonical(each phases row, by position; its `automation`
+///                                       appended only when it is not NULL)
 ///                           + canonical(each checklist_items row, by phase position then item))
 ///     hash(row 1) = sha256hex(utf8(plan_hash) + canonical(audit row 1))
 ///     hash(row n) = sha256hex(utf8(hash(row n-1)) + canonical(audit row n))

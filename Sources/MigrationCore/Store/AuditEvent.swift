@@ -12,6 +12,12 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case untick
     /// An instance that was gone for good removed from the fleet.
     case forget
+    /// A guard's condition failed and the guard acted (notify, hold or rollback).
+    case guardFire = "guard-fire"
+    /// An operator cleared a fired guard.
+    case guardClear = "guard-clear"
+    /// A guard took the lease over: from now on it is the one that acts.
+    case guardLease = "guard-lease"
 }
 
 /// One row of the append-only audit log.

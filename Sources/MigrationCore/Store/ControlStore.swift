@@ -114,6 +114,24 @@ public protocol ControlStore: Sendable {
     func verifyAuditChain() throws(ControlStoreError) -> AuditChain.Break?
     /// Why the stored plan can no longer be trusted to run programs (it changed after `init`), or nil.
     func planTampering() throws(ControlStoreError) -> String?
+
+    /// The guard's lease as stored, or nil when no guard ever ran.
+    func guardLease() throws(ControlStoreError) -> GuardLease?
+    /// Takes the lease when it is free or expired, or renews it when `claim.holder` holds it,
+    /// in one transaction (a takeover is audited); publishes `claim.status` with it.
+    /// - Returns: the lease as stored afterwards: the caller's, or the other holder's.
+    func claimGuardLease(_ claim: GuardClaim, at date: Date) throws(ControlStoreError) -> GuardLease
+    /// Lets the lease expire now, if `lease` still holds it (a guard stopping cleanly), so a
+    /// standby takes over at once.
+    func releaseGuardLease(_ lease: GuardLease) throws(ControlStoreError)
+    /// Writes what a guard decided, in one transaction, only if `write.lease` still holds the lease.
+    /// - Throws: ``ControlStoreError/leaseLost(holder:)`` when it does not; nothing is written.
+    func guardWrite(_ write: GuardWrite, at date: Date) throws(ControlStoreError)
+    /// Fired guards, newest first: the open ones, or the last `limit` of all.
+    func guardFirings(openOnly: Bool, limit: Int) throws(ControlStoreError) -> [GuardFiring]
+    /// Clears the open firing of the guard `name` and appends `event`, in one transaction.
+    /// - Returns: the firing cleared, or nil when that guard had none open (nothing is written).
+    func clearGuard(name: String, event: AuditEvent) throws(ControlStoreError) -> GuardFiring?
 }
 
 extension ControlStore {
@@ -147,6 +165,18 @@ extension ControlStore {
 
     /// A store whose server enforces who may change the plan has nothing to add.
     public func planTampering() throws(ControlStoreError) -> String? { nil }
+
+    /// A store without guard tables (a test double) has no guard and nothing fired.
+    public func guardLease() throws(ControlStoreError) -> GuardLease? { nil }
+    public func guardFirings(openOnly: Bool, limit: Int) throws(ControlStoreError) -> [GuardFiring] { [] }
+    public func claimGuardLease(_ claim: GuardClaim, at date: Date) throws(ControlStoreError) -> GuardLease {
+        throw .io(path: location, message: "this store keeps no guard lease")
+    }
+    public func releaseGuardLease(_ lease: GuardLease) throws(ControlStoreError) {}
+    public func guardWrite(_ write: GuardWrite, at date: Date) throws(ControlStoreError) {
+        throw .io(path: location, message: "this store keeps no guard lease")
+    }
+    public func clearGuard(name: String, event: AuditEvent) throws(ControlStoreError) -> GuardFiring? { nil }
 }
 
 /// Counter values summed into equal time slots, for charts.

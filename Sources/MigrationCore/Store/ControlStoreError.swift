@@ -27,6 +27,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
     case badLocation(String)
     /// The server refused the login what it asked (a PostgreSQL role it lacks); nothing changed.
     case permissionDenied(path: String, message: String)
+    /// A guard's write was refused because another guard holds the lease now (or its own expired).
+    case leaseLost(holder: String?)
     /// Any other failure of the database or the file system.
     case io(path: String, message: String)
 
@@ -62,6 +64,8 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
             "\(sentence)."
         case .permissionDenied(let path, let message):
             "\(path.terminalSafe) refused it: \(message.terminalSafe); nothing was changed. Use a login with that role, or ask whoever runs the server to grant it."
+        case .leaseLost(let holder):
+            "this guard no longer holds the lease\(holder.map { " (\($0.terminalSafe) does)" } ?? ""), so it wrote nothing; it stands by until the lease expires."
         case .io(let path, let message):
             "could not use \(path): \(message)."
         }

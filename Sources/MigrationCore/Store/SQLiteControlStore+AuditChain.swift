@@ -36,9 +36,13 @@ extension SQLiteControlStore {
             columns.map { "CAST(\(prefix)\($0) AS TEXT)" }.joined(separator: ", ")
         }
         let migrationRow = try migration ?? text("SELECT \(cast(AuditChain.migrationColumns)) FROM migration WHERE id = 1").first ?? []
+        // Schema 4's `automation` counts only when a phase has some (see AuditChain): a file
+        // upgraded from an older schema keeps its plan hash.
+        let hasAutomation = try Row.fetchAll(db, sql: "PRAGMA table_info(phases)").contains { ($0["name"] as String?) == "automation" }
+        let phases = try text("SELECT \(cast(AuditChain.phaseColumns + (hasAutomation ? ["automation"] : []))) FROM phases ORDER BY position")
         return AuditChain.planHash(
             migration: migrationRow,
-            phases: try text("SELECT \(cast(AuditChain.phaseColumns)) FROM phases ORDER BY position"),
+            phases: phases.map { hasAutomation && $0.last == .some(nil) ? Array($0.dropLast()) : $0 },
             checklistItems: try text("""
                 SELECT \(cast(AuditChain.checklistColumns, prefix: "c.")) FROM checklist_items c
                 JOIN phases p ON p.id = c.phase ORDER BY p.position, c.item

@@ -177,23 +177,26 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
     }
 
     public func commit(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent) throws(ControlStoreError) {
-        try write { db in
-            // The audit row first: the database accepts a state change only once it is audited.
-            let current = try fetchState(db)
-            guard current.version == old.version else { throw ControlStoreError.conflict(expected: old.version, found: current.version) }
-            // The event records the change itself, whatever the caller filled in.
-            var event = event
-            (event.fromPhase, event.toPhase) = (old.phase, new.phase)
-            (event.fromRollout, event.toRollout, event.version) = (old.rollout, new.rollout, new.version)
-            try Self.insert(event, db)
-            try db.execute(sql: """
-                UPDATE state SET phase = ?, rollout = ?, version = ?, phase_since = ?, changed_at = ?, changed_by = ?
-                WHERE id = 1 AND version = ?
-                """, arguments: [new.phase, new.rollout.basisPoints, new.version, Timestamp.string(new.phaseSince),
-                                 Timestamp.string(new.changedAt), new.changedBy, old.version])
-            guard db.changesCount == 1 else {
-                throw ControlStoreError.conflict(expected: old.version, found: try fetchState(db).version)
-            }
+        try write { db in try commitState(new, replacing: old, event: event, db) }
+    }
+
+    /// The body of ``commit(_:replacing:event:)``, inside the caller's transaction.
+    func commitState(_ new: MigrationState, replacing old: MigrationState, event: AuditEvent, _ db: Database) throws {
+        // The audit row first: the database accepts a state change only once it is audited.
+        let current = try fetchState(db)
+        guard current.version == old.version else { throw ControlStoreError.conflict(expected: old.version, found: current.version) }
+        // The event records the change itself, whatever the caller filled in.
+        var event = event
+        (event.fromPhase, event.toPhase) = (old.phase, new.phase)
+        (event.fromRollout, event.toRollout, event.version) = (old.rollout, new.rollout, new.version)
+        try Self.insert(event, db)
+        try db.execute(sql: """
+            UPDATE state SET phase = ?, rollout = ?, version = ?, phase_since = ?, changed_at = ?, changed_by = ?
+            WHERE id = 1 AND version = ?
+            """, arguments: [new.phase, new.rollout.basisPoints, new.version, Timestamp.string(new.phaseSince),
+                             Timestamp.string(new.changedAt), new.changedBy, old.version])
+        guard db.changesCount == 1 else {
+            throw ControlStoreError.conflict(expected: old.version, found: try fetchState(db).version)
         }
     }
 
@@ -445,7 +448,7 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
 
     public func takeRowProblems() -> [RowProblem] { rowProblems.take() }
 
-    private func fetchState(_ db: Database) throws -> MigrationState {
+    func fetchState(_ db: Database) throws -> MigrationState {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM state WHERE id = 1") else {
             throw ControlStoreError.io(path: location, message: "the state row is missing; restore the file from a backup")
         }
@@ -470,11 +473,12 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         let now = Timestamp.string(date)
         for (position, phase) in plan.phases.enumerated() {
             try db.execute(sql: """
-                INSERT INTO phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook, gates)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO phases (position, id, title, reads, writes, irreversible, ramp, runbook_path, runbook, gates, automation)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [position + 1, phase.id, phase.title, phase.reads.rawValue,
                                  phase.writes.map(\.rawValue).joined(separator: ","), phase.irreversible, phase.ramp,
-                                 phase.runbook, runbooks[phase.id], String(decoding: try JSONEncoder().encode(phase.gates), as: UTF8.self)])
+                                 phase.runbook, runbooks[phase.id], String(decoding: try JSONEncoder().encode(phase.gates), as: UTF8.self),
+                                 phase.automation.storedText])
             for (i, text) in (checklists[phase.id] ?? []).enumerated() {
                 try db.execute(sql: "INSERT INTO checklist_items (phase, item, text) VALUES (?, ?, ?)", arguments: [phase.id, i + 1, text])
             }

@@ -7,7 +7,7 @@ import GRDB
 /// silently by a reader. The README documents every table.
 package enum Schema {
     /// The schema version this build of migctl reads and writes.
-    package static let currentVersion = 3
+    package static let currentVersion = 4
 
     /// The largest value a counter holds; additions saturate here instead of wrapping.
     static let counterMax = "9223372036854775807"
@@ -17,7 +17,7 @@ package enum Schema {
     static let saturatingSum = "CAST(min(TOTAL(value), 9.2233720368547758e18) AS INTEGER)"
 
     /// The SQL of each schema version, in order: element `i` produces version `i + 1`.
-    static let versions = [version1, version2, version3]
+    static let versions = [version1, version2, version3, version4]
 
     /// Every migration in order, each setting `user_version` in its own transaction.
     ///
@@ -63,7 +63,12 @@ package enum Schema {
         two["phases"]?.insert("tombstones")
         var three = two
         three["instances"]?.insert("stale")
-        return [1: one, 2: two, 3: three]
+        var four = three
+        four["phases"]?.insert("automation")
+        four["guard_lease"] = ["id", "holder", "host", "pid", "epoch", "acquired_at", "renewed_at", "expires_at", "status"]
+        four["guard_firings"] = ["id", "guard", "phase", "action", "fired_at", "fired_by", "observed", "bound", "sentence",
+                                 "cleared_at", "cleared_by", "clear_reason"]
+        return [1: one, 2: two, 3: three, 4: four]
     }()
 
     /// Whether `db` has every table and column of schema `version` (a migctl control database).
@@ -280,6 +285,76 @@ package enum Schema {
     /// serving lease (``Plan/servingLeaseSeconds``), so the fleet gate counts it as unknown.
     static let version3 = """
     ALTER TABLE instances ADD COLUMN stale INTEGER NOT NULL DEFAULT 0 CHECK (stale IN (0, 1));
+    """
+
+    /// Version 4: the guard. A phase's automation (guards, ramp schedule, auto_advance) as JSON,
+    /// the lease that lets one guard act, and the guards that fired; a fired `hold` or
+    /// `rollback` guard blocks moving forward until an operator clears it.
+    static let version4 = """
+    ALTER TABLE phases ADD COLUMN automation TEXT;
+
+    CREATE TABLE guard_lease (
+      id           INTEGER PRIMARY KEY CHECK (id = 1),
+      holder       TEXT NOT NULL,
+      host         TEXT NOT NULL,
+      pid          INTEGER NOT NULL,
+      epoch        INTEGER NOT NULL,
+      acquired_at  TEXT NOT NULL,
+      renewed_at   TEXT NOT NULL,
+      expires_at   TEXT NOT NULL,
+      status       TEXT
+    );
+    CREATE TRIGGER guard_lease_check_insert BEFORE INSERT ON guard_lease
+      WHEN NOT (\(isText("NEW.holder", limit: 255)) AND \(isText("NEW.host", limit: 255)) AND typeof(NEW.pid) = 'integer'
+                AND typeof(NEW.epoch) = 'integer' AND NEW.epoch >= 1 AND \(isInstant("NEW.acquired_at")) AND \(isInstant("NEW.renewed_at"))
+                AND \(isInstant("NEW.expires_at")) AND (NEW.status IS NULL OR \(isText("NEW.status", limit: 65536))))
+      \(refuse("guard_lease: holder and host names, pid and epoch (>= 1) integers, instants like 2026-11-25T12:58:08.123Z, status JSON text"))
+    CREATE TRIGGER guard_lease_check_update BEFORE UPDATE ON guard_lease
+      WHEN NOT (NEW.id = 1 AND \(isText("NEW.holder", limit: 255)) AND \(isText("NEW.host", limit: 255)) AND typeof(NEW.pid) = 'integer'
+                AND typeof(NEW.epoch) = 'integer' AND NEW.epoch >= OLD.epoch AND (NEW.holder = OLD.holder OR NEW.epoch > OLD.epoch)
+                AND \(isInstant("NEW.acquired_at")) AND \(isInstant("NEW.renewed_at")) AND \(isInstant("NEW.expires_at"))
+                AND (NEW.status IS NULL OR \(isText("NEW.status", limit: 65536))))
+      \(refuse("guard_lease: a new holder raises the epoch; instants like 2026-11-25T12:58:08.123Z"))
+    CREATE TRIGGER guard_lease_is_kept BEFORE DELETE ON guard_lease
+      \(refuse("guard_lease: the lease row is never deleted; let it expire"))
+
+    CREATE TABLE guard_firings (
+      id            INTEGER PRIMARY KEY AUTOINCREMENT,
+      guard         TEXT NOT NULL,
+      phase         TEXT NOT NULL REFERENCES phases(id),
+      action        TEXT NOT NULL CHECK (action IN ('notify', 'hold', 'rollback')),
+      fired_at      TEXT NOT NULL,
+      fired_by      TEXT NOT NULL,
+      observed      TEXT NOT NULL,
+      bound         TEXT NOT NULL,
+      sentence      TEXT NOT NULL,
+      cleared_at    TEXT,
+      cleared_by    TEXT,
+      clear_reason  TEXT
+    );
+    CREATE UNIQUE INDEX guard_firings_one_open ON guard_firings (guard) WHERE cleared_at IS NULL;
+    CREATE TRIGGER guard_firings_check_insert BEFORE INSERT ON guard_firings
+      WHEN NOT (\(isName("NEW.guard")) AND \(isInstant("NEW.fired_at")) AND \(isText("NEW.fired_by", limit: 128))
+                AND typeof(NEW.observed) = 'text' AND length(NEW.observed) <= 2000 AND typeof(NEW.bound) = 'text' AND length(NEW.bound) <= 2000
+                AND typeof(NEW.sentence) = 'text' AND length(NEW.sentence) <= 2000
+                AND NEW.cleared_at IS NULL AND NEW.cleared_by IS NULL AND NEW.clear_reason IS NULL
+                AND EXISTS (SELECT 1 FROM phases p, json_each(p.automation, '$.guards') g
+                            WHERE p.id = NEW.phase AND json_valid(p.automation) AND json_extract(g.value, '$.name') = NEW.guard))
+      \(refuse("guard_firings: guard must be a guard of phase in the plan; fired_at an instant; fired_by a name; a firing starts uncleared"))
+    CREATE TRIGGER guard_firings_only_clear BEFORE UPDATE ON guard_firings
+      WHEN NOT (OLD.cleared_at IS NULL AND NEW.id IS OLD.id AND NEW.guard IS OLD.guard AND NEW.phase IS OLD.phase
+                AND NEW.action IS OLD.action AND NEW.fired_at IS OLD.fired_at AND NEW.fired_by IS OLD.fired_by
+                AND NEW.observed IS OLD.observed AND NEW.bound IS OLD.bound AND NEW.sentence IS OLD.sentence
+                AND \(isInstant("NEW.cleared_at")) AND \(isText("NEW.cleared_by", limit: 128)) AND \(isText("NEW.clear_reason")))
+      \(refuse("guard_firings: a firing is only ever cleared, once, with an instant, a name and a reason"))
+    CREATE TRIGGER guard_firings_are_kept BEFORE DELETE ON guard_firings
+      \(refuse("guard_firings are records: clear one, never delete it"))
+
+    CREATE TRIGGER state_held_by_guard BEFORE UPDATE ON state
+      WHEN ((SELECT position FROM phases WHERE id = NEW.phase) > (SELECT position FROM phases WHERE id = OLD.phase)
+            OR (NEW.phase = OLD.phase AND NEW.rollout > OLD.rollout))
+       AND EXISTS (SELECT 1 FROM guard_firings WHERE cleared_at IS NULL AND action IN ('hold', 'rollback'))
+      \(refuse("state: a fired guard holds the migration; clear it with 'migctl guard clear NAME --reason TEXT' first"))
     """
 
     static let version1 = """

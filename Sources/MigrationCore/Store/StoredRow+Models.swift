@@ -73,8 +73,31 @@ extension StoredRow {
         guard let gates = try? JSONDecoder().decode([Gate].self, from: Data((try row.text("gates")).utf8)) else {
             throw problem("gates", "a JSON list of gates")
         }
+        var automation = PhaseAutomation()
+        if let text = try row.optionalText("automation") {
+            guard text.utf8.count <= Limits.planFileBytes,
+                  let decoded = try? JSONDecoder().decode(PhaseAutomation.self, from: Data(text.utf8)) else {
+                throw problem("automation", "NULL or the JSON of the phase's guards, ramp schedule and auto_advance")
+            }
+            automation = decoded
+        }
         return Phase(id: try row.text("id"), title: try row.text("title"), reads: reads, writes: writes,
                      irreversible: try row.bool("irreversible"), ramp: try row.bool("ramp"),
-                     runbook: try row.optionalText("runbook_path"), gates: gates)
+                     runbook: try row.optionalText("runbook_path"), gates: gates, automation: automation)
+    }
+
+    /// The `guard_lease` row.
+    package func guardLease() throws(RowProblem) -> GuardLease {
+        GuardLease(holder: try text("holder"), host: try text("host"), pid: try int64("pid"), epoch: try int64("epoch"),
+                   acquiredAt: try instant("acquired_at"), renewedAt: try instant("renewed_at"), expiresAt: try instant("expires_at"),
+                   status: try optionalText("status"))
+    }
+
+    /// A `guard_firings` row.
+    package func guardFiring() throws(RowProblem) -> GuardFiring {
+        GuardFiring(id: try int64("id"), name: try text("guard"), phase: try text("phase"), action: try text("action"),
+                    firedAt: try instant("fired_at"), firedBy: try text("fired_by"), observed: try text("observed"),
+                    bound: try text("bound"), sentence: try text("sentence"), clearedAt: try optionalInstant("cleared_at"),
+                    clearedBy: try optionalText("cleared_by"), clearReason: try optionalText("clear_reason"))
     }
 }

@@ -15,9 +15,9 @@ struct Upgrade: ParsableCommand {
     func run() throws {
         try reportingFailures {
             if PostgresURL.isURL(store.path) {
-                // Version 3 is the first on PostgreSQL: there is no older schema to upgrade yet.
-                let found = try PostgresControlStore(url: try PostgresURL(store.path), allowOlderSchema: true).schemaVersion()
-                say("\(try PostgresURL(store.path)) is at schema version \(found), the one this migctl reads; nothing to do")
+                let url = try PostgresURL(store.path)
+                let (from, to) = try PostgresControlStore(url: url, allowOlderSchema: true).upgrade(host: ProcessInfo.processInfo.hostName)
+                say(from == to ? "\(url) is already at schema version \(to); nothing to do" : "upgraded \(url) from schema version \(from) to \(to)")
                 return
             }
             let (from, to) = try SQLiteControlStore.upgrade(at: store.path, by: try actor.signer, at: Date())

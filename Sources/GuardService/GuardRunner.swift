@@ -1,0 +1,246 @@
+import Foundation
+import Logging
+import MigrationCore
+
+/// The guard: every interval it claims (or renews) the lease, and while it holds it, it
+/// evaluates the current phase's guards, acts on the first that failed, takes due ramp steps
+/// and automatic advances, and tells people what happened.
+///
+/// Every write is fenced by the lease (``ControlStore/guardWrite(_:at:)``), and every move
+/// goes through the same rules as a person's: the phase machine, the gates, the holds. It never
+/// enters an irreversible phase. Used from one thread.
+///
+/// ```swift
+/// let runner = GuardRunner(store: store, settings: settings, notifier: notifier, logger: logger)
+/// while !stop.isRequested { runner.tick(); stop.wait(seconds: settings.intervalSeconds) }
+/// runner.shutdown()
+/// ```
+public final class GuardRunner {
+    /// What one tick did.
+    public enum Tick: Equatable, Sendable {
+        /// Another guard holds the lease until `until`.
+        case standby(holder: String, until: Date)
+        /// This guard holds the lease; the moves it made (one sentence each) and why it waits, if it does.
+        case acting(moves: [String], waiting: String?)
+        /// The store could not be used; nothing was decided.
+        case failed(String)
+    }
+
+    public let store: any ControlStore
+    public let settings: GuardSettings
+    private let notifier: Notifier?
+    private let logger: Logger
+    private let runner: CommandRunner
+    private let control: MigrationControl
+
+    /// The lease while this guard acts.
+    public private(set) var lease: GuardLease?
+    private var watcher = GuardEventWatcher()
+    private var auditCursor: Int64?
+    private var lastNext: GateReport?
+    /// The last report of the next phase whose command gates ran (not reused).
+    private var commandsRun: GateReport?
+    private var lastChainCheck: Date?
+    private var status: GuardStatus
+    private var lastStandbyHolder: String?
+
+    public init(store: any ControlStore, settings: GuardSettings, notifier: Notifier?, logger: Logger, runner: CommandRunner = CommandRunner()) {
+        self.store = store
+        self.settings = settings
+        self.notifier = notifier
+        self.logger = logger
+        self.runner = runner
+        control = MigrationControl(store: store, signer: settings.signer, runner: runner)
+        status = GuardStatus(intervalSeconds: settings.intervalSeconds)
+        watcher = GuardEventWatcher(lagGraceSeconds: max(15, 3 * settings.intervalSeconds))
+    }
+
+    /// One evaluation: claim the lease, act while holding it, notify.
+    @discardableResult
+    public func tick() -> Tick {
+        do {
+            status.targets = (notifier?.stats ?? []).map {
+                GuardStatus.Target(name: $0.target, delivered: $0.delivered, failed: $0.failed, pending: Int64($0.pending), lastError: $0.lastError)
+            }
+            let claim = GuardClaim(holder: settings.holder, actor: settings.signer.name, host: settings.signer.host, pid: settings.pid,
+                                   seconds: settings.leaseSeconds, status: status.json)
+            let held = try store.claimGuardLease(claim, at: store.now())
+            guard held.holder == settings.holder else {
+                if lease != nil { logger.warning("lost the lease to \(held.holder.terminalSafe); standing by") }
+                if lastStandbyHolder != held.holder {
+                    logger.info("standing by: \(held.holder.terminalSafe) holds the lease until \(Timestamp.string(held.expiresAt))")
+                }
+                lastStandbyHolder = held.holder
+                lease = nil
+                return .standby(holder: held.holder, until: held.expiresAt)
+            }
+            if lease == nil {
+                logger.notice("acting: holds the guard lease (epoch \(held.epoch)) on \(store.location.terminalSafe)")
+                auditCursor = try store.auditLog(limit: 1).first?.id ?? 0
+                lastStandbyHolder = nil
+            }
+            lease = held
+            let (moves, waiting) = try act(lease: held)
+            status.waiting = waiting
+            try observe()
+            return .acting(moves: moves, waiting: waiting)
+        } catch let error as ControlStoreError {
+            if case .leaseLost = error { lease = nil }
+            logger.error("\(error.description.terminalSafe)")
+            return .failed(error.description)
+        } catch {
+            logger.error("\(String(describing: error).terminalSafe)")
+            return .failed(String(describing: error))
+        }
+    }
+
+    /// Lets the lease go (a standby takes over at once) and gives queued notifications a few seconds.
+    public func shutdown(drain: Duration = .seconds(5)) {
+        if let lease {
+            do {
+                try store.releaseGuardLease(lease)
+                logger.notice("released the guard lease")
+            } catch {
+                logger.warning("could not release the lease (it expires by itself): \(error.description.terminalSafe)")
+            }
+        }
+        lease = nil
+        notifier?.drain(within: drain)
+    }
+
+    // MARK: - Acting
+
+    /// At most a few moves per tick: each is applied, then the state is read again.
+    private func act(lease: GuardLease) throws -> (moves: [String], waiting: String?) {
+        var moves: [String] = []
+        for _ in 0..<4 {
+            let plan = try store.plan()
+            let state = try store.state()
+            guard let phase = plan.phase(state.phase) else { return (moves, "the state names a phase the plan does not have") }
+            let now = store.now()
+            let open = try store.guardFirings(openOnly: true, limit: 100)
+            let results = try evaluateGuards(of: phase, state: state, now: now)
+            status.guards = zip(phase.automation.guards, results).map { watched, result in
+                GuardStatus.Watched(name: watched.name, action: watched.action.word, status: result.status, observed: result.observed,
+                                    bound: result.bound)
+            }
+            let next = try evaluateNext(plan: plan, state: state, now: now)
+            let (move, waiting) = GuardPolicy.nextMove(plan: plan, state: state, open: open, guardResults: results, next: next, now: now)
+            guard let move else { return (moves, waiting) }
+            do {
+                moves.append(try apply(move, plan: plan, state: state, lease: lease, next: next))
+            } catch let error as ControlError {
+                // The rules refused what the policy proposed (a conflict, a gate that changed):
+                // look again next interval.
+                logger.warning("\(error.description.terminalSafe)")
+                return (moves, error.description)
+            }
+        }
+        return (moves, nil)
+    }
+
+    /// The current phase's guards' results, in the plan's order (command conditions run every interval).
+    private func evaluateGuards(of phase: Phase, state: MigrationState, now: Date) throws -> [GateResult] {
+        guard !phase.automation.guards.isEmpty else { return [] }
+        var watched = phase
+        watched.gates = phase.automation.guards.map(\.when)
+        return try store.checkGates(into: watched, from: state, actor: settings.signer.name, now: now, runner: runner).results
+    }
+
+    /// The next phase's gates; command gates run at most once per state version every
+    /// ``GateReport/reuseSeconds``.
+    private func evaluateNext(plan: Plan, state: MigrationState, now: Date) throws -> GateReport? {
+        guard let target = plan.next(after: state.phase) else { return nil }
+        let report = try store.checkGates(into: target, from: state, actor: settings.signer.name, now: now, runner: runner,
+                                          reusing: commandsRun)
+        // Keep the report whose programs actually ran, so that reusing it never extends their age.
+        let age = commandsRun?.checkedAt.map { now.timeIntervalSince($0) } ?? .infinity
+        let reused = commandsRun?.target == target.id && commandsRun?.stateVersion == state.version && age >= 0 && age < GateReport.reuseSeconds
+        if !reused { commandsRun = report }
+        lastNext = report
+        return report
+    }
+
+    private func apply(_ move: GuardPolicy.Move, plan: Plan, state: MigrationState, lease: GuardLease, next: GateReport?) throws -> String {
+        let signer = settings.signer
+        let now = store.now()
+        switch move {
+        case .fire(let watched, let result):
+            let said = "guard '\(watched.name)' fired in '\(state.phase)': \(result.sentence) (saw \(result.observed), wanted \(result.bound)); action: \(watched.action)"
+            let details = Self.json(["guard": watched.name, "action": watched.action.word, "condition": result.label,
+                                     "observed": result.observed, "bound": result.bound, "sentence": result.sentence])
+            let fire = AuditEvent(at: now, actor: signer.name, host: signer.host, action: AuditAction.guardFire.rawValue,
+                                  fromPhase: state.phase, toPhase: state.phase, reason: said, details: details)
+            var change: (new: MigrationState, old: MigrationState, event: AuditEvent)?
+            do {
+                if let after = try GuardPolicy.rollback(for: watched.action, state: state, plan: plan, at: now, by: signer.name) {
+                    let action: AuditAction = after.phase == state.phase ? .rollout : .rollback
+                    change = (after, state, AuditEvent(at: now, actor: signer.name, host: signer.host, action: action.rawValue,
+                                                       reason: "guard '\(watched.name)' fired: \(result.sentence)", details: details))
+                }
+            } catch {
+                logger.error("guard '\(watched.name)' fired but its rollback is refused: \(error.description)")
+            }
+            let firing = GuardFiring(name: watched.name, phase: state.phase, action: watched.action.word, firedAt: now,
+                                     firedBy: signer.name, observed: result.observed, bound: result.bound, sentence: result.sentence)
+            try store.guardWrite(GuardWrite(lease: lease, events: [fire], change: change, firing: firing), at: store.now())
+            logger.notice("\(said.terminalSafe)\(change.map { " → '\($0.new.phase)' at \($0.new.rollout)" } ?? "")")
+            return said
+        case .ramp(let step, let index, let count):
+            let planned = try control.perform(.setRollout(step), dryRun: true)
+            let schedule = plan.phase(state.phase)?.automation.ramp?.summary ?? ""
+            let said = "automatic ramp of '\(state.phase)': \(state.rollout) → \(step), step \(index) of \(count) (\(schedule))"
+            let event = AuditEvent(at: now, actor: signer.name, host: signer.host, action: AuditAction.rollout.rawValue, reason: said)
+            try store.guardWrite(GuardWrite(lease: lease, change: (planned.after, planned.before, event)), at: store.now())
+            logger.notice("\(said.terminalSafe)")
+            return said
+        case .advance(let target):
+            let planned = try control.perform(.advance(to: target), authority: AdvanceAuthority(checked: next), dryRun: true)
+            let said = "automatic advance: '\(state.phase)' → '\(target)' (auto_advance, every gate passed)"
+            let details = Self.json(gates: planned.gates?.results ?? [])
+            let event = AuditEvent(at: now, actor: signer.name, host: signer.host, action: AuditAction.advance.rawValue,
+                                   reason: said, details: details)
+            try store.guardWrite(GuardWrite(lease: lease, change: (planned.after, planned.before, event)), at: store.now())
+            logger.notice("\(said.terminalSafe)")
+            return said
+        }
+    }
+
+    // MARK: - Telling people
+
+    /// Reads what changed since the last look and sends the events it makes.
+    private func observe() throws {
+        let plan = try store.plan()
+        let state = try store.state()
+        let now = store.now()
+        let fresh = try store.auditLog(limit: 200).filter { $0.id > (auditCursor ?? 0) }.sorted { $0.id < $1.id }
+        if let newest = fresh.last?.id { auditCursor = newest }
+        var chainChecked = false
+        var chainBreak: String?
+        if lastChainCheck.map({ now.timeIntervalSince($0) >= settings.chainCheckSeconds || now < $0 }) ?? true {
+            lastChainCheck = now
+            chainChecked = true
+            chainBreak = try store.verifyAuditChain()?.description
+        }
+        let seen = GuardEventWatcher.Observation(
+            migration: try store.migration().name, plan: plan, state: state, newEvents: fresh,
+            next: lastNext?.stateVersion == state.version ? lastNext : nil, instances: try store.instances(),
+            checklist: try store.checklist(phase: state.phase), chainChecked: chainChecked, chainBreak: chainBreak, now: now)
+        for event in watcher.events(seen) {
+            logger.info("event \(event.kind.rawValue): \(event.text)")
+            notifier?.send(event)
+        }
+    }
+
+    private static func json(_ fields: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private static func json(gates: [GateResult]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(["gates": gates])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
