@@ -104,6 +104,8 @@ extension GateKind {
         case .fleet(let heartbeatSeconds): heartbeatSeconds
         case .command(let check): check.timeoutSeconds
         case .rollout, .checklist, .approval: 0
+        // A closed window opens within a week; an autopilot does not wait that long.
+        case .window: 0
         }
     }
 }

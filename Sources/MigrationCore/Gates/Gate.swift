@@ -32,6 +32,9 @@ public enum GateKind: Sendable, Equatable, Codable {
     case approval(withinSeconds: Int64)
     /// Every live client instance serves the current state version.
     case fleet(heartbeatSeconds: Int64)
+    /// The local time in a zone is within a change window (days and hours), so irreversible
+    /// moves happen while people are at work.
+    case window(WindowCheck)
 
     /// The kind's name as plans spell it.
     public var name: String {
@@ -44,6 +47,7 @@ public enum GateKind: Sendable, Equatable, Codable {
         case .command: "command"
         case .approval: "approval"
         case .fleet: "fleet"
+        case .window: "window"
         }
     }
 }

@@ -86,10 +86,26 @@ extension ControlStore {
             checklist: kinds.contains("checklist") ? try checklist(phase: state.phase) : [],
             commands: commands,
             approvals: kinds.contains("approval") ? try approvals(phase: target.id) : [],
-            instances: kinds.contains("fleet") ? try instances() : [])
+            instances: kinds.contains("fleet") ? try instances() : [],
+            zones: Self.zones(of: target.gates))
         var report = GateReport(target: target.id, irreversible: target.irreversible,
                                 results: GateEvaluation.evaluate(target.gates, inputs), stateVersion: state.version, checkedAt: now)
         report.commandOutcomes = commands
         return report
+    }
+
+    /// The zones the window gates name, each read from the system tz database now (so a tz
+    /// update applies at the next check).
+    static func zones(of gates: [Gate]) -> [String: Result<ZoneInfo, ZoneInfo.Problem>] {
+        var zones: [String: Result<ZoneInfo, ZoneInfo.Problem>] = [:]
+        for gate in gates {
+            guard case .window(let check) = gate.kind, zones[check.zone] == nil else { continue }
+            do {
+                zones[check.zone] = .success(try ZoneInfo.load(check.zone))
+            } catch {
+                zones[check.zone] = .failure(error)
+            }
+        }
+        return zones
     }
 }

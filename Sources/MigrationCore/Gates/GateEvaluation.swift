@@ -134,6 +134,17 @@ public enum GateEvaluation {
                               "cannot confirm \(stale.count + silent.count) instance(s): \(named); if one is gone for good, 'migctl fleet forget ID --reason TEXT' removes it")
             }
             return result(label, .pass, observed, "all live", "every instance serves the current state")
+
+        case .window(let check):
+            switch inputs.zones[check.zone] {
+            case .success(let zone)?:
+                let verdict = check.verdict(at: inputs.now, zone: zone)
+                return result(check.description, verdict.isOpen ? .pass : .fail, verdict.observed, check.hours, verdict.sentence)
+            case .failure(let problem)?:
+                return result(check.description, .unknown, "no zone", check.hours, problem.description)
+            case nil:
+                return result(check.description, .unknown, "not read", check.hours, "the zone \(check.zone) was not read from the tz database")
+            }
         }
     }
 

@@ -83,10 +83,13 @@ public struct GateInputs: Sendable {
     public var approvals: [Approval]
     /// Client instances, for the fleet check.
     public var instances: [FleetInstance]
+    /// The time zones window gates name, read from the system tz database, or why one could not be.
+    public var zones: [String: Result<ZoneInfo, ZoneInfo.Problem>]
 
     public init(now: Date, state: MigrationState, target: Phase, actor: String, counterSums: [CounterWindow: Int64] = [:],
                 gauges: [String: Gauge] = [:], checklist: [ChecklistItem] = [], commands: [[String]: CommandOutcome] = [:],
-                approvals: [Approval] = [], instances: [FleetInstance] = []) {
+                approvals: [Approval] = [], instances: [FleetInstance] = [], zones: [String: Result<ZoneInfo, ZoneInfo.Problem>] = [:]) {
+        self.zones = zones
         self.now = now
         self.state = state
         self.target = target

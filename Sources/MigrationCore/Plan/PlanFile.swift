@@ -28,8 +28,12 @@ import Yams
 ///
 /// Gate kinds: `soak` (duration), `rollout`, `counter` (numerator, denominator, window,
 /// min, max, min_sample), `gauge` (gauge, min, max, max_age), `checklist`, `command`
-/// (argv, timeout), `approval` (within), `fleet` (heartbeat); each may say
-/// `overridable: false`. Durations are `90s`, `15m`, `1h`, `7d` or a number of seconds.
+/// (argv, timeout), `approval` (within), `fleet` (heartbeat), `window` (days, hours, tz); each
+/// may say `overridable: false`. Durations are `90s`, `15m`, `1h`, `7d` or a number of seconds.
+///
+/// What the guard (`migctl guard`) does by itself: `guards` (name, `when`: a counter, gauge or
+/// command gate, `action`: notify, hold or rollback, `to: previous`), `ramp: {steps, every}` and
+/// `auto_advance: true` (into this phase, never an irreversible one).
 ///
 /// Unknown keys are mistakes, not ignored: a misspelt `irreversable: true` must
 /// never silently make a point of no return reversible.
@@ -47,6 +51,7 @@ public enum PlanFile {
         "command": ["argv", "timeout"],
         "approval": ["within"],
         "fleet": ["heartbeat"],
+        "window": ["days", "hours", "tz"],
     ]
 
     /// Parses and validates `yaml`, within ``Limits``.
@@ -385,10 +390,35 @@ private struct PlanReader {
             let timeout = duration(map, "timeout", field, required: false) ?? 30
             gateKind = argv.map { .command(CommandCheck(argv: $0, timeoutSeconds: timeout)) }
         case "approval": gateKind = .approval(withinSeconds: duration(map, "within", field, required: false) ?? 86_400)
+        case "window": gateKind = readWindow(map, field)
         default: gateKind = .fleet(heartbeatSeconds: duration(map, "heartbeat", field, required: false) ?? 60)
         }
         guard problems.count == before, let gateKind else { return nil }
         return Gate(gateKind, overridable: overridable)
+    }
+
+    /// A window gate: `days: [mon, tue]`, `hours: "09:00-16:00"`, `tz: Europe/Berlin`, the zone
+    /// found in this host's tz database.
+    mutating func readWindow(_ map: Node.Mapping, _ field: String) -> GateKind? {
+        var days: [String] = []
+        if case .sequence(let items)? = map["days"] { days = items.map { $0.string ?? "?" } }
+        guard !days.isEmpty else {
+            problem(map["days"], "\(field).days", "must list the days the window opens, e.g. [mon, tue, wed, thu]")
+            return nil
+        }
+        guard let hours = requiredString(map, "hours", field), let tz = requiredString(map, "tz", field) else { return nil }
+        do {
+            let check = try WindowCheck(days: days, hours: hours, tz: tz)
+            _ = try ZoneInfo.load(check.zone)
+            return .window(check)
+        } catch let problem as WindowCheck.Problem {
+            self.problem(map[problem.field], "\(field).\(problem.field)", problem.description)
+        } catch let problem as ZoneInfo.Problem {
+            self.problem(map["tz"], "\(field).tz", problem.description)
+        } catch {
+            self.problem(map["tz"], "\(field).tz", "\(error)")
+        }
+        return nil
     }
 
     /// A command gate's argv, within ``Limits``, its program resolved by ``PlanPaths/resolveProgram``.
