@@ -134,7 +134,10 @@ public struct GuardEventWatcher: Sendable {
             return (.rolloutChanged, "\(row.actor) set the rollout of '\(to)' \(row.fromRollout?.description ?? "?") → \(rollout)",
                     facts.merging(["from": row.fromRollout?.description ?? "?", "to": rollout]) { $1 })
         case .guardFire?:
-            return (.guardFired, row.reason ?? "a guard fired", facts)
+            // The guard's name and the figures it saw, from the row's details (see GuardRunner).
+            let details = row.details.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+            let figures = details.filter { ["guard", "action", "condition", "observed", "bound"].contains($0.key) }.mapValues { String($0.prefix(500)) }
+            return (.guardFired, row.reason ?? "a guard fired", facts.merging(figures) { $1 })
         case .guardClear?:
             return (.guardCleared, "\(row.actor) cleared \(row.reason ?? "a guard")", facts)
         case .approve?:

@@ -43,6 +43,10 @@ public final class GuardRunner {
     private var lastChainCheck: Date?
     private var status: GuardStatus
     private var lastStandbyHolder: String?
+    /// The failure the last tick logged and when, so that a store that stays unusable is said
+    /// once (and again every ``failureReminderSeconds``), not every interval.
+    private var failing: (sentence: String, logged: Date)?
+    static let failureReminderSeconds: TimeInterval = 600
 
     public init(store: any ControlStore, settings: GuardSettings, notifier: Notifier?, logger: Logger, runner: CommandRunner = CommandRunner()) {
         self.store = store
@@ -72,6 +76,7 @@ public final class GuardRunner {
                 }
                 lastStandbyHolder = held.holder
                 lease = nil
+                recovered()
                 return .standby(holder: held.holder, until: held.expiresAt)
             }
             if lease == nil {
@@ -83,15 +88,33 @@ public final class GuardRunner {
             let (moves, waiting) = try act(lease: held)
             status.waiting = waiting
             try observe()
+            recovered()
             return .acting(moves: moves, waiting: waiting)
         } catch let error as ControlStoreError {
             if case .leaseLost = error { lease = nil }
-            logger.error("\(error.description.terminalSafe)")
-            return .failed(error.description)
+            return failed(error.description)
         } catch {
-            logger.error("\(String(describing: error).terminalSafe)")
-            return .failed(String(describing: error))
+            return failed(String(describing: error))
         }
+    }
+
+    /// Logs a failed tick, unless the last one failed the same way less than a reminder ago.
+    private func failed(_ sentence: String) -> Tick {
+        let now = Date()
+        if let failing, failing.sentence == sentence, now.timeIntervalSince(failing.logged) < Self.failureReminderSeconds,
+           now >= failing.logged {
+            return .failed(sentence)
+        }
+        logger.error("\(sentence.terminalSafe)")
+        failing = (sentence, now)
+        return .failed(sentence)
+    }
+
+    /// Says so when a tick succeeds after failed ones.
+    private func recovered() {
+        guard failing != nil else { return }
+        failing = nil
+        logger.notice("the control store can be used again")
     }
 
     /// Lets the lease go (a standby takes over at once) and gives queued notifications a few seconds.

@@ -73,8 +73,14 @@ struct GuardRun: ParsableCommand {
             let leaseSeconds = try lease.map { Int64(try Self.seconds($0, "--lease").rounded(.up)) }
                 ?? max(30, GuardSettings.minimumLease(intervalSeconds: every))
             let format = WebhookFormat(rawValue: webhookFormat) ?? .json
-            var targets: [any NotificationTarget] = try webhook.map { try WebhookTarget(url: $0, format: format) }
-            targets += try exec.map { try ExecTarget(command: $0) }
+            var targets: [any NotificationTarget] = []
+            do {
+                targets = try webhook.map { try WebhookTarget(url: $0, format: format) }
+                targets += try exec.map { try ExecTarget(command: $0) }
+            } catch {
+                // A target that cannot be built is bad input: a usage error, before the store is opened.
+                throw ValidationError("\(error)")
+            }
             let opened = try store.open()
             let host = ProcessInfo.processInfo.hostName
             let signer = try opened.login().map { Operator(name: $0, host: host) } ?? Operator.current(explicit: "guard@\(host)")
