@@ -156,6 +156,20 @@ import TestSupport
         #expect(GuardPolicy.nextMove(plan: plan, state: state, open: [], guardResults: [pass], next: intoNoReturn, now: t0).move == nil)
     }
 
+    @Test func aLeaseWrittenFarAheadLocksNoGuardOut() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let mallory = GuardLease(holder: "mallory", host: "x", pid: 1, epoch: 7, acquiredAt: now, renewedAt: now,
+                                 expiresAt: Date(timeIntervalSince1970: 253_402_300_799))
+        let claim = GuardClaim(holder: "guard@h", actor: "guard@h", host: "h", pid: 2, seconds: 30)
+        #expect(!mallory.isAlive(at: now), "an expiry years ahead is not believed")
+        let taken = GuardLease.claiming(mallory, claim, at: now)
+        #expect(taken?.lease.holder == "guard@h" && taken?.lease.epoch == 8 && taken?.takeover == true)
+        var honest = mallory
+        honest.expiresAt = now.addingTimeInterval(30)
+        #expect(GuardLease.claiming(honest, claim, at: now) == nil, "a believable lease another guard holds is respected")
+        #expect(!(taken?.lease.fences(honest, at: now) ?? true), "a write fenced by another holder's lease is refused")
+    }
+
     @Test func aWindowGateIsJudgedByTheZonesOwnClock() throws {
         let check = try WindowCheck(days: ["mon", "tue", "wed", "thu"], hours: "09:00-16:00", tz: "Europe/Berlin")
         let zone = try ZoneInfo.load("Europe/Berlin")

@@ -32,8 +32,15 @@ public struct GuardLease: Sendable, Equatable, Codable {
         self.status = status
     }
 
-    /// Whether the lease still binds at `now`: a guard holds it and has renewed it in time.
-    public func isAlive(at now: Date) -> Bool { expiresAt > now }
+    /// The longest a lease may run past `now`: one written further ahead (by hand, or by a
+    /// clock that was wrong) does not bind, so it can never lock every guard out.
+    public static let maximumSeconds: TimeInterval = 86_400
+
+    /// Whether the lease still binds at `now`: a guard holds it, has renewed it in time, and
+    /// its expiry is believable (at most ``maximumSeconds`` ahead).
+    public func isAlive(at now: Date) -> Bool {
+        expiresAt > now && expiresAt.timeIntervalSince(now) <= Self.maximumSeconds
+    }
 
     /// ``status`` decoded, or nil when it is missing or not what a guard writes.
     public var decodedStatus: GuardStatus? {

@@ -37,6 +37,11 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     /// Extra facts as JSON text (e.g. gate results), when the action has any.
     public var details: String?
 
+    /// `actor@host`, or the actor alone when it already names the host (the guard's `guard@HOST`).
+    public var signature: String {
+        actor.hasSuffix("@" + host) ? actor : "\(actor)@\(host)"
+    }
+
     public init(
         id: Int64 = 0, at: Date, actor: String, host: String, action: String,
         fromPhase: String? = nil, toPhase: String? = nil, fromRollout: Rollout? = nil, toRollout: Rollout? = nil,

@@ -61,6 +61,8 @@ struct GuardRun: ParsableCommand {
     }
 
     func run() throws {
+        // Handled from the start, so a SIGTERM while the store is still being opened stops cleanly too.
+        let stop = StopRequest(parent: nil)
         try reportingFailures {
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in
@@ -87,7 +89,6 @@ struct GuardRun: ParsableCommand {
             let settings = GuardSettings(intervalSeconds: every, leaseSeconds: leaseSeconds, signer: signer)
             let notifier = targets.isEmpty ? nil : Notifier(targets: targets, logger: logger)
             let guardRunner = GuardRunner(store: opened, settings: settings, notifier: notifier, logger: logger)
-            let stop = StopRequest(parent: nil)
             logger.notice("guard \(settings.holder.terminalSafe) watching \(opened.location.terminalSafe) every \(interval.terminalSafe), lease \(leaseSeconds)s")
             while !stop.isRequested {
                 guardRunner.tick()

@@ -65,7 +65,7 @@ struct Log: ParsableCommand {
     }
 
     private func line(_ event: AuditEvent) -> String {
-        var line = "#\(event.id)  \(Timestamp.string(event.at))  \("\(event.actor)@\(event.host)".terminalSafe)  \(event.summary())"
+        var line = "#\(event.id)  \(Timestamp.string(event.at))  \(event.signature.terminalSafe)  \(event.summary())"
         if let version = event.version { line += "  v\(version)" }
         return line
     }
