@@ -13,6 +13,8 @@ final class WebhookReceiver: Sendable {
         let path: String
         let headers: [String: String]
         let body: String
+        /// The server name the client sent in its TLS hello; nil without TLS or without SNI.
+        let sni: String?
     }
 
     let port: Int
@@ -26,7 +28,10 @@ final class WebhookReceiver: Sendable {
     ///   - failFirst: answer 500 to that many requests first.
     ///   - status: the answer after those.
     ///   - held: answer nothing until ``releaseHeld()``.
-    init(in folder: TemporaryDirectory, failFirst: Int = 0, status: Int = 200, held: Bool = false) throws {
+    ///   - bind: the address to listen on, IPv4 or IPv6.
+    ///   - tls: serve https with this certificate.
+    init(in folder: TemporaryDirectory, failFirst: Int = 0, status: Int = 200, held: Bool = false, bind: String = "127.0.0.1",
+         tls: TestCertificate? = nil) throws {
         let name = UUID().uuidString
         log = folder.path("\(name).requests")
         release = folder.path("\(name).release")
@@ -37,8 +42,10 @@ final class WebhookReceiver: Sendable {
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--log", log, "--fail-first", "\(failFirst)", "--status", "\(status)"]
-            + (held ? ["--hold-until", release] : []) + ["--stdin-lifeline"]
+        var arguments = ["python3", script.path, "--log", log, "--fail-first", "\(failFirst)", "--status", "\(status)", "--bind", bind]
+        if held { arguments += ["--hold-until", release] }
+        if let tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
+        process.arguments = arguments + ["--stdin-lifeline"]
         process.standardOutput = FileHandle(forWritingAtPath: stdout)
         process.standardInput = lifeline
         try process.run()
@@ -74,6 +81,32 @@ final class WebhookReceiver: Sendable {
     }
 
     deinit { stop() }
+}
+
+/// A self-signed certificate and its key, made by `openssl req -x509` in a test's folder.
+struct TestCertificate {
+    /// The PEM certificate: what a target given it as a trust root trusts.
+    let certificate: String
+    let key: String
+
+    /// - Parameter names: the subject alternative names, as `DNS:localhost` or `IP:127.0.0.1`.
+    init(in folder: TemporaryDirectory, names: [String]) throws {
+        let name = UUID().uuidString
+        certificate = folder.path("\(name).crt")
+        key = folder.path("\(name).key")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                             "-days", "2", "-subj", "/CN=migctl-guard-test", "-addext", "subjectAltName=\(names.joined(separator: ","))",
+                             "-keyout", key, "-out", certificate]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: certificate) else {
+            throw FixtureError("openssl req -x509 exited with status \(process.terminationStatus)")
+        }
+    }
 }
 
 struct FixtureError: Error, CustomStringConvertible {

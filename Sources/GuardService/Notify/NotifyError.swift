@@ -14,12 +14,16 @@ public enum NotifyError: Error, Sendable, Equatable, CustomStringConvertible {
     case badWebhookURL(String)
     /// An `--exec` value with no program in it.
     case emptyCommand
+    /// An https webhook's trust roots cannot be loaded: the system has no CA bundle, or the
+    /// extra roots given are not PEM certificates; says which.
+    case badTrustRoots(String)
 
     // Failures of one delivery, each retried until the target's attempts run out.
 
     /// The webhook answered, with a status outside 200–299.
     case httpStatus(Int)
     /// The webhook could not be reached or did not answer: no connection, no host, TLS, timeout.
+    /// A webhook's sentence is built from the error's type and code, never from its text.
     case unreachable(String)
     /// The program ran longer than its timeout and was killed with its process group.
     case timedOut(seconds: Int64)
@@ -36,6 +40,8 @@ public enum NotifyError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(why); a webhook must be an http:// or https:// URL with a host."
         case .emptyCommand:
             "--exec needs a program to run (the command is split on whitespace, no shell)."
+        case .badTrustRoots(let why):
+            "\(why); an https webhook needs trust roots to verify its server."
         case .httpStatus(let status):
             "the webhook answered HTTP \(status)."
         case .unreachable(let why):

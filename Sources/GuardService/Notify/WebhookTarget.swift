@@ -1,9 +1,8 @@
 import Foundation
 import MigrationCore
-import Synchronization
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOPosix
+import NIOSSL
 
 /// What a webhook receives: the event itself, or a Slack incoming-webhook message.
 public enum WebhookFormat: String, Sendable, Codable, CaseIterable {
@@ -19,53 +18,41 @@ public enum WebhookFormat: String, Sendable, Codable, CaseIterable {
 /// within the timeout, or no connection is a failure. The URL's path and query are secrets
 /// (a Slack webhook's carry its token): the target is only ever shown by scheme, host and port.
 ///
+/// The request is HTTP/1.1 over swift-nio, one connection per event (`Connection: close`),
+/// TLS by NIOSSL for https: the system's trust roots, the certificate and its host name
+/// always verified, SNI set to the host. Only the answer's status line and headers are read;
+/// the body is never kept. No HTTP client library is loaded: migctl links swift-nio anyway.
+///
 /// ```swift
 /// let slack = try WebhookTarget(url: "https://hooks.slack.com/services/T0/B0/XXXX", format: .slack)
 /// slack.name   // "webhook https://hooks.slack.com/…"
 /// ```
 public struct WebhookTarget: NotificationTarget {
-    /// Private: the whole URL is a secret, shown nowhere.
-    private let url: URL
     public let format: WebhookFormat
-    /// How long one request may take, connection included.
+    /// How long one request may take: connection, TLS handshake, request and the answer's head.
     public let timeout: Duration
     public let name: String
-    /// `host:port` for failure sentences.
-    private let endpoint: String
-    private let session: URLSession
+    /// Where to connect, and the request line and headers. Private: it holds the URL's secrets.
+    private let endpoint: WebhookEndpoint
+    /// For https only: the trust roots and verification, loaded once per target.
+    private let tls: NIOSSLContext?
 
+    /// - Parameters:
+    ///   - timeout: the limit for one request, from connecting to the answer's head.
+    ///   - trustRoots: a PEM file of certificates to trust besides the system's (a private
+    ///     CA, or a test's self-signed certificate); verification itself stays on.
     /// - Throws: ``NotifyError/badWebhookURL(_:)`` when `url` is not http or https or has no
     ///   host; the sentence names the scheme at most, never the rest of the URL.
-    public init(url text: String, format: WebhookFormat = .json, timeout: Duration = .seconds(10)) throws(NotifyError) {
-        guard let parts = URLComponents(string: text), let url = parts.url else {
-            throw .badWebhookURL("the webhook URL cannot be parsed")
-        }
-        guard let scheme = parts.scheme?.lowercased(), !scheme.isEmpty else {
-            throw .badWebhookURL("the webhook URL has no scheme")
-        }
-        guard scheme == "http" || scheme == "https" else {
-            throw .badWebhookURL("the webhook URL's scheme is '\(String(scheme.prefix(20)).terminalSafe)'")
-        }
-        guard let rawHost = parts.host, !rawHost.isEmpty else {
-            throw .badWebhookURL("the webhook URL has no host")
-        }
-        let host = rawHost.contains(":") && !rawHost.hasPrefix("[") ? "[\(rawHost)]" : rawHost
-        let port = parts.port ?? (scheme == "https" ? 443 : 80)
-        let hidden = !(parts.percentEncodedPath.isEmpty || parts.percentEncodedPath == "/") || parts.percentEncodedQuery != nil
-            || parts.percentEncodedFragment != nil
-        self.url = url
+    ///   ``NotifyError/badTrustRoots(_:)`` for an https URL when the system has no trust
+    ///   roots or `trustRoots` holds no certificate.
+    public init(url text: String, format: WebhookFormat = .json, timeout: Duration = .seconds(10),
+                trustRoots: String? = nil) throws(NotifyError) {
+        let endpoint = try WebhookEndpoint(url: text)
+        self.endpoint = endpoint
         self.format = format
         self.timeout = timeout
-        self.endpoint = "\(host):\(port)".terminalSafe
-        self.name = "webhook \(scheme)://\(host)\(parts.port.map { ":\($0)" } ?? "")\(hidden ? "/…" : "")".terminalSafe
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout.asTimeInterval
-        configuration.timeoutIntervalForResource = timeout.asTimeInterval
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
+        self.name = endpoint.name
+        self.tls = endpoint.secure ? try Self.tlsContext(extraRoots: trustRoots) : nil
     }
 
     /// The request body for `event` in this target's format.
@@ -81,49 +68,45 @@ public struct WebhookTarget: NotificationTarget {
     }
 
     public func deliver(_ event: GuardEvent, cancel: CancelFlag) throws(NotifyError) {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout.asTimeInterval)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("migctl-guard", forHTTPHeaderField: "User-Agent")
-        request.httpBody = body(for: event)
-        let reply = Reply()
-        let task = session.dataTask(with: request) { _, response, error in
-            reply.finish(status: (response as? HTTPURLResponse)?.statusCode, error: error.map { ($0 as? URLError)?.code ?? URLError.Code.unknown })
+        let deadline = ContinuousClock.now + timeout
+        let exchange = WebhookExchange(request: endpoint.request(body: Array(body(for: event))))
+        let tls = tls, serverName = endpoint.serverName
+        let loop = WebhookLoop.group.next()
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(TimeAmount(timeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(WebhookResponseHandler(exchange: exchange))
+                }
+            }
+        let connecting = if let address = endpoint.address {
+            bootstrap.connect(to: address)
+        } else {
+            bootstrap.resolver(WebhookResolver(loop: loop)).connect(host: endpoint.host, port: endpoint.port)
         }
-        task.resume()
-        // URLSession's timeouts are the first line; this wait is the last, and hears a cancel.
-        let deadline = ContinuousClock.now + timeout + .seconds(2)
-        while reply.done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+        connecting.whenComplete { exchange.connected($0) }
+
+        // The event loop never waits; this thread does, a slice at a time, to hear a cancel.
+        while true {
             if cancel.isSet {
-                task.cancel()
+                exchange.abandon()
                 throw .cancelled
             }
-            if ContinuousClock.now >= deadline {
-                task.cancel()
-                throw .unreachable("\(endpoint) did not answer within \(timeout.roundedUpSeconds) s")
+            let now = ContinuousClock.now
+            guard now < deadline else {
+                exchange.abandon()
+                throw .unreachable("\(endpoint.shown) did not answer within \(timeout.roundedUpSeconds) s")
             }
-        }
-        let (status, error) = reply.outcome
-        if let error { throw failure(error, cancelled: cancel.isSet) }
-        guard let status else { throw .unreachable("\(endpoint) gave no HTTP answer") }
-        guard (200...299).contains(status) else { throw .httpStatus(status) }
-    }
-
-    /// One sentence for a transport error, built from its code only: an error's own text may
-    /// quote the URL.
-    private func failure(_ code: URLError.Code, cancelled: Bool) -> NotifyError {
-        switch code {
-        case .cancelled where cancelled: .cancelled
-        case .cannotConnectToHost: .unreachable("could not connect to \(endpoint)")
-        case .cannotFindHost, .dnsLookupFailed: .unreachable("could not resolve the host of \(endpoint)")
-        case .timedOut: .unreachable("\(endpoint) did not answer within \(timeout.roundedUpSeconds) s")
-        case .networkConnectionLost: .unreachable("the connection to \(endpoint) was lost before an answer")
-        case .notConnectedToInternet: .unreachable("no network route to \(endpoint)")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-             .serverCertificateHasUnknownRoot, .clientCertificateRejected, .clientCertificateRequired:
-            .unreachable("the TLS handshake with \(endpoint) failed (URL error \(code.rawValue))")
-        case .badServerResponse: .unreachable("\(endpoint) answered something that is not HTTP")
-        default: .unreachable("the request to \(endpoint) failed (URL error \(code.rawValue))")
+            if let outcome = exchange.wait(for: min(deadline - now, .milliseconds(50))) {
+                switch outcome {
+                case .success(let status) where (200...299).contains(status): return
+                case .success(let status): throw .httpStatus(status)
+                case .failure(let error): throw .webhookFailure(error, at: endpoint, timeout: timeout)
+                }
+            }
         }
     }
 
@@ -132,6 +115,29 @@ public struct WebhookTarget: NotificationTarget {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
+
+    /// The client side of TLS: full verification against the system roots and `extraRoots`.
+    private static func tlsContext(extraRoots: String?) throws(NotifyError) -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .fullVerification
+        if let extraRoots {
+            let certificates: [NIOSSLCertificate]
+            do {
+                certificates = try NIOSSLCertificate.fromPEMFile(extraRoots)
+            } catch {
+                throw .badTrustRoots("\(extraRoots.terminalSafe) cannot be read as PEM certificates")
+            }
+            guard !certificates.isEmpty else { throw .badTrustRoots("\(extraRoots.terminalSafe) holds no PEM certificate") }
+            configuration.additionalTrustRoots = [.certificates(certificates)]
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            let extra = extraRoots.map { " or in \($0.terminalSafe)" } ?? ""
+            throw .badTrustRoots("the trust roots in the system's CA bundle (such as /etc/ssl/certs/ca-certificates.crt)\(extra) cannot be loaded")
+        }
+    }
 }
 
 /// A Slack incoming-webhook message.
@@ -139,24 +145,8 @@ struct SlackMessage: Codable, Equatable {
     var text: String
 }
 
-/// One request's answer, handed from URLSession's queue to the delivering thread.
-private final class Reply: Sendable {
-    let done = DispatchSemaphore(value: 0)
-    private let answer = Mutex<(status: Int?, error: URLError.Code?)>((nil, nil))
-
-    func finish(status: Int?, error: URLError.Code?) {
-        answer.withLock { $0 = (status, error) }
-        done.signal()
-    }
-
-    var outcome: (status: Int?, error: URLError.Code?) { answer.withLock { $0 } }
-}
-
-/// Answers a redirect with the redirect itself: a webhook that moved is a failure to see, not
-/// a POST turned into a GET somewhere else.
-private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-        completionHandler(nil)
-    }
+/// The event loop every webhook target shares: one thread, started by the first delivery
+/// (never by a command that sends no webhook), living as long as the process.
+enum WebhookLoop {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 }

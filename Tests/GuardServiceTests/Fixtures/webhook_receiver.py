@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A webhook receiver for the guard's notification tests (python3 stdlib only).
 
-Binds 127.0.0.1 on a free port and prints that port as the first line of stdout. Each request
-is appended to LOG as one JSON line: {"method", "path", "headers", "body"}, headers with
-lower-case names, body as text. The line is written when the request arrives, before any
-answer, so a test can see a request that is still being held.
+Binds 127.0.0.1 (or --bind ADDRESS) on a free port and prints that port as the first line of
+stdout. Each request is appended to LOG as one JSON line: {"method", "path", "headers", "body",
+"sni"}, headers with lower-case names, body as text, sni the server name the client sent in
+its TLS hello (null without TLS or without SNI). The line is written when the request arrives,
+before any answer, so a test can see a request that is still being held. A TLS handshake that
+fails writes nothing.
 
 Options:
   --log FILE        where requests are appended (required)
@@ -13,6 +15,8 @@ Options:
   --hold-until FILE do not answer any request until FILE exists
   --stdin-lifeline  exit when stdin reaches end of file: a test that holds the other end of a
                     pipe cannot leave the receiver running, even if the test process dies
+  --bind ADDRESS    listen on ADDRESS, IPv4 or IPv6 (default 127.0.0.1)
+  --tls-cert FILE   serve https with this PEM certificate (and --tls-key FILE, its key)
 
 It unblocks every signal first (a test runner's thread may have blocked them), so SIGTERM
 ends it.
@@ -21,6 +25,8 @@ import argparse
 import json
 import os
 import signal
+import socket
+import ssl
 import sys
 import threading
 import time
@@ -34,6 +40,9 @@ def main():
     parser.add_argument("--status", type=int, default=200)
     parser.add_argument("--hold-until")
     parser.add_argument("--stdin-lifeline", action="store_true")
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     options = parser.parse_args()
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -58,6 +67,7 @@ def main():
                     "path": self.path,
                     "headers": {name.lower(): value for name, value in self.headers.items()},
                     "body": body.decode("utf-8", "replace"),
+                    "sni": getattr(self.connection, "sni", None),
                 }
                 with open(options.log, "a", encoding="utf-8") as log:
                     log.write(json.dumps(record, sort_keys=True) + "\n")
@@ -78,7 +88,21 @@ def main():
         def log_message(self, format, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
+    class Server(HTTPServer):
+        address_family = socket.AF_INET6 if ":" in options.bind else socket.AF_INET
+
+    server = Server((options.bind, 0), Handler)
+    if options.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(options.tls_cert, options.tls_key)
+
+        def remember_sni(connection, name, _context):
+            connection.sni = name
+
+        context.sni_callback = remember_sni
+        # The handshake happens in accept(); one that fails raises an OSError there, which the
+        # server ignores, and it goes on serving.
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever()
