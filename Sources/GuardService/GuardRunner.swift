@@ -35,6 +35,9 @@ public final class GuardRunner {
 
     /// The lease while this guard acts.
     public private(set) var lease: GuardLease?
+    /// Why this guard cannot go on at all (its file was replaced, its login may not run a
+    /// guard): the daemon exits with it, for its supervisor to see and restart.
+    public private(set) var fatal: String?
     private var watcher = GuardEventWatcher()
     private var auditCursor: Int64?
     private var lastNext: GateReport?
@@ -62,12 +65,21 @@ public final class GuardRunner {
     /// One evaluation: claim the lease, act while holding it, notify.
     @discardableResult
     public func tick() -> Tick {
+        if let change = store.fileChangeSinceOpening() {
+            fatal = change == .replaced
+                ? "\(store.location) was replaced by another file under the guard; it stops rather than guard a file nobody uses (restart it)"
+                : "\(store.location) was rewritten behind the guard (a backup copied over it?); it stops rather than act on what it cached (restart it)"
+            logger.critical("\(fatal?.terminalSafe ?? "")")
+            lease = nil
+            return .failed(fatal ?? "")
+        }
         do {
             status.targets = (notifier?.stats ?? []).map {
                 GuardStatus.Target(name: $0.target, delivered: $0.delivered, failed: $0.failed, pending: Int64($0.pending), lastError: $0.lastError)
             }
             let claim = GuardClaim(holder: settings.holder, actor: settings.signer.name, host: settings.signer.host, pid: settings.pid,
                                    seconds: settings.leaseSeconds, status: status.json)
+            let previous = lease == nil ? try store.guardLease() : nil
             let held = try store.claimGuardLease(claim, at: store.now())
             guard held.holder == settings.holder else {
                 if lease != nil { logger.warning("lost the lease to \(held.holder.terminalSafe); standing by") }
@@ -81,7 +93,11 @@ public final class GuardRunner {
             }
             if lease == nil {
                 logger.notice("acting: holds the guard lease (epoch \(held.epoch)) on \(store.location.terminalSafe)")
-                auditCursor = try store.auditLog(limit: 1).first?.id ?? 0
+                // Tell what happened since the last guard told anything (it published how far it got),
+                // within the last page of the log; a first guard starts now.
+                let newest = try store.auditLog(limit: 1).first?.id ?? 0
+                let told = previous?.decodedStatus?.notifiedThrough ?? newest
+                auditCursor = min(newest, max(told, newest - Int64(Self.auditPage)))
                 lastStandbyHolder = nil
             }
             lease = held
@@ -91,7 +107,19 @@ public final class GuardRunner {
             recovered()
             return .acting(moves: moves, waiting: waiting)
         } catch let error as ControlStoreError {
-            if case .leaseLost = error { lease = nil }
+            switch error {
+            case .leaseLost(let holder) where holder == settings.holder:
+                lease = nil
+                return failed("this guard's lease expired while it was evaluating (a tick took longer than the lease); it wrote nothing and claims the lease again")
+            case .leaseLost:
+                lease = nil
+            case .permissionDenied:
+                fatal = "\(error.description) A guard needs a login in the operator role."
+                logger.critical("\(fatal?.terminalSafe ?? "")")
+                return .failed(fatal ?? "")
+            default:
+                break
+            }
             return failed(error.description)
         } catch {
             return failed(String(describing: error))
@@ -148,7 +176,8 @@ public final class GuardRunner {
                                     bound: result.bound)
             }
             let next = try evaluateNext(plan: plan, state: state, now: now)
-            let (move, waiting) = GuardPolicy.nextMove(plan: plan, state: state, open: open, guardResults: results, next: next, now: now)
+            let (move, waiting) = GuardPolicy.nextMove(plan: plan, state: state, open: open, guardResults: results, next: next, now: now,
+                                                       lowered: try lowered(state))
             guard let move else { return (moves, waiting) }
             do {
                 moves.append(try apply(move, plan: plan, state: state, lease: lease, next: next))
@@ -160,6 +189,13 @@ public final class GuardRunner {
             }
         }
         return (moves, nil)
+    }
+
+    /// Who lowered the rollout, if the change that made `state` lowered it (read from its audit row).
+    private func lowered(_ state: MigrationState) throws -> String? {
+        guard let change = try store.auditLog(limit: 20).first(where: { $0.version == state.version }),
+              change.action == AuditAction.rollout.rawValue, let from = change.fromRollout, let to = change.toRollout, to < from else { return nil }
+        return change.actor
     }
 
     /// The current phase's guards' results, in the plan's order (command conditions run every interval).
@@ -236,8 +272,13 @@ public final class GuardRunner {
         let plan = try store.plan()
         let state = try store.state()
         let now = store.now()
-        let fresh = try store.auditLog(limit: 200).filter { $0.id > (auditCursor ?? 0) }.sorted { $0.id < $1.id }
+        let page = try store.auditLog(limit: Self.auditPage)
+        let fresh = page.filter { $0.id > (auditCursor ?? 0) }.sorted { $0.id < $1.id }
+        if let oldest = fresh.first?.id, let cursor = auditCursor, oldest > cursor + 1, page.count == Self.auditPage {
+            logger.warning("\(oldest - cursor - 1) audit events came faster than the guard looks; they were not notified (see 'migctl log')")
+        }
         if let newest = fresh.last?.id { auditCursor = newest }
+        status.notifiedThrough = auditCursor
         var chainChecked = false
         var chainBreak: String?
         if lastChainCheck.map({ now.timeIntervalSince($0) >= settings.chainCheckSeconds || now < $0 }) ?? true {
@@ -254,6 +295,9 @@ public final class GuardRunner {
             notifier?.send(event)
         }
     }
+
+    /// How many of the newest audit rows each look reads.
+    static let auditPage = 200
 
     private static func json(_ fields: [String: String]) -> String {
         let encoder = JSONEncoder()

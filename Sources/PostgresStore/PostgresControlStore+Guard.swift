@@ -35,7 +35,7 @@ extension PostgresControlStore {
     public func releaseGuardLease(_ lease: GuardLease) throws(ControlStoreError) {
         try link.withConnection { session in
             try session.execute("""
-                UPDATE \(unescaped: s).guard_lease SET expires_at = renewed_at, status = NULL
+                UPDATE \(unescaped: s).guard_lease SET expires_at = renewed_at
                 WHERE id = 1 AND holder = \(lease.holder) AND epoch = \(lease.epoch)
                 """)
         }
@@ -68,21 +68,27 @@ extension PostgresControlStore {
 
     public func clearGuard(name: String, event: AuditEvent) throws(ControlStoreError) -> GuardFiring? {
         try link.transaction { session in
+            // Locked first, so that the audit row (which the server requires before the clear) is only
+            // written for a firing that is still open.
+            guard try !session.records("""
+                SELECT id FROM \(unescaped: s).guard_firings WHERE guard = \(name) AND cleared_at IS NULL FOR UPDATE
+                """).isEmpty else { return nil }
+            try insert(event, session)
             guard let row = try session.records("""
                 UPDATE \(unescaped: s).guard_firings SET clear_reason = \(String((event.reason ?? "").prefix(2000)))
                 WHERE guard = \(name) AND cleared_at IS NULL RETURNING *
                 """).first else { return nil }
-            let firing = try decodeOne(row, table: "guard_firings", key: name) { row throws(RowProblem) in try row.guardFiring() }
-            try insert(event, session)
-            return firing
+            return try decodeOne(row, table: "guard_firings", key: name) { row throws(RowProblem) in try row.guardFiring() }
         }
     }
 
     /// The lease row locked for this transaction, and the server's time.
     private func lockedLease(_ session: PostgresLink.Session) throws -> (GuardLease?, Date) {
-        // Serialises claims even before the row exists.
-        try session.execute("SELECT pg_advisory_xact_lock(hashtext(\(s + ".guard_lease")))")
-        let now = try session.records("SELECT date_trunc('milliseconds', now()) AS now").first
+        // Serialises claims and fenced writes, even before the row exists. A table lock: a login that
+        // may only read the lease cannot take it (an advisory lock anyone could hold).
+        try session.execute("LOCK TABLE \(unescaped: s).guard_lease IN SHARE ROW EXCLUSIVE MODE")
+        // The clock now, after any wait for the lock (now() is the transaction's start).
+        let now = try session.records("SELECT date_trunc('milliseconds', clock_timestamp()) AS now").first
             .flatMap { ($0["now"] as String?).flatMap(Timestamp.date) } ?? Date()
         guard let row = try session.records("SELECT * FROM \(unescaped: s).guard_lease WHERE id = 1 FOR UPDATE").first else { return (nil, now) }
         return (try decodeOne(row, table: "guard_lease", key: "1") { row throws(RowProblem) in try row.guardLease() }, now)

@@ -182,38 +182,7 @@ enum PostgresSchema {
         CREATE FUNCTION \(s).audit_fields(a \(s).audit) RETURNS text[] STABLE LANGUAGE sql SET search_path = pg_catalog, pg_temp
           AS $$ SELECT ARRAY[a.id::text, \(s).instant_text(a.at), a.actor, a.host, a.action, a.from_phase, a.to_phase,
                              a.from_rollout::text, a.to_rollout::text, a.version::text, a.reason, a.details] $$;
-        CREATE FUNCTION \(s).audit_append() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-        DECLARE
-          previous text;
-        BEGIN
-          IF current_setting('transaction_isolation') <> 'read committed' THEN
-            RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
-              MESSAGE = 'audit: append in a READ COMMITTED transaction (a snapshot cannot see the newest row); retry';
-          END IF;
-          -- One append at a time, so ids and hashes form one chain.
-          PERFORM pg_advisory_xact_lock(hashtext('\(s).audit'));
-          NEW.actor := coalesce(NEW.actor, session_user);
-          IF NEW.actor <> session_user THEN
-            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-              MESSAGE = format('audit: the actor is the database login %s, not %s', session_user, NEW.actor);
-          END IF;
-          IF NEW.action <> 'approve' AND NOT has_table_privilege(session_user, '\(s).state', 'UPDATE') THEN
-            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-              MESSAGE = format('audit: only an operator (\(op)) records %s events', NEW.action);
-          END IF;
-          IF NEW.action = 'approve' AND NOT has_table_privilege(session_user, '\(s).approvals', 'INSERT') THEN
-            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'audit: only an approver (\(approver)) approves';
-          END IF;
-          SELECT hash INTO previous FROM \(s).audit ORDER BY id DESC LIMIT 1;
-          IF previous IS NULL THEN SELECT plan_hash INTO previous FROM \(s).migration WHERE id = 1; END IF;
-          IF previous IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'audit: the migration row comes first';
-          END IF;
-          NEW.id := coalesce((SELECT max(id) FROM \(s).audit), 0) + 1;
-          NEW.at := date_trunc('milliseconds', now());
-          NEW.hash := encode(sha256(convert_to(previous, 'UTF8') || \(s).canonical(\(s).audit_fields(NEW))), 'hex');
-          RETURN NEW;
-        END $$;
+        \(auditAppend(s))
         CREATE TRIGGER audit_append BEFORE INSERT ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).audit_append();
         CREATE TRIGGER audit_is_append_only BEFORE UPDATE OR DELETE ON \(s).audit
           FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('the audit log is append-only');
@@ -372,6 +341,47 @@ enum PostgresSchema {
         """
     }
 
+    /// The audit log's append rule (numbering, stamping, the actor, the hash chain), as one
+    /// replaceable function.
+    static func auditAppend(_ s: String) -> String {
+        let (op, approver) = (operatorRole(s), approverRole(s))
+        return """
+        CREATE OR REPLACE FUNCTION \(s).audit_append() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE
+          previous text;
+        BEGIN
+          IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
+              MESSAGE = 'audit: append in a READ COMMITTED transaction (a snapshot cannot see the newest row); retry';
+          END IF;
+          -- One append at a time, so ids and hashes form one chain. A table lock, not an advisory
+          -- one: a login that may only read the audit cannot take it and stall every writer.
+          LOCK TABLE \(s).audit IN SHARE ROW EXCLUSIVE MODE;
+          NEW.actor := coalesce(NEW.actor, session_user);
+          IF NEW.actor <> session_user THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+              MESSAGE = format('audit: the actor is the database login %s, not %s', session_user, NEW.actor);
+          END IF;
+          IF NEW.action <> 'approve' AND NOT has_table_privilege(session_user, '\(s).state', 'UPDATE') THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+              MESSAGE = format('audit: only an operator (\(op)) records %s events', NEW.action);
+          END IF;
+          IF NEW.action = 'approve' AND NOT has_table_privilege(session_user, '\(s).approvals', 'INSERT') THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'audit: only an approver (\(approver)) approves';
+          END IF;
+          SELECT hash INTO previous FROM \(s).audit ORDER BY id DESC LIMIT 1;
+          IF previous IS NULL THEN SELECT plan_hash INTO previous FROM \(s).migration WHERE id = 1; END IF;
+          IF previous IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'audit: the migration row comes first';
+          END IF;
+          NEW.id := coalesce((SELECT max(id) FROM \(s).audit), 0) + 1;
+          NEW.at := date_trunc('milliseconds', now());
+          NEW.hash := encode(sha256(convert_to(previous, 'UTF8') || \(s).canonical(\(s).audit_fields(NEW))), 'hex');
+          RETURN NEW;
+        END $$;
+        """
+    }
+
     /// The state row's rules (schema 4: with the guard's hold), as one replaceable function.
     static func stateChange(_ s: String) -> String {
         """
@@ -454,7 +464,7 @@ enum PostgresSchema {
           holder       text NOT NULL CHECK (length(holder) BETWEEN 1 AND 255),
           host         text NOT NULL CHECK (length(host) BETWEEN 1 AND 255),
           pid          bigint NOT NULL,
-          epoch        bigint NOT NULL CHECK (epoch >= 1),
+          epoch        bigint NOT NULL CHECK (epoch BETWEEN 1 AND 4611686018427387904),
           acquired_at  timestamptz(3) NOT NULL,
           renewed_at   timestamptz(3) NOT NULL,
           expires_at   timestamptz(3) NOT NULL,
@@ -465,6 +475,10 @@ enum PostgresSchema {
         BEGIN
           IF TG_OP = 'UPDATE' AND (NEW.epoch < OLD.epoch OR (NEW.holder <> OLD.holder AND NEW.epoch <= OLD.epoch)) THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'guard_lease: a new holder raises the epoch';
+          END IF;
+          IF NEW.expires_at > clock_timestamp() + interval '1 day' OR NEW.renewed_at > clock_timestamp() + interval '1 minute' THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+              MESSAGE = 'guard_lease: a lease is renewed now and lasts at most a day';
           END IF;
           NEW.login := session_user;
           RETURN NEW;
@@ -491,9 +505,16 @@ enum PostgresSchema {
         CREATE FUNCTION \(s).guard_firing_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
+            -- The guard and its action are the plan's (a forged 'notify' must not silence a rollback guard).
             IF NOT EXISTS (SELECT 1 FROM \(s).phases p, json_array_elements(coalesce(p.automation, '{}')::json -> 'guards') g
-                           WHERE p.id = NEW.phase AND g ->> 'name' = NEW.guard) THEN
-              RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'guard_firings: guard must be a guard of phase in the plan';
+                           WHERE p.id = NEW.phase AND g ->> 'name' = NEW.guard
+                             AND (SELECT min(k) FROM json_object_keys(g -> 'action') AS k) = NEW.action) THEN
+              RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                MESSAGE = 'guard_firings: guard must be a guard of phase in the plan, with the plan''s action';
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM \(s).audit WHERE action = 'guard-fire' AND xmin::text = (txid_current() % 4294967296)::text) THEN
+              RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                MESSAGE = 'guard_firings: first insert the guard-fire audit row, in the same transaction';
             END IF;
             NEW.fired_at := date_trunc('milliseconds', now());
             NEW.fired_by := session_user;
@@ -506,6 +527,10 @@ enum PostgresSchema {
             RAISE EXCEPTION USING ERRCODE = 'check_violation',
               MESSAGE = 'guard_firings: a firing is only ever cleared, once, with a reason';
           END IF;
+          IF NOT EXISTS (SELECT 1 FROM \(s).audit WHERE action = 'guard-clear' AND xmin::text = (txid_current() % 4294967296)::text) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+              MESSAGE = 'guard_firings: first insert the guard-clear audit row, in the same transaction';
+          END IF;
           NEW.cleared_at := date_trunc('milliseconds', now());
           NEW.cleared_by := session_user;
           RETURN NEW;
@@ -517,6 +542,7 @@ enum PostgresSchema {
         CREATE TRIGGER guard_lease_not_truncated BEFORE TRUNCATE ON \(s).guard_lease EXECUTE FUNCTION \(s).refuse_truncate();
         CREATE TRIGGER guard_firings_not_truncated BEFORE TRUNCATE ON \(s).guard_firings EXECUTE FUNCTION \(s).refuse_truncate();
         \(stateChange(s))
+        \(auditAppend(s))
         GRANT SELECT ON \(s).guard_lease, \(s).guard_firings TO \(app);
         GRANT INSERT, UPDATE ON \(s).guard_lease, \(s).guard_firings TO \(op);
         UPDATE \(s).schema_version SET version = 4;

@@ -58,6 +58,9 @@ import TestSupport
         ("- {id: x, reads: old, writes: [old], ramp: false, guards: [{name: g, when: {kind: counter, numerator: [e], max: 0, window: 1m}, action: rollback}]}",
          "is not ramped, so it has no rollout to put to 0%"),
         ("- {id: x, reads: old, writes: [old], irreversible: true, auto_advance: true}", "never enters an irreversible phase by itself"),
+        ("- {id: x, reads: old, writes: [old], irreversible: true, ramp: {steps: [1, 100], every: 1s}}", "never ramps in or after the irreversible phase"),
+        ("- {id: x, reads: old, writes: [old], auto_advance: true, gates: [{kind: approval}]}", "the guard cannot be the first of the two people"),
+        ("- {id: x, reads: old, writes: [old], gates: [{kind: window, days: [mon], hours: '09:00-10:00', tz: localtime}]}", "means something else on each host"),
         ("- {id: x, reads: old, writes: [old], ramp: false, ramp2: 1}", "is not a phase field"),
         ("- {id: x, reads: old, writes: [old], ramp: {steps: [50, 25], every: 1m}}", "must rise"),
         ("- {id: x, reads: old, writes: [old], ramp: {steps: [0], every: 1m}}", "is not a percentage above 0"),
@@ -105,8 +108,11 @@ import TestSupport
         // A guard the phase does not have, and an action outside the vocabulary, are refused.
         #expect(throws: (any Error).self) { try under.sqlOrThrow(insert + "('no-such-guard', 'dual-write', 'hold', \(at)'1', '2', 'x');") }
         #expect(throws: (any Error).self) { try under.sqlOrThrow(insert + "('lag', 'dual-write', 'explode', \(at)'1', '2', 'x');") }
-        // A hold written by hand (a foreign guard) holds every client of the contract, not only migctl.
-        try under.sqlOrThrow(insert + "('lag', 'dual-write', 'hold', \(at)'45', '≤ 30', 'lagging');")
+        // A firing with another action than the plan's is refused: a forged 'notify' must not silence a hold.
+        #expect(throws: (any Error).self) { try under.sqlOrThrow(insert + "('lag', 'dual-write', 'notify', \(at)'1', '2', 'x');") }
+        // A hold written by hand (a foreign guard, with its audit row on PostgreSQL) holds every client of the contract.
+        let audited = kind == .postgres ? "INSERT INTO \(s)audit (host, action, reason) VALUES ('h', 'guard-fire', 'lag by hand');\n" : ""
+        try under.sqlOrThrow("BEGIN;\n" + audited + insert + "('lag', 'dual-write', 'hold', \(at)'45', '≤ 30', 'lagging');\nCOMMIT;")
         #expect(throws: (any Error).self) { try under.sqlOrThrow("DELETE FROM \(s)guard_firings;") }
         let control = MigrationControl(store: store, signer: under.signer("ana"))
         #expect(throws: ControlError.self) { try control.perform(.advance()) }
@@ -144,11 +150,19 @@ import TestSupport
         // At 100% of the last step, an advance into read-new (auto_advance) once its gates pass.
         state.rollout = .full
         let report = GateReport(target: "read-new", irreversible: false, results: [pass], stateVersion: 2, checkedAt: t0)
-        #expect(GuardPolicy.nextMove(plan: plan, state: state, open: [], guardResults: [pass, pass], next: report, now: t0).move
+        let soaked = t0.addingTimeInterval(1800)
+        #expect(GuardPolicy.nextMove(plan: plan, state: state, open: [], guardResults: [pass, pass], next: report, now: t0).move == nil,
+                "the last step soaks its interval like the others")
+        #expect(GuardPolicy.nextMove(plan: plan, state: state, open: [], guardResults: [pass, pass], next: report, now: soaked).move
                 == .advance(into: "read-new"))
         var failing = report
         failing.results = [fail]
-        #expect(GuardPolicy.nextMove(plan: plan, state: state, open: [], guardResults: [pass, pass], next: failing, now: t0).move == nil)
+        #expect(GuardPolicy.nextMove(plan: plan, state: state, open: [], guardResults: [pass, pass], next: failing, now: soaked).move == nil)
+        // A rollout someone lowered is not ramped back up.
+        var lowered = state
+        lowered.rollout = try Rollout(percent: "5")
+        let paused = GuardPolicy.nextMove(plan: plan, state: lowered, open: [], guardResults: [pass, pass], next: nil, now: soaked, lowered: "ana")
+        #expect(paused.move == nil && paused.waiting?.contains("ana lowered the rollout") == true)
 
         // Never into an irreversible phase: read-new → new-primary waits for a person even at 100%.
         state.phase = "read-new"

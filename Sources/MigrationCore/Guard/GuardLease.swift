@@ -84,6 +84,8 @@ public struct GuardStatus: Sendable, Equatable, Codable {
     public var targets: [Target]
     /// Why the guard did not take the next automatic step (a hold, a failing gate), if it did not.
     public var waiting: String?
+    /// The newest audit row whose events were told: a guard that takes over goes on from there.
+    public var notifiedThrough: Int64?
 
     public init(intervalSeconds: Double, guards: [Watched] = [], targets: [Target] = [], waiting: String? = nil) {
         self.intervalSeconds = intervalSeconds
@@ -148,8 +150,9 @@ extension GuardLease {
             (renewed.renewedAt, renewed.expiresAt, renewed.status) = (now, expires, claim.status)
             return (renewed, false)
         }
-        guard !current.isAlive(at: now) else { return nil }
-        return (GuardLease(holder: claim.holder, host: claim.host, pid: claim.pid, epoch: current.epoch + 1, acquiredAt: now,
+        // An epoch at its end (only a hand-written row gets there) cannot be raised: no takeover.
+        guard !current.isAlive(at: now), case (let epoch, false) = current.epoch.addingReportingOverflow(1) else { return nil }
+        return (GuardLease(holder: claim.holder, host: claim.host, pid: claim.pid, epoch: epoch, acquiredAt: now,
                            renewedAt: now, expiresAt: expires, status: claim.status), true)
     }
 

@@ -24,8 +24,10 @@ public enum GuardPolicy {
 
     /// The guards of `state`'s phase that failed and are not fired yet, with their results.
     public static func firing(_ phase: Phase, results: [GateResult], open: [GuardFiring]) -> [(PhaseGuard, GateResult)] {
+        // Only a firing with the plan's own action counts as this guard's: a row forged with
+        // `notify` must not silence a rollback guard.
         zip(phase.automation.guards, results).filter { watched, result in
-            result.status == .fail && !open.contains { $0.name == watched.name && $0.isOpen }
+            result.status == .fail && !open.contains { $0.name == watched.name && $0.isOpen && $0.action == watched.action.word }
         }
     }
 
@@ -35,8 +37,11 @@ public enum GuardPolicy {
     ///   - guardResults: the current phase's guards' results, in the plan's order.
     ///   - next: the gates of the phase after the current one, evaluated now (nil when there is none
     ///     or they were not evaluated).
+    ///   - lowered: who lowered the rollout in the change that made the current state, if that
+    ///     change lowered it: the guard does not ramp back over a person's (or its own) step down.
     public static func nextMove(
-        plan: Plan, state: MigrationState, open: [GuardFiring], guardResults: [GateResult], next: GateReport?, now: Date
+        plan: Plan, state: MigrationState, open: [GuardFiring], guardResults: [GateResult], next: GateReport?, now: Date,
+        lowered: String? = nil
     ) -> (move: Move?, waiting: String?) {
         guard let phase = plan.phase(state.phase) else { return (nil, "the state names a phase the plan does not have") }
         if let (watched, result) = firing(phase, results: guardResults, open: open).first { return (.fire(watched, result), nil) }
@@ -44,7 +49,11 @@ public enum GuardPolicy {
         if let hold = holds.first {
             return (nil, "held by the guard '\(hold.name)' since \(Timestamp.string(hold.firedAt)); 'migctl guard clear \(hold.name) --reason TEXT' releases it")
         }
+        if phase.irreversible, phase.automation.ramp != nil { return (nil, "'\(phase.id)' is irreversible: only a person ramps it") }
         if let schedule = phase.automation.ramp, let due = schedule.due(for: state) {
+            if let lowered {
+                return (nil, "\(lowered) lowered the rollout of '\(phase.id)' to \(state.rollout); raise it by hand to resume the ramp schedule")
+            }
             guard now >= due.at else { return (nil, "next ramp step \(due.step) at \(Timestamp.string(due.at))") }
             let index = (schedule.steps.firstIndex(of: due.step) ?? 0) + 1
             return (.ramp(to: due.step, step: index, of: schedule.steps.count), nil)
@@ -52,6 +61,10 @@ public enum GuardPolicy {
         guard let target = plan.next(after: state.phase), target.automation.autoAdvance else { return (nil, nil) }
         if target.irreversible { return (nil, "'\(target.id)' is irreversible: entering it takes a person") }
         guard state.rollout == .full else { return (nil, "'\(state.phase)' is at \(state.rollout); it advances at 100%") }
+        // The last step of a schedule soaks like the others before the guard moves on.
+        if let every = phase.automation.ramp?.everySeconds, now < state.changedAt.addingTimeInterval(TimeInterval(every)) {
+            return (nil, "'\(target.id)' is entered \(GateFormat.duration(every)) after the last ramp step, at \(Timestamp.string(state.changedAt.addingTimeInterval(TimeInterval(every))))")
+        }
         guard let next, next.target == target.id, next.stateVersion == state.version else {
             return (nil, "the gates of '\(target.id)' are not evaluated yet")
         }

@@ -189,9 +189,16 @@ private struct PlanReader {
             }
             if phase.automation.ramp != nil, !phase.ramp {
                 problem(entry?["ramp"], "\(field).ramp", "a ramp schedule needs a ramped phase")
+            } else if phase.automation.ramp != nil, i >= noReturn {
+                problem(entry?["ramp"], "\(field).ramp",
+                        "the guard never ramps in or after the irreversible phase '\(phases[noReturn].id)': each step moves keys past the point of no return, which takes a person")
             }
             if phase.automation.autoAdvance {
-                if phase.irreversible {
+                let approval = phase.gates.contains { if case .approval = $0.kind { true } else { false } }
+                if approval {
+                    problem(entry?["auto_advance"], "\(field).auto_advance",
+                            "'\(phase.id)' asks for a second operator's approval: the guard cannot be the first of the two people, so a person advances into it")
+                } else if phase.irreversible {
                     problem(entry?["auto_advance"], "\(field).auto_advance",
                             "the guard never enters an irreversible phase by itself; that takes a person and the typed confirmation")
                 } else if i == 0 {
@@ -409,6 +416,11 @@ private struct PlanReader {
         guard let hours = requiredString(map, "hours", field), let tz = requiredString(map, "tz", field) else { return nil }
         do {
             let check = try WindowCheck(days: days, hours: hours, tz: tz)
+            // Names whose meaning depends on the host, or that name no place: every host must read the same window.
+            if ["localtime", "posixrules", "Factory"].contains(check.zone) || check.zone.hasPrefix("posix/") {
+                problem(map["tz"], "\(field).tz", "'\(check.zone)' means something else on each host; name the zone, e.g. Europe/Berlin or UTC")
+                return nil
+            }
             _ = try ZoneInfo.load(check.zone)
             return .window(check)
         } catch let problem as WindowCheck.Problem {

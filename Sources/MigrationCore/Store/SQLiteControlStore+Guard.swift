@@ -34,7 +34,7 @@ extension SQLiteControlStore {
 
     public func releaseGuardLease(_ lease: GuardLease) throws(ControlStoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE guard_lease SET expires_at = renewed_at, status = NULL WHERE id = 1 AND holder = ? AND epoch = ?",
+            try db.execute(sql: "UPDATE guard_lease SET expires_at = renewed_at WHERE id = 1 AND holder = ? AND epoch = ?",
                            arguments: [lease.holder, lease.epoch])
         }
     }

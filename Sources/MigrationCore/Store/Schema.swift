@@ -306,12 +306,12 @@ package enum Schema {
     );
     CREATE TRIGGER guard_lease_check_insert BEFORE INSERT ON guard_lease
       WHEN NOT (\(isText("NEW.holder", limit: 255)) AND \(isText("NEW.host", limit: 255)) AND typeof(NEW.pid) = 'integer'
-                AND typeof(NEW.epoch) = 'integer' AND NEW.epoch >= 1 AND \(isInstant("NEW.acquired_at")) AND \(isInstant("NEW.renewed_at"))
+                AND typeof(NEW.epoch) = 'integer' AND NEW.epoch BETWEEN 1 AND 4611686018427387904 AND \(isInstant("NEW.acquired_at")) AND \(isInstant("NEW.renewed_at"))
                 AND \(isInstant("NEW.expires_at")) AND (NEW.status IS NULL OR \(isText("NEW.status", limit: 65536))))
       \(refuse("guard_lease: holder and host names, pid and epoch (>= 1) integers, instants like 2026-11-25T12:58:08.123Z, status JSON text"))
     CREATE TRIGGER guard_lease_check_update BEFORE UPDATE ON guard_lease
       WHEN NOT (NEW.id = 1 AND \(isText("NEW.holder", limit: 255)) AND \(isText("NEW.host", limit: 255)) AND typeof(NEW.pid) = 'integer'
-                AND typeof(NEW.epoch) = 'integer' AND NEW.epoch >= OLD.epoch AND (NEW.holder = OLD.holder OR NEW.epoch > OLD.epoch)
+                AND typeof(NEW.epoch) = 'integer' AND NEW.epoch >= OLD.epoch AND NEW.epoch <= 4611686018427387904 AND (NEW.holder = OLD.holder OR NEW.epoch > OLD.epoch)
                 AND \(isInstant("NEW.acquired_at")) AND \(isInstant("NEW.renewed_at")) AND \(isInstant("NEW.expires_at"))
                 AND (NEW.status IS NULL OR \(isText("NEW.status", limit: 65536))))
       \(refuse("guard_lease: a new holder raises the epoch; instants like 2026-11-25T12:58:08.123Z"))
@@ -339,8 +339,9 @@ package enum Schema {
                 AND typeof(NEW.sentence) = 'text' AND length(NEW.sentence) <= 2000
                 AND NEW.cleared_at IS NULL AND NEW.cleared_by IS NULL AND NEW.clear_reason IS NULL
                 AND EXISTS (SELECT 1 FROM phases p, json_each(p.automation, '$.guards') g
-                            WHERE p.id = NEW.phase AND json_valid(p.automation) AND json_extract(g.value, '$.name') = NEW.guard))
-      \(refuse("guard_firings: guard must be a guard of phase in the plan; fired_at an instant; fired_by a name; a firing starts uncleared"))
+                            WHERE p.id = NEW.phase AND json_valid(p.automation) AND json_extract(g.value, '$.name') = NEW.guard
+                              AND NEW.action = (SELECT min(key) FROM json_each(g.value, '$.action'))))
+      \(refuse("guard_firings: guard must be a guard of phase in the plan, with the plan's action; fired_at an instant; fired_by a name; a firing starts uncleared"))
     CREATE TRIGGER guard_firings_only_clear BEFORE UPDATE ON guard_firings
       WHEN NOT (OLD.cleared_at IS NULL AND NEW.id IS OLD.id AND NEW.guard IS OLD.guard AND NEW.phase IS OLD.phase
                 AND NEW.action IS OLD.action AND NEW.fired_at IS OLD.fired_at AND NEW.fired_by IS OLD.fired_by

@@ -87,15 +87,17 @@ struct GuardRun: ParsableCommand {
             let host = ProcessInfo.processInfo.hostName
             let signer = try opened.login().map { Operator(name: $0, host: host) } ?? Operator.current(explicit: "guard@\(host)")
             let settings = GuardSettings(intervalSeconds: every, leaseSeconds: leaseSeconds, signer: signer)
+            if let problem = settings.problems(with: try opened.plan()).first { throw ValidationError(problem + ".") }
             let notifier = targets.isEmpty ? nil : Notifier(targets: targets, logger: logger)
             let guardRunner = GuardRunner(store: opened, settings: settings, notifier: notifier, logger: logger)
             logger.notice("guard \(settings.holder.terminalSafe) watching \(opened.location.terminalSafe) every \(interval.terminalSafe), lease \(leaseSeconds)s")
-            while !stop.isRequested {
+            while !stop.isRequested, guardRunner.fatal == nil {
                 guardRunner.tick()
-                stop.wait(seconds: every)
+                if guardRunner.fatal == nil { stop.wait(seconds: every) }
             }
             logger.notice("stopping")
             guardRunner.shutdown()
+            if let fatal = guardRunner.fatal { throw GuardStopped(description: fatal) }
         }
     }
 
@@ -153,6 +155,11 @@ struct GuardClear: ParsableCommand {
             }
         }
     }
+}
+
+/// The guard could not go on (its file was replaced, its login may not act): exit 1, for its supervisor.
+struct GuardStopped: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// `guard clear` named a guard that has not fired (or was cleared already).
