@@ -51,6 +51,15 @@ public struct ConsoleData: Sendable {
     public var skippedRows: [RowProblem] = []
     /// Where the audit log's hash chain breaks, if it does (see `migctl log --verify`).
     public var auditChainBreak: String?
+    /// The guard's lease as stored (alive or not), or nil when no guard ever ran on this store.
+    public var guardLease: GuardLease?
+    /// What the lease's holder last published (its guards' figures, its notification targets),
+    /// decoded once per read; show it only while the lease is alive (``guardPublished``).
+    public var guardStatus: GuardStatus?
+    /// The guards that fired and were not cleared yet, newest first.
+    public var guardFirings: [GuardFiring] = []
+    /// Why the guard's lease could not be read, if it could not; the rest of the console still works.
+    public var guardProblem: String?
     public var now: Date
 
     public init(
@@ -94,12 +103,32 @@ public struct ConsoleData: Sendable {
             runbook: try store.runbook(phase: state.phase).map { RunbookDocument(markdown: $0) },
             checklist: try store.checklist(phase: state.phase), gates: gates, now: now)
         data.instances = try store.instances()
+        do {
+            data.guardLease = try store.guardLease()
+            data.guardStatus = data.guardLease?.decodedStatus
+        } catch {
+            data.guardProblem = error.description
+        }
+        data.guardFirings = try store.guardFirings(openOnly: true, limit: guardFiringLimit)
         data.skippedRows = store.takeRowProblems()
         return data
     }
 
+    /// How many open firings a read keeps (a plan has at most a few guards a phase).
+    public static let guardFiringLimit = 100
+
     /// The current phase.
     public var phase: Phase? { plan.phase(state.phase) }
+    /// Whether a guard holds the lease now.
+    public var guardActing: Bool { guardLease?.isAlive(at: now) ?? false }
+    /// What the acting guard published; nil when no guard acts (an expired lease's figures are stale).
+    public var guardPublished: GuardStatus? { guardActing ? guardStatus : nil }
+    /// The open firings that hold back advancing and raising the rollout.
+    public var guardHolds: [GuardFiring] { guardFirings.filter(\.blocks) }
+    /// The current phase's next automatic ramp step and when it is due, or nil when it has none left.
+    public var rampDue: (step: Rollout, at: Date)? { phase?.automation.ramp?.due(for: state) }
+    /// Whether the plan gives the guard anything to do: guards, a ramp schedule or an automatic advance.
+    public var planIsGuarded: Bool { plan.phases.contains { !$0.automation.isEmpty } }
     /// The phase an advance would enter.
     public var nextPhase: Phase? { plan.next(after: state.phase) }
     /// Instances whose heartbeat is at most `seconds` old.

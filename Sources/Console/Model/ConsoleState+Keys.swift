@@ -63,9 +63,29 @@ extension ConsoleState {
             message = Message(change.before.phase == after.phase
                 ? "rollout of \(after.phase) is now \(after.rollout) (version \(after.version))"
                 : "now in \(after.phase) at \(after.rollout) (version \(after.version))")
+        case .failure(.heldByGuard(let holds)):
+            dialog = heldRefusal(holds, title: dialog?.title ?? "Change")
         case .failure(let error):
             dialog?.error = error.description
         }
+    }
+
+    /// Records the outcome of ``Effect/clearGuard(_:reason:)``: closes the dialog once the guard is
+    /// cleared; keeps it open with the sentence when it was not fired any more or the store refused.
+    public mutating func finishClear(_ firing: GuardFiring, _ result: Result<GuardFiring?, ControlStoreError>) {
+        switch result {
+        case .success(let cleared?):
+            dialog = nil
+            message = Message("cleared guard '\(Format.clip(cleared.name, 32))' (fired \(Format.moment(cleared.firedAt, now: cleared.clearedAt ?? cleared.firedAt)) in \(Format.clip(cleared.phase, 24)))")
+        case .success(nil):
+            dialog?.error = Self.notFired(firing)
+        case .failure(let error):
+            dialog?.error = error.description
+        }
+    }
+
+    private static func notFired(_ firing: GuardFiring) -> String {
+        "the guard '\(Format.clip(firing.name, 32))' is no longer fired as it was when this dialog opened (cleared, or fired again since); nothing changed. Press Esc and look again"
     }
 
     private mutating func perform(_ action: ConsoleAction, data: ConsoleData?) -> Effect {
@@ -91,6 +111,10 @@ extension ConsoleState {
                 openChange(.advance(), title: "Advance", data: data)
                 return .none
             }
+            if let preview = try? PhaseMachine.apply(.advance(), to: data.state, in: data.plan, at: data.now, by: ""),
+               refuseHeld(preview, title: "Advance", data: data) {
+                return .none
+            }
             busy = "running the gates of \(data.nextPhase?.id ?? "the next phase")… (Esc cancels)"
             return .checkGates
         case .rollback: openChange(.rollback(), title: "Roll back", data: data)
@@ -103,8 +127,37 @@ extension ConsoleState {
             openChange(.setRollout(rollout), title: "Set rollout", data: data)
         case .rolloutPrompt:
             dialog = Dialog(kind: .rolloutPrompt, title: "Set rollout")
+        case .clearGuard: openClearGuard(data)
         }
         return .none
+    }
+
+    /// Opens the clear-guard dialog: straight to the reason when one guard is fired, a choice first
+    /// when several are; refused in a sentence when none is.
+    private mutating func openClearGuard(_ data: ConsoleData?) {
+        guard let data else { return }
+        let fired = data.guardFirings
+        guard let first = fired.first else {
+            message = Message("no guard is fired: nothing to clear", isError: true)
+            return
+        }
+        dialog = Dialog(kind: .clearGuard(fired, selected: 0, chosen: fired.count == 1),
+                        title: fired.count == 1 ? "Clear guard \(Format.clip(first.name, 40))" : "Clear a fired guard (\(fired.count) fired)")
+    }
+
+    /// Opens the refusal a fired guard gives a move forward to `preview`; false when none holds it.
+    private mutating func refuseHeld(_ preview: MigrationState, title: String, data: ConsoleData) -> Bool {
+        let holds = GuardSummary.holding(data.guardFirings, from: data.state, to: preview, in: data.plan)
+        guard !holds.isEmpty else { return false }
+        dialog = heldRefusal(holds, title: title)
+        return true
+    }
+
+    /// The refusal of a move a fired guard holds: the store's sentence, and the key that clears it.
+    private func heldRefusal(_ holds: [GuardFiring], title: String) -> Dialog {
+        Dialog(kind: .refusal(ControlError.heldByGuard(holds).description,
+                              detail: ["\(KeyBinding.label(for: .clearGuard)) clears a fired guard here: choose it, then type why it is safe to go on (audited)."]),
+               title: "\(title): held by a guard")
     }
 
     /// Opens the confirmation of `request`, or the refusal the phase machine gives.
@@ -116,6 +169,7 @@ extension ConsoleState {
                 message = Message("nothing to change: the rollout is already \(data.state.rollout)")
                 return
             }
+            if refuseHeld(preview, title: title, data: data) { return }
             dialog = Dialog(kind: .change(request, preview: preview, version: data.state.version), title: title)
         } catch {
             if case .pastPointOfNoReturn = error {
@@ -128,8 +182,19 @@ extension ConsoleState {
     }
 
     private mutating func handleDialog(_ key: Key, data: ConsoleData?) -> Effect {
+        // A refusal offers the clear-guard key when a guard is fired (the refusal may be its doing).
+        if case .refusal = dialog?.kind, !readOnly, data?.guardFirings.isEmpty == false,
+           KeyBinding.binding(for: key)?.action == .clearGuard {
+            self.dialog = nil
+            return perform(.clearGuard, data: data)
+        }
         guard var dialog else { return .none }
         defer { if self.dialog != nil { self.dialog = dialog } }
+        if case .clearGuard(let firings, let selected, chosen: false) = dialog.kind, let moved = choose(key, selected, among: firings.count) {
+            dialog.kind = .clearGuard(firings, selected: moved, chosen: false)
+            dialog.error = nil
+            return .none
+        }
         switch key {
         case .escape:
             self.dialog = nil
@@ -150,8 +215,37 @@ extension ConsoleState {
         }
     }
 
+    /// The choice a key makes in a list of `count` (arrows, j/k, or a number 1-9); nil for other keys.
+    private func choose(_ key: Key, _ selected: Int, among count: Int) -> Int? {
+        switch key {
+        case .up, .character("k"): return max(0, selected - 1)
+        case .down, .character("j"): return min(count - 1, selected + 1)
+        case .character(let character):
+            guard let number = character.wholeNumberValue, number >= 1, number <= min(9, count) else { return selected }
+            return number - 1
+        default: return nil
+        }
+    }
+
     private mutating func confirm(_ dialog: inout Dialog, data: ConsoleData?) -> Effect {
         switch dialog.kind {
+        case .clearGuard(let firings, let selected, let chosen):
+            guard let firing = dialog.guardFiring else {
+                self.dialog = nil
+                return .none
+            }
+            if let data, !data.guardFirings.contains(where: { $0.id == firing.id }) {
+                dialog.error = Self.notFired(firing)
+                return .none
+            }
+            if !chosen {
+                dialog.kind = .clearGuard(firings, selected: selected, chosen: true)
+                dialog.title = "Clear guard \(Format.clip(firing.name, 40))"
+                dialog.input = ""
+                return .none
+            }
+            guard let reason = reason(&dialog) else { return .none }
+            return .clearGuard(firing, reason: reason)
         case .refusal:
             self.dialog = nil
             return .none

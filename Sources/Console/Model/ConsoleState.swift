@@ -56,4 +56,7 @@ public enum Effect: Sendable, Equatable {
     case perform(PhaseRequest, expectVersion: Int64, reason: String, confirmation: String?, checked: GateReport? = nil)
     /// Tick or untick a checklist item of the current phase.
     case tick(phase: String, item: Int, ticked: Bool)
+    /// Clear the fired guard `firing` (if it is still the open firing of its guard) with an audit
+    /// event by the console's operator, then call ``ConsoleState/finishClear(_:_:)``.
+    case clearGuard(GuardFiring, reason: String)
 }

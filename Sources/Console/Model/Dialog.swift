@@ -11,6 +11,9 @@ public struct Dialog: Sendable, Equatable {
         case rolloutPrompt
         /// The move is refused; say why, with any runbook text that helps (e.g. how to reconcile).
         case refusal(String, detail: [String])
+        /// Clear one of the fired guards `firings` (as read when the dialog opened): choose it
+        /// (`selected`, when there are several), then type a reason.
+        case clearGuard([GuardFiring], selected: Int, chosen: Bool)
     }
 
     public var kind: Kind
@@ -25,4 +28,9 @@ public struct Dialog: Sendable, Equatable {
         self.title = title
     }
 
+    /// The firing a clear-guard dialog has chosen (or points at, while choosing).
+    public var guardFiring: GuardFiring? {
+        guard case .clearGuard(let firings, let selected, _) = kind, firings.indices.contains(selected) else { return nil }
+        return firings[selected]
+    }
 }

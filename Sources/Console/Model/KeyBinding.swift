@@ -1,7 +1,7 @@
 /// What a key does on the console. One table feeds dispatch, the footer and the help overlay,
 /// so they cannot drift apart.
 public enum ConsoleAction: Sendable, Equatable {
-    case help, quit, advance, rollback, rolloutUp, rolloutDown, rolloutPrompt
+    case help, quit, advance, rollback, rolloutUp, rolloutDown, rolloutPrompt, clearGuard
     case log, runbook, dashboard, cycleWindow, redraw
 }
 
@@ -25,6 +25,7 @@ public struct KeyBinding: Sendable {
         KeyBinding(keys: [.character("+"), .character("=")], label: "+/-", footer: "ramp", help: "ramp the rollout up the ladder 0 1 5 10 25 50 100", action: .rolloutUp, changes: true),
         KeyBinding(keys: [.character("-")], label: "-", footer: nil, help: "ramp the rollout down the ladder", action: .rolloutDown, changes: true),
         KeyBinding(keys: [.character("%")], label: "%", footer: "set", help: "set the rollout to any percentage", action: .rolloutPrompt, changes: true),
+        KeyBinding(keys: [.character("G")], label: "G", footer: nil, help: "clear a fired guard (choose it, type a reason; audited)", action: .clearGuard, changes: true),
         KeyBinding(keys: [.character("w")], label: "w", footer: "window", help: "cycle the chart window: 15m, 1h, 24h, 7d", action: .cycleWindow, changes: false),
         KeyBinding(keys: [.character("l")], label: "l", footer: "log", help: "the audit log (arrows, j/k, PgUp/PgDn scroll)", action: .log, changes: false),
         KeyBinding(keys: [.character("r")], label: "r", footer: "runbook", help: "the current phase's runbook", action: .runbook, changes: false),
@@ -33,6 +34,11 @@ public struct KeyBinding: Sendable {
         KeyBinding(keys: [.redraw], label: "^L", footer: nil, help: "repaint the terminal", action: .redraw, changes: false),
         KeyBinding(keys: [.character("q")], label: "q", footer: "quit", help: "quit (Esc closes a dialog or view first)", action: .quit, changes: false),
     ]
+
+    /// The key shown for `action`, for text that offers it (`G clears`).
+    public static func label(for action: ConsoleAction) -> String {
+        all.first { $0.action == action }?.label ?? "?"
+    }
 
     /// The binding for `key`, if any.
     public static func binding(for key: Key) -> KeyBinding? {

@@ -102,6 +102,9 @@ public final class ConsoleSession {
             }
             state.finish(result)
             reload()
+        case .clearGuard(let firing, let reason):
+            state.finishClear(firing, clearGuard(firing, reason: reason))
+            reload()
         case .tick(let phase, let item, let ticked):
             do {
                 try control.store.setTick(phase: phase, item: item, ticked: ticked, by: control.signer, at: now())
@@ -112,6 +115,19 @@ public final class ConsoleSession {
         }
         draw(repaint: false)
         return effect
+    }
+
+    /// Clears `firing` with an audit event by the console's operator, as `migctl guard clear` does;
+    /// nil (nothing written) when it is no longer the open firing of its guard: cleared by someone
+    /// else, or cleared and fired again since the operator saw it.
+    private func clearGuard(_ firing: GuardFiring, reason: String) -> Result<GuardFiring?, ControlStoreError> {
+        Result { () throws(ControlStoreError) -> GuardFiring? in
+            let store = control.store
+            let open = try store.guardFirings(openOnly: true, limit: ConsoleData.guardFiringLimit)
+            guard open.contains(where: { $0.id == firing.id }) else { return nil }
+            return try store.clearGuard(name: firing.name, event: GuardSummary.clearEvent(
+                name: firing.name, reason: reason, by: control.signer, at: store.now()))
+        }
     }
 
     /// Reloads when another process committed, the terminal resized, or the data is old; redraws when

@@ -30,7 +30,7 @@ public enum ConsoleView {
 
         if let data {
             switch state.view {
-            case .dashboard: renderDashboard(data, in: body, context: context, into: &screen)
+            case .dashboard: renderDashboard(data, readOnly: state.readOnly, in: body, context: context, into: &screen)
             case .log: AuditView.renderLog(data, scroll: state.logScroll, in: body.inset(1), context: context, into: &screen)
             case .runbook: RunbookView.render(data, cursor: state.runbookCursor, in: body.inset(1), context: context, into: &screen)
             }
@@ -64,27 +64,31 @@ public enum ConsoleView {
         ChartView.slots(for: DashboardLayout(Rect(left: 0, top: 1, width: width, height: height - 3)).chart)
     }
 
-    static func renderDashboard(_ data: ConsoleData, in body: Rect, context: RenderContext, into screen: inout Screen) {
-        let layout = DashboardLayout(body)
+    static func renderDashboard(_ data: ConsoleData, readOnly: Bool, in body: Rect, context: RenderContext, into screen: inout Screen) {
+        let guardLines = GuardView.lines(data, readOnly: readOnly, glyphs: context.glyphs, width: body.width - 2)
+        let layout = DashboardLayout(body, guardRows: guardLines.count)
         PipelineView.render(data, in: layout.pipeline, context: context, into: &screen)
         ChartView.render(data, in: layout.chart, context: context, into: &screen)
         ProgressView.renderRollout(data, in: layout.rollout, context: context, into: &screen)
         ProgressView.renderProgress(data, in: layout.progress, into: &screen)
         NextView.render(data, in: layout.next, context: context, into: &screen)
+        GuardView.render(guardLines, in: layout.guardRows, into: &screen)
         AuditView.renderRecent(data, in: layout.recent, context: context, into: &screen)
     }
 }
 
 /// The dashboard's regions: fixed rows at 80x24, the chart and the audit list growing with the terminal.
+/// The guard's rows come out of the audit list, which keeps at least its title and one event.
 struct DashboardLayout {
     let pipeline: Rect
     let chart: Rect
     let rollout: Rect
     let progress: Rect
     let next: Rect
+    let guardRows: Rect
     let recent: Rect
 
-    init(_ body: Rect) {
+    init(_ body: Rect, guardRows wanted: Int = 0) {
         let inner = Rect(left: body.left + 1, top: body.top, width: body.width - 2, height: body.height)
         let topHeight = 11 + max(0, inner.height - 21) / 2
         let (top, rest) = inner.splitTop(topHeight)
@@ -97,6 +101,6 @@ struct DashboardLayout {
         rollout = rolloutRow
         progress = progressRow
         next = nextRows
-        recent = rest3
+        (guardRows, recent) = rest3.splitTop(min(wanted, max(0, rest3.height - 2)))
     }
 }

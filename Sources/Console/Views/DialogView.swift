@@ -1,3 +1,4 @@
+import Foundation
 import MigrationCore
 
 /// A dialog: what will change, the reason being typed, and any refusal, in a box.
@@ -54,6 +55,9 @@ enum DialogView {
                 lines.append(("Reason (for the audit log):", .plain))
             }
             lines.append(("> \(dialog.input.terminalSafe)_", .bold))
+        case .clearGuard(let firings, let selected, let chosen):
+            lines += clearGuardLines(firings, selected: selected, chosen: chosen, input: dialog.input, data: data, inner: inner,
+                                     glyphs: context.glyphs)
         case .rolloutPrompt:
             let current = data.map { "\($0.state.phase.terminalSafe) is at \($0.state.rollout)" } ?? ""
             lines.append((current, .dim))
@@ -90,5 +94,45 @@ enum DialogView {
         for (i, line) in lines.prefix(box.height - 4).enumerated() {
             screen.put(line.0, row: box.top + 2 + i, column: box.left + 2, style: line.1, maxWidth: inner)
         }
+    }
+
+    /// The clear-guard dialog: a list to choose from, or the chosen firing with its figures and the reason prompt.
+    static func clearGuardLines(_ firings: [GuardFiring], selected: Int, chosen: Bool, input: String, data: ConsoleData?, inner: Int,
+                                glyphs: Glyphs) -> [(String, Style)] {
+        var lines: [(String, Style)] = []
+        let now = data?.now ?? Date()
+        guard chosen else {
+            lines.append(("\(firings.count) guards fired. Which one? Arrows or its number, Enter chooses:", .plain))
+            lines.append(("", .plain))
+            let first = max(0, min(selected - 4, firings.count - 9))
+            for (i, firing) in firings.enumerated().dropFirst(first).prefix(9) {
+                let row = GuardView.fired(firing, now: now, offersKey: false, glyphs: glyphs, width: inner - 4).map(\.0).joined()
+                lines.append(("\(i == selected ? ">" : " ") \(i + 1) " + row, i == selected ? Style(.cyan, bold: true) : .plain))
+            }
+            if firings.count > 9 { lines.append(("(\(firings.count) in all; arrows scroll)", .dim)) }
+            return lines
+        }
+        guard firings.indices.contains(selected) else { return lines }
+        let firing = firings[selected]
+        lines.append(("guard    \(Format.clip(firing.name, 40)) (\(Format.clip(firing.action, 10))) in \(Format.clip(firing.phase, 24))", .bold))
+        lines.append(("fired    \(Format.moment(firing.firedAt, now: now)) by \(Format.clip(firing.firedBy, inner - 24))", .plain))
+        let figures = "\(Format.clip(firing.observed, inner * 2 - 20)), wanted \(Format.clip(firing.bound, inner / 2))"
+        for (i, part) in wrap(figures, width: inner - 9).prefix(3).enumerated() {
+            lines.append(((i == 0 ? "saw      " : "         ") + part, .plain))
+        }
+        lines += wrap(Format.clip(firing.sentence, inner * 2), width: inner).prefix(2).map { ($0, .dim) }
+        lines.append(("", .plain))
+        let effect = firing.blocks
+            ? "Clearing lets the migration move forward again. If the condition still fails, the guard fires again at its next look."
+            : "Clearing lets this notify guard fire again when its condition next fails."
+        lines += wrap(effect, width: inner).map { ($0, .warning) }
+        if let data, !data.guardFirings.contains(where: { $0.id == firing.id }) {
+            lines += wrap("This firing is not open any more (cleared, or the guard fired again). Esc and look again.", width: inner)
+                .map { ($0, .warning) }
+        }
+        lines.append(("", .plain))
+        lines.append(("Reason (for the audit log):", .plain))
+        lines.append(("> \(input.terminalSafe)_", .bold))
+        return lines
     }
 }

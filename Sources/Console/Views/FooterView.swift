@@ -5,7 +5,9 @@ enum FooterView {
         screen.fill(Rect(left: rect.left, top: y, width: rect.width, height: 1), style: .inverse)
         var x = rect.left + 1
         let items: [(String, String)]
-        if state.dialog != nil {
+        if case .clearGuard(_, _, chosen: false) = state.dialog?.kind {
+            items = [("↑↓ 1-9", "choose"), ("Enter", "confirm"), ("Esc", "cancel")]
+        } else if state.dialog != nil {
             items = [("Enter", "confirm"), ("Esc", "cancel")]
         } else if state.showsHelp {
             items = [("Esc", "close help")]

@@ -43,4 +43,22 @@ enum Format {
     static func percent(_ share: Double) -> String {
         String(format: "%.1f%%", share * 100)
     }
+
+    /// `14:02` for an instant within 20 hours of `now`, else `2027-01-14 14:02` (UTC).
+    static func moment(_ date: Date, now: Date) -> String {
+        abs(now.timeIntervalSince(date)) < 20 * 3600 ? String(clock(date).prefix(5)) : String(dateTime(date).prefix(16))
+    }
+
+    /// `text` made terminal-safe and cut to `columns` terminal columns, an `…` marking the cut.
+    ///
+    /// Only the head of the text is looked at, so a value of megabytes, or one character with
+    /// thousands of combining marks, costs no more than a short one.
+    static func clip(_ text: String, _ columns: Int) -> String {
+        guard columns > 1 else { return columns == 1 ? "…" : "" }
+        let limit = columns * 4 + 8
+        let head = String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))).terminalSafe
+        let cut = !text.unicodeScalars.dropFirst(limit).isEmpty
+        if !cut, DisplayWidth.of(head) <= columns { return head }
+        return String(head.prefix(columns: max(1, columns - 1))) + "…"
+    }
 }
