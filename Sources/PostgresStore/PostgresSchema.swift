@@ -354,9 +354,9 @@ enum PostgresSchema {
             RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
               MESSAGE = 'audit: append in a READ COMMITTED transaction (a snapshot cannot see the newest row); retry';
           END IF;
-          -- One append at a time, so ids and hashes form one chain. A table lock, not an advisory
-          -- one: a login that may only read the audit cannot take it and stall every writer.
-          LOCK TABLE \(s).audit IN SHARE ROW EXCLUSIVE MODE;
+          -- One append at a time, so ids and hashes form one chain. (Not a table lock: the INSERT
+          -- already holds ROW EXCLUSIVE, and raising it would deadlock two appenders.)
+          PERFORM pg_advisory_xact_lock(hashtext('\(s).audit'));
           NEW.actor := coalesce(NEW.actor, session_user);
           IF NEW.actor <> session_user THEN
             RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
