@@ -10,7 +10,7 @@ struct ConsoleCommand: ParsableCommand {
         abstract: "Open the live console: phases, traffic chart, progress, gates, audit log and runbook.",
         discussion: """
             Keys: n advance, b roll back, +/- ramp along 0 1 5 10 25 50 100, % any rollout, w chart window, \
-            l audit log, r runbook, ? help, q quit. Every change shows what it will do and asks for a reason. \
+            l audit log, r runbook, G clear a fired guard, ? help, q quit. Every change shows what it will do and asks for a reason. \
             Colours follow NO_COLOR; glyphs fall back to ASCII outside a UTF-8 locale.
             """
     )
