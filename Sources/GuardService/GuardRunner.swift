@@ -193,9 +193,7 @@ public final class GuardRunner {
 
     /// Who lowered the rollout, if the change that made `state` lowered it (read from its audit row).
     private func lowered(_ state: MigrationState) throws -> String? {
-        guard let change = try store.auditLog(limit: 20).first(where: { $0.version == state.version }),
-              change.action == AuditAction.rollout.rawValue, let from = change.fromRollout, let to = change.toRollout, to < from else { return nil }
-        return change.actor
+        GuardSummary.lowered(state, events: try store.auditLog(limit: 20))
     }
 
     /// The current phase's guards' results, in the plan's order (command conditions run every interval).

@@ -142,8 +142,7 @@ struct GuardClear: ParsableCommand {
         try reportingFailures {
             let opened = try store.open()
             let signer = try actor.signer(for: opened)
-            let event = AuditEvent(at: opened.now(), actor: signer.name, host: signer.host, action: AuditAction.guardClear.rawValue,
-                                   reason: "guard '\(name)': \(reason)")
+            let event = GuardSummary.clearEvent(name: name, reason: reason, by: signer, at: opened.now())
             guard let cleared = try opened.clearGuard(name: name, event: event) else {
                 let open = try opened.guardFirings(openOnly: true, limit: 100).map(\.name)
                 throw GuardNotFired(name: name, open: open)
