@@ -34,11 +34,23 @@ struct Migctl: ParsableCommand {
             }
             let message = self.message(for: error)
             if !message.isEmpty {
-                let subcommand = arguments.first { !$0.hasPrefix("-") }.flatMap { name in configuration.subcommands.first { $0._commandName == name } }
-                let help = subcommand.map { "migctl \($0._commandName) --help" } ?? "migctl --help"
+                let help = "migctl " + (helpPath(arguments) + ["--help"]).joined(separator: " ")
                 printError(code.rawValue == ExitStatus.usage.rawValue ? "\(message) (see '\(help)')" : message)
             }
             Foundation.exit(code.rawValue)
         }
+    }
+
+    /// The (sub)command names `arguments` start with, as deep as they go: `["guard", "clear"]`
+    /// for `guard clear NAME`, so a usage error points at the help of the command that refused it.
+    static func helpPath(_ arguments: [String]) -> [String] {
+        var path: [String] = []
+        var commands = configuration.subcommands
+        for argument in arguments where !argument.hasPrefix("-") {
+            guard let command = commands.first(where: { $0._commandName == argument }) else { break }
+            path.append(argument)
+            commands = command.configuration.subcommands
+        }
+        return path
     }
 }

@@ -192,6 +192,7 @@ struct GuardProcessTests {
         // Clearing takes a reason.
         let noReason = try migctl.run(["guard", "clear", "new-store-errors"])
         #expect(noReason.status == 64 && noReason.stderr.contains("--reason"), "\(noReason.stderr)")
+        #expect(noReason.stderr.contains("(see 'migctl guard clear --help')"), "points at the subcommand's own help: \(noReason.stderr)")
 
         // The errors are diluted below the bound; once the guard sees it pass, clear it.
         #expect(try migctl.run(["count", "write", "100000"]).status == 0)
