@@ -297,15 +297,7 @@ public final class GuardRunner {
     /// How many of the newest audit rows each look reads.
     static let auditPage = 200
 
-    private static func json(_ fields: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    private static func json(_ fields: [String: String]) -> String { SortedJSON.text(fields) ?? "{}" }
 
-    private static func json(gates: [GateResult]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(["gates": gates])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    private static func json(gates: [GateResult]) -> String { SortedJSON.text(["gates": gates]) ?? "{}" }
 }

@@ -128,11 +128,7 @@ public struct GuardStatus: Sendable, Equatable, Codable {
         }
     }
 
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    public var json: String { SortedJSON.text(self) ?? "{}" }
 }
 
 extension GuardLease {

@@ -16,8 +16,10 @@ public enum GuardSummary {
         for firing in fired {
             lines.append("  fired \(firing.name.terminalSafe) (\(firing.action.terminalSafe)) in \(firing.phase.terminalSafe) at \(Timestamp.string(firing.firedAt)): saw \(firing.observed.terminalSafe), wanted \(firing.bound.terminalSafe)")
         }
-        for watched in published?.guards ?? [] where !fired.contains(where: { $0.name == watched.name }) {
-            lines.append("  watching \(watched.name.terminalSafe) (\(watched.action.terminalSafe)): \(watched.status.rawValue), \(watched.observed.terminalSafe) (want \(watched.bound.terminalSafe))")
+        // The published status is whatever wrote the lease row: at most a phase's worth of guards, each cut short.
+        func cut(_ text: String) -> String { String(text.prefix(200)).terminalSafe }
+        for watched in (published?.guards ?? []).prefix(Limits.gatesPerPhase) where !fired.contains(where: { $0.name == watched.name }) {
+            lines.append("  watching \(cut(watched.name)) (\(cut(watched.action))): \(watched.status.rawValue), \(cut(watched.observed)) (want \(cut(watched.bound)))")
         }
         if let due {
             lines.append("  next ramp step \(due.step) \(when(due.at, now: now)) (\(Timestamp.string(due.at)))")

@@ -56,8 +56,6 @@ public struct PhaseAutomation: Sendable, Equatable, Codable {
     /// The JSON of the `automation` column, or nil when there is nothing to store.
     public var storedText: String? {
         guard !isEmpty else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) }
+        return SortedJSON.text(self)
     }
 }
