@@ -24,6 +24,8 @@ let package = Package(
         // Already in the graph through postgres-nio; named here so that GuardService can use NIOHTTP1 and NIOSSL.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The Prometheus text format for `migctl metrics`; adds only swift-metrics' CoreMetrics (Atomics is in the graph already).
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         .target(
@@ -62,6 +64,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A blocking HTTP/1.1 client with a deadline and a cancel, over swift-nio and NIOSSL: webhooks and PromQL queries.
+        .target(
+            name: "HTTPTransport",
+            dependencies: [
+                "MigrationCore",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        // What speaks the monitoring tools operators already run: /metrics for Prometheus, PromQL gates, statsd ingest.
+        .target(
+            name: "Monitoring",
+            dependencies: [
+                "MigrationCore", "HTTPTransport", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "DemoService", dependencies: ["MigrationClient", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .target(name: "CGateSpawn"),
         .systemLibrary(name: "CCmark"),
@@ -74,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "migctl",
             dependencies: [
-                "MigrationCore", "PostgresStore", "Console", "Terminal", "Runbook", "DemoService", "GuardService",
+                "MigrationCore", "PostgresStore", "Console", "Terminal", "Runbook", "DemoService", "GuardService", "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -113,6 +136,8 @@ let package = Package(
         ),
         .testTarget(name: "DemoServiceTests", dependencies: ["DemoService", "Runbook", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "GuardServiceTests", dependencies: ["GuardService", "TestSupport"], resources: [.copy("Fixtures")],
+                    swiftSettings: strict),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "TestSupport"], resources: [.copy("Fixtures")],
                     swiftSettings: strict),
         .testTarget(name: "RunbookTests", dependencies: ["Runbook"], swiftSettings: strict),
         .testTarget(

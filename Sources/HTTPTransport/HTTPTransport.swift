@@ -1,0 +1,1 @@
+// The shared HTTP client transport; filled in by the Prometheus gate work (issue 14).
