@@ -130,6 +130,10 @@ public struct FleetInstance: Sendable, Equatable, Codable {
     /// hosts disagree a little; a heartbeat, approval or gauge from further ahead is not trusted.
     public static let clockSkewSeconds: TimeInterval = 60
 
+    /// The heartbeat window a view uses when the plan names none (the fleet gate's default):
+    /// an instance silent for longer is reported silent, not live.
+    public static let defaultHeartbeatSeconds: TimeInterval = 60
+
     /// The one liveness rule: the last heartbeat is at most `seconds` old at `now`, and not
     /// from the future beyond ``clockSkewSeconds`` (a row written with a date in 2099 would
     /// otherwise look live forever).

@@ -48,8 +48,7 @@ struct GuardRun: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Run this program for each event, the event's JSON on its stdin (repeatable).", valueName: "cmd"))
     var exec: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Log level: debug, info, notice, warning or error.", valueName: "level"))
-    var logLevel = "info"
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         let every = try Self.seconds(interval, "--interval")
@@ -57,20 +56,13 @@ struct GuardRun: ParsableCommand {
             throw ValidationError("--lease must be at least three intervals (\(GuardSettings.minimumLease(intervalSeconds: every))s), so one slow evaluation never loses it.")
         }
         guard WebhookFormat(rawValue: webhookFormat) != nil else { throw ValidationError("--webhook-format must be json or slack.") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be debug, info, notice, warning or error.") }
     }
 
     func run() throws {
         // Handled from the start, so a SIGTERM while the store is still being opened stops cleanly too.
         let stop = StopRequest(parent: nil)
         try reportingFailures {
-            let level = Logger.Level(rawValue: logLevel) ?? .info
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
-            let logger = Logger(label: "migctl.guard")
+            let logger = log.bootstrap(label: "migctl.guard")
             let every = try Self.seconds(interval, "--interval")
             let leaseSeconds = try lease.map { Int64(try Self.seconds($0, "--lease").rounded(.up)) }
                 ?? max(30, GuardSettings.minimumLease(intervalSeconds: every))
@@ -89,7 +81,7 @@ struct GuardRun: ParsableCommand {
             let settings = GuardSettings(intervalSeconds: every, leaseSeconds: leaseSeconds, signer: signer)
             if let problem = settings.problems(with: try opened.plan()).first { throw ValidationError(problem + ".") }
             let notifier = targets.isEmpty ? nil : Notifier(targets: targets, logger: logger)
-            let guardRunner = GuardRunner(store: opened, settings: settings, notifier: notifier, logger: logger)
+            let guardRunner = GuardRunner(store: opened, settings: settings, notifier: notifier, logger: logger, checks: .migctl)
             logger.notice("guard \(settings.holder.terminalSafe) watching \(opened.location.terminalSafe) every \(interval.terminalSafe), lease \(leaseSeconds)s")
             while !stop.isRequested, guardRunner.fatal == nil {
                 guardRunner.tick()
@@ -101,13 +93,9 @@ struct GuardRun: ParsableCommand {
         }
     }
 
-    /// `5s`, `1m`, `500ms` (or a number of seconds) as seconds.
+    /// `5s`, `1m`, `500ms` (or a number of seconds) as seconds, from 10 ms to a day.
     static func seconds(_ text: String, _ option: String) throws -> Double {
-        if text.hasSuffix("ms"), let ms = Int64(text.dropLast(2)), ms >= 10, ms <= 3_600_000 { return Double(ms) / 1000 }
-        guard let seconds = Durations.seconds(text), seconds <= 86_400 else {
-            throw ValidationError("\(option) '\(text.terminalSafe)' is not a duration; use 500ms, 5s, 1m (at most a day).")
-        }
-        return Double(seconds)
+        try DurationArgument.seconds(text, option: option, within: 0.01...86_400)
     }
 }
 

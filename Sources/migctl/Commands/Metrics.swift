@@ -1,61 +1,57 @@
 import ArgumentParser
 import Foundation
 import MigrationCore
+import Monitoring
 
-struct Count: ParsableCommand {
+struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add to a counter in the current second's bucket (for shell scripts and cron jobs).",
-        discussion: "Names are 1–64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit. Counters saturate at 2^63-1; they never wrap."
+        commandName: "metrics",
+        abstract: "Serve the migration's state at /metrics in the Prometheus text format, until SIGTERM or SIGINT.",
+        discussion: """
+            Each scrape reads the control store: the phase (migctl_phase_info), the rollout ratio, the \
+            state version, the seconds in the phase, every counter's total (migctl_events_total) and \
+            gauge (migctl_reported_value), every gate of the next phase as pass, fail or unknown, the fleet's live, behind, \
+            stale and silent instances, and the guard's lease and fired guards. Gates are previewed \
+            as the console previews them: command and prometheus checks are not run on a scrape. When \
+            the store cannot be read, a scrape answers migctl_store_readable 0 and nothing else, so an \
+            alert fires rather than a stale figure being believed.
+
+            It serves plain HTTP with no authentication: keep it on loopback or a private network, \
+            or behind a proxy that adds TLS. On PostgreSQL, the application role is enough.
+            """
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var log: LogOptions
 
-    @Argument(help: "The counter, e.g. backfill or write.new.error.")
-    var name: String
-
-    @Argument(help: "How much to add (1 or more).")
-    var amount: Int64 = 1
+    @Option(name: .long, help: ArgumentHelp("Where to listen: HOST:PORT with a numeric host ([::1]:9464 for IPv6, port 0 for any free port).", valueName: "host:port"))
+    var listen = "127.0.0.1:9464"
 
     func validate() throws {
-        try validateMetricName(name)
-        guard amount >= 1 else { throw ValidationError("the amount must be 1 or more; counters only grow.") }
+        do {
+            _ = try ListenAddress(listen)
+        } catch {
+            throw ValidationError("--listen \(error.description).")
+        }
     }
 
     func run() throws {
+        let stop = StopRequest(parent: nil)
         try reportingFailures {
-            try store.open().add(counts: [name: amount], second: Int64(Date().timeIntervalSince1970))
+            let logger = log.bootstrap(label: "migctl.metrics")
+            let opened = try store.open()
+            _ = try opened.state()   // a store that cannot be read at all is an error now, not a 0 later
+            let host = ProcessInfo.processInfo.hostName
+            let source = MetricsSource(store: opened, actor: try opened.login() ?? "metrics@\(host)", logger: logger)
+            let server = try MetricsServer.start(listen: try ListenAddress(listen)) { source.exposition() }
+            say("migctl metrics: serving http://\(server.address)/metrics for \(opened.location.terminalSafe)")
+            fflush(nil)
+            if !server.address.isLoopback {
+                logger.warning("listening on \(server.address), beyond this machine: /metrics has no authentication")
+            }
+            stop.wait(seconds: nil)
+            logger.notice("stopping")
+            server.stop()
         }
-    }
-}
-
-struct GaugeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "gauge",
-        abstract: "Set a gauge to a value, e.g. backfill.remaining or replication.lag_seconds."
-    )
-
-    @OptionGroup var store: StoreOptions
-
-    @Argument(help: "The gauge.")
-    var name: String
-
-    @Argument(help: "Its value, a finite number.")
-    var value: Double
-
-    func validate() throws {
-        try validateMetricName(name)
-        guard value.isFinite else { throw ValidationError("the value must be a finite number.") }
-    }
-
-    func run() throws {
-        try reportingFailures {
-            try store.open().setGauge(name, to: value, at: Date())
-        }
-    }
-}
-
-private func validateMetricName(_ name: String) throws {
-    guard Names.isValidMetricName(name) else {
-        throw ValidationError(ControlStoreError.invalidName(name).description)
     }
 }

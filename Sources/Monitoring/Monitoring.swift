@@ -1,1 +1,0 @@
-// Prometheus exposition: see Metrics/.
