@@ -60,6 +60,30 @@ struct MetricsProcessTests {
         #expect(metrics.process.terminationStatus == 0, "\(metrics.log)")
     }
 
+    /// A real Prometheus (Debian's) scrapes the exporter and answers PromQL over what it saw.
+    @Test(.timeLimit(.minutes(2)))
+    func aRealPrometheusScrapesItAndAnswersQueriesOverIt() throws {
+        let under = try StoreUnderTest(.sqlite)
+        let migctl = try under.initialized(plan: Self.plan)
+        let metrics = try MigctlDaemon(migctl, ["metrics", "--listen", "127.0.0.1:0"], name: "metrics")
+        defer { metrics.stop() }
+        let address = try #require(metrics.address(after: "serving http://"))
+        let prometheus = try PrometheusServer(scraping: [address], interval: "500ms")
+        defer { prometheus.stop() }
+        #expect(prometheus.waitUntilScraped(address), "\(prometheus.logTail)")
+        #expect(prometheus.waitUntil("migctl_state_version") { $0.first?.value == 1 } != nil)
+        #expect(prometheus.waitUntil(#"migctl_phase_info{id="old-only",position="1"}"#) { $0.count == 1 } != nil)
+
+        for step in [["advance", "--reason", "go"], ["rollout", "25"], ["count", "hit", "30"], ["count", "miss", "10"]] {
+            #expect(try migctl.run(step).status == 0, "\(step)")
+        }
+        #expect(prometheus.waitUntil("migctl_rollout_ratio") { $0.first?.value == 0.25 } != nil, "\(prometheus.logTail)")
+        #expect(prometheus.waitUntil(#"sum(migctl_events_total{counter=~"hit|miss"})"#) { $0.first?.value == 40 } != nil)
+        #expect(prometheus.waitUntil(#"migctl_next_gate_status{kind="soak",status="fail"} == 1"#) { $0.count == 1 } != nil)
+        #expect(prometheus.waitUntil(#"max_over_time(migctl_state_version[1m])"#) { $0.first?.value == 3 } != nil)
+        #expect(prometheus.query(#"up{job="fixture"}"#)?.first?.value == 1)
+    }
+
     /// The file is replaced under the running exporter (a restore from backup), then deleted,
     /// then put back: each scrape tells the truth, and the process never dies.
     @Test(.timeLimit(.minutes(2)))
