@@ -131,13 +131,17 @@ extension PostgresControlStore {
 }
 
 extension PostgresControlStore {
+    /// The older contract versions ``upgrade(host:)`` brings a store up from: PostgreSQL stores
+    /// began at version 3.
+    public static let upgradableSchemaVersions = 3...(PostgresSchema.version - 1)
+
     /// Brings a store of an older contract version up to this build's, in one transaction with
     /// its audit event. Needs the login that owns the schema (the one that ran `init`).
     /// - Returns: the versions before and after (equal when there was nothing to do).
     public func upgrade(host: String) throws(ControlStoreError) -> (from: Int, to: Int) {
         let found = try schemaVersion()
         guard found < PostgresSchema.version else { return (found, found) }
-        guard found == 3 else {
+        guard Self.upgradableSchemaVersions.contains(found) else {
             throw .io(path: location, message: "schema version \(found) has no upgrade path; create a new store with this migctl")
         }
         try link.transaction { session in

@@ -117,6 +117,12 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
         return decodeEach(rows, table: "audit", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.auditEvent() }
     }
 
+    public func auditLog(after id: Int64, limit: Int) throws(ControlStoreError) -> (events: [AuditEvent], through: Int64) {
+        let rows = try read("SELECT * FROM \(unescaped: s).audit WHERE id > \(id) ORDER BY id LIMIT \(Int64(max(0, limit)))")
+        let events = decodeEach(rows, table: "audit", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.auditEvent() }
+        return (events, rows.last.flatMap { $0["id"] as Int64? } ?? id)
+    }
+
     public func add(counts: [String: Int64], second: Int64) throws(ControlStoreError) {
         try Self.check(counts)
         try link.withConnection { session in try addCounts(counts, second: second, session) }

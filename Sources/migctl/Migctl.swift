@@ -12,17 +12,20 @@ struct Migctl: ParsableCommand {
 
             Exit codes: \(ExitStatus.summary).
             """,
-        version: "0.1.0",
+        version: VersionLine.text,
         subcommands: [
             Init.self, Status.self, Check.self, Advance.self, Rollback.self, RolloutCommand.self, Approve.self, Checklist.self, Log.self,
             ConsoleCommand.self, Guard.self, Fleet.self, Demo.self, Simulate.self, Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
+            Completions.self,
         ]
     )
 
     /// Parses and runs a command. A usage error is one `migctl:` sentence on stderr that says
     /// where the help is, with exit code 64, like every other error; `--help` prints the help.
+    /// A shell's completion request (`---completion`) prints its list and never an error, which
+    /// would land on the person's prompt.
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = CompletionRequest.repaired(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -33,7 +36,7 @@ struct Migctl: ParsableCommand {
                 Foundation.exit(0)
             }
             let message = self.message(for: error)
-            if !message.isEmpty {
+            if !message.isEmpty, !CompletionRequest.isRequest(arguments) {
                 let help = "migctl " + (helpPath(arguments) + ["--help"]).joined(separator: " ")
                 printError(code.rawValue == ExitStatus.usage.rawValue ? "\(message) (see '\(help)')" : message)
             }

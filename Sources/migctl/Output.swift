@@ -4,14 +4,34 @@ import MigrationCore
 /// JSON as every `--json` prints it: sorted keys, ISO 8601 instants.
 enum JSONOutput {
     static func print(_ value: some Encodable) throws {
+        Swift.print(try encoded(value, pretty: true))
+    }
+
+    /// Prints `value` as one line of JSON Lines and flushes it, so a `| jq` downstream sees it
+    /// at once (`status --watch --json`, `log --follow --json`). Besides the controls the encoder
+    /// escapes, DEL, C1 controls, bidi overrides and line separators are written as `\uXXXX`
+    /// escapes: the same string to a JSON reader, and nothing that steers a terminal.
+    static func printLine(_ value: some Encodable) throws {
+        var line = String.UnicodeScalarView()
+        for scalar in try encoded(value, pretty: false).unicodeScalars {
+            if scalar != "?", String(scalar).terminalSafe == "?" {
+                line.append(contentsOf: String(format: "\\u%04X", scalar.value).unicodeScalars)
+            } else {
+                line.append(scalar)
+            }
+        }
+        Swift.print(String(line))
+        fflush(nil)
+    }
+
+    private static func encoded(_ value: some Encodable, pretty: Bool) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Timestamp.string(date))
         }
-        let data = try encoder.encode(value)
-        Swift.print(String(decoding: data, as: UTF8.self))
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
 
@@ -23,6 +43,13 @@ enum JSONOutput {
 /// (`bucket`) and are kept; `--json` goes through ``JSONOutput`` instead and stays exact.
 func say(_ text: String) {
     Swift.print(terminalLines(text))
+}
+
+/// Prints one line through ``say(_:)`` and flushes it, for output that follows a store as it
+/// changes (`status --watch`, `log --follow`): a pipe or a log file gets each line at once.
+func sayLine(_ text: String) {
+    say(text)
+    fflush(nil)
 }
 
 /// `text` with every line sanitised; newlines and tabs kept as the layout.

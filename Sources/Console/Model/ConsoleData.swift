@@ -91,7 +91,6 @@ public struct ConsoleData: Sendable {
     ) throws(ControlStoreError) -> ConsoleData {
         let state = try store.state()
         let plan = try store.plan()
-        let to = Int64(now.timeIntervalSince1970) + 1
         let gates = try plan.next(after: state.phase).map { target throws(ControlStoreError) in
             try store.checkGates(into: target, from: state, actor: actor, now: now, runCommands: false)
         }
@@ -99,7 +98,7 @@ public struct ConsoleData: Sendable {
             location: store.location, migration: try store.migration(), plan: plan, state: state,
             recentEvents: try store.auditLog(limit: events), totals: try store.counterTotals(), gauges: try store.gauges(),
             window: window,
-            traffic: try store.counterSeries(chartedCounters, from: to - window.seconds, to: to, slots: max(1, slots)),
+            traffic: try traffic(from: store, window: window, slots: slots, now: now),
             runbook: try store.runbook(phase: state.phase).map { RunbookDocument(markdown: $0) },
             checklist: try store.checklist(phase: state.phase), gates: gates, now: now)
         data.instances = try store.instances()
@@ -112,6 +111,13 @@ public struct ConsoleData: Sendable {
         data.guardFirings = try store.guardFirings(openOnly: true, limit: guardFiringLimit)
         data.skippedRows = store.takeRowProblems()
         return data
+    }
+
+    /// The charted counters over `window` up to `now`, in `slots` slots: what the chart and
+    /// ``ProgressFigures`` read.
+    public static func traffic(from store: any ControlStore, window: ChartWindow, slots: Int, now: Date) throws(ControlStoreError) -> CounterSeries {
+        let to = Int64(now.timeIntervalSince1970) + 1
+        return try store.counterSeries(chartedCounters, from: to - window.seconds, to: to, slots: max(1, slots))
     }
 
     /// How many open firings a read keeps (a plan has at most a few guards a phase).

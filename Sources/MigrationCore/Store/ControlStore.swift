@@ -52,6 +52,12 @@ public protocol ControlStore: Sendable {
     func append(_ event: AuditEvent) throws(ControlStoreError)
     /// The newest `limit` audit events, newest first.
     func auditLog(limit: Int) throws(ControlStoreError) -> [AuditEvent]
+    /// The audit events with an id above `id`, oldest first, from at most `limit` rows: what a
+    /// follower (`migctl log --follow`) reads next. Appends are serialised and numbered in commit
+    /// order, so a follower that passes the last id it read never misses or repeats an event.
+    /// `through` is the id of the last row read, decoded or skipped (see ``takeRowProblems()``),
+    /// so a follower moves past a row it cannot use; it is `id` when there was none.
+    func auditLog(after id: Int64, limit: Int) throws(ControlStoreError) -> (events: [AuditEvent], through: Int64)
     /// Adds each count to its counter's bucket for the second `second` (Unix time), in one transaction.
     /// Additions saturate at `Int64.max`; they never wrap.
     func add(counts: [String: Int64], second: Int64) throws(ControlStoreError)
@@ -141,6 +147,12 @@ extension ControlStore {
         try removeInstance(id: id)
         try append(event)
         return true
+    }
+
+    /// A store without a query of its own (a test double) filters its newest events.
+    public func auditLog(after id: Int64, limit: Int) throws(ControlStoreError) -> (events: [AuditEvent], through: Int64) {
+        let events = Array(try auditLog(limit: 100_000).filter { $0.id > id }.sorted { $0.id < $1.id }.prefix(max(0, limit)))
+        return (events, events.last?.id ?? id)
     }
 
     /// A store that cannot announce changes never calls `handler`.

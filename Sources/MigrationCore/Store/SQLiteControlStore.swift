@@ -140,6 +140,9 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
     /// The schema version this build reads and writes (the contract's version, on both stores).
     public static var schemaVersion: Int { Schema.currentVersion }
 
+    /// The older schema versions ``upgrade(at:by:at:)`` brings a file up from: every one before this build's.
+    public static var upgradableSchemaVersions: ClosedRange<Int> { 1...(Schema.versions.count - 1) }
+
     // MARK: - ControlStore
 
     public func migration() throws(ControlStoreError) -> MigrationInfo {
@@ -208,6 +211,14 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [max(0, limit)])
             return decodeEach(rows, table: "audit", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.auditEvent() }
+        }
+    }
+
+    public func auditLog(after id: Int64, limit: Int) throws(ControlStoreError) -> (events: [AuditEvent], through: Int64) {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, max(0, limit)])
+            let events = decodeEach(rows, table: "audit", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.auditEvent() }
+            return (events, rows.last.flatMap { $0["id"] as Int64? } ?? id)
         }
     }
 

@@ -12,7 +12,8 @@ struct Check: ParsableCommand {
     @OptionGroup var actor: ActorOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Assert which phase is next; refused (6) if it is not.", valueName: "phase"))
+    @Option(name: .long, help: ArgumentHelp("Assert which phase is next; refused (6) if it is not.", valueName: "phase"),
+            completion: PhaseCompletion.kind)
     var to: String?
 
     func run() throws {
@@ -80,7 +81,7 @@ struct Approve: ParsableCommand {
     @OptionGroup var dryRun: DryRunOptions
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: "The phase being approved.")
+    @Argument(help: "The phase being approved.", completion: PhaseCompletion.kind)
     var phase: String
 
     @Option(name: .long, help: ArgumentHelp("Why it is safe, for the audit log (at most 2000 characters).", valueName: "text"))
@@ -133,7 +134,8 @@ struct Checklist: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Untick item N.", valueName: "n"))
     var untick: [Int] = []
 
-    @Option(name: .long, help: ArgumentHelp("Another phase's checklist instead of the current one.", valueName: "phase"))
+    @Option(name: .long, help: ArgumentHelp("Another phase's checklist instead of the current one.", valueName: "phase"),
+            completion: PhaseCompletion.kind)
     var phase: String?
 
     func validate() throws {

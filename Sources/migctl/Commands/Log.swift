@@ -4,8 +4,15 @@ import MigrationCore
 
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the audit log, newest first, or verify its hash chain.",
+        abstract: "Show the audit log, newest first, follow it, or verify its hash chain.",
         discussion: """
+            --follow prints the last --limit events oldest first, as tail -f does, then each new event \
+            as it lands (within a quarter second), never missing or repeating one, until SIGINT or \
+            SIGTERM (exit 0). With --json each event is one JSON object on its own line (JSON Lines). \
+            It stops with exit 1 when the last event it printed is no longer in the log as printed \
+            (the store was replaced by another or rewritten), or when the file is deleted; other \
+            failed reads are one line on stderr each, and it keeps trying.
+
             --verify walks the chain from the plan recorded at init to the newest event and exits 0 when \
             every row matches its hash, or 1 naming the first row that does not (rewritten, deleted, \
             inserted out of order) or saying that the plan changed behind it. On a shared SQLite file \
@@ -22,11 +29,23 @@ struct Log: ParsableCommand {
     @Flag(name: .long, help: "Verify the audit log's hash chain instead of listing it.")
     var verify = false
 
+    @Flag(name: .long, help: "Print the last --limit events oldest first, then each new one as it lands, until SIGINT or SIGTERM.")
+    var follow = false
+
     func validate() throws {
         guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 100000.") }
+        if follow, verify { throw ValidationError("--follow and --verify do not go together: verify the chain, then follow it.") }
     }
 
     func run() throws {
+        if follow {
+            // Handled from the start, so a SIGTERM while the store is still being opened stops cleanly too.
+            let stop = StopRequest(parent: nil)
+            try reportingFailures {
+                try LogFollow(limit: limit, json: output.json).run(try store.open(), stop: stop)
+            }
+            return
+        }
         try reportingFailures {
             if verify {
                 let opened = try store.open()
@@ -51,7 +70,7 @@ struct Log: ParsableCommand {
             if output.json {
                 try JSONOutput.print(events)
             } else {
-                for event in events { say(line(event)) }
+                for event in events { say(Self.line(event)) }
             }
         }
     }
@@ -64,7 +83,8 @@ struct Log: ParsableCommand {
         let newestHash: String?
     }
 
-    private func line(_ event: AuditEvent) -> String {
+    /// An event as one line: `#12  2026-11-25T12:58:08.123Z  ana@h1  advance old-only → dual-write  v3`.
+    static func line(_ event: AuditEvent) -> String {
         var line = "#\(event.id)  \(Timestamp.string(event.at))  \(event.signature.terminalSafe)  \(event.summary())"
         if let version = event.version { line += "  v\(version)" }
         return line

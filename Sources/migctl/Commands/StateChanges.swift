@@ -20,7 +20,8 @@ struct Advance: ParsableCommand {
     @OptionGroup var dryRun: DryRunOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Assert the phase being entered; refused if it is not the next one.", valueName: "phase"))
+    @Option(name: .long, help: ArgumentHelp("Assert the phase being entered; refused if it is not the next one.", valueName: "phase"),
+            completion: PhaseCompletion.kind)
     var to: String?
 
     @Option(name: .long, help: ArgumentHelp("The rollout the new phase starts at, in percent (0–100, two decimals).", valueName: "percent"))
@@ -29,7 +30,8 @@ struct Advance: ParsableCommand {
     @Flag(name: .long, help: "Override failing gates that the plan allows to be overridden; needs --reason.")
     var force = false
 
-    @Option(name: .long, help: ArgumentHelp("The id of the irreversible phase being entered, typed to confirm.", valueName: "phase"))
+    @Option(name: .long, help: ArgumentHelp("The id of the irreversible phase being entered, typed to confirm.", valueName: "phase"),
+            completion: PhaseCompletion.kind)
     var confirm: String?
 
     func validate() throws {
@@ -63,7 +65,8 @@ struct Rollback: ParsableCommand {
     @OptionGroup var dryRun: DryRunOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Assert the phase being returned to; refused if it is not the previous one.", valueName: "phase"))
+    @Option(name: .long, help: ArgumentHelp("Assert the phase being returned to; refused if it is not the previous one.", valueName: "phase"),
+            completion: PhaseCompletion.kind)
     var to: String?
 
     func run() throws {

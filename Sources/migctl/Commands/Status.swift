@@ -4,13 +4,46 @@ import MigrationCore
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the phase, rollout, version, next phase and counter totals."
+        abstract: "Show the phase, rollout, version, next phase and counter totals.",
+        discussion: """
+            --watch prints one line each time what it shows changes, for logs and CI: the time, the \
+            phase, the rollout, the version and who set it, the next phase's gates passing (previewed \
+            as the console does: command checks are not run), the backfill's progress, rate and ETA, \
+            and the hit ratio over 15 minutes. It reads the store every --interval and runs until \
+            SIGINT or SIGTERM (exit 0). A failed read is one line on stderr per distinct problem, and \
+            it keeps trying; a replaced file is reopened; a deleted file stops it (exit 1). With \
+            --json each line is one JSON object (JSON Lines), with status --json's names for the same data.
+            """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
+    @Flag(name: .long, help: "Print a line each time the status changes, until SIGINT or SIGTERM.")
+    var watch = false
+
+    @Option(name: .long, help: ArgumentHelp("With --watch: how often to read the store, 100ms to 1h (default 1s).", valueName: "duration"))
+    var interval: String?
+
+    /// The bounds of --interval: fast enough for a demo, slow enough for a week-long soak.
+    static let intervals: ClosedRange<Double> = 0.1...3600
+
+    func validate() throws {
+        guard let interval else { return }
+        guard watch else { throw ValidationError("--interval goes with --watch.") }
+        _ = try DurationArgument.seconds(interval, option: "--interval", within: Self.intervals)
+    }
+
     func run() throws {
+        if watch {
+            // Handled from the start, so a SIGTERM while the store is still being opened stops cleanly too.
+            let stop = StopRequest(parent: nil)
+            try reportingFailures {
+                let every = try DurationArgument.seconds(interval ?? "1s", option: "--interval", within: Self.intervals)
+                try StatusWatch(interval: every, json: output.json).run(try store.open(), stop: stop)
+            }
+            return
+        }
         try reportingFailures {
             let report = try StatusReport(store: store.open(), now: Date())
             if output.json {

@@ -1,0 +1,137 @@
+import Console
+import Foundation
+import MigrationCore
+
+/// `migctl status --watch`: one line each time what it shows changes, for logs and CI, like
+/// gh-ost's status lines. It reads the store every interval and prints a line when any figure
+/// but the time differs from the last line printed, until SIGINT or SIGTERM (exit 0).
+///
+/// It survives the store (``WatchedStore``): a replaced file is reopened, a failed read is one
+/// stderr line per distinct problem and it tries again at the next interval; a deleted file
+/// ends it with exit 1.
+struct StatusWatch {
+    let interval: Double
+    let json: Bool
+
+    func run(_ opened: any ControlStore, stop: StopRequest) throws {
+        let watched = WatchedStore(opened)
+        let actor = Self.previewActor(opened)
+        var last: String?
+        while !stop.isRequested {
+            if let line = try watched.read({ try StatusLine(store: $0, actor: actor, now: $0.now()) }) {
+                let shown = line.figures
+                if shown != last {
+                    last = shown
+                    if json {
+                        try JSONOutput.printLine(line)
+                    } else {
+                        sayLine("\(Timestamp.string(line.at))  \(shown)")
+                    }
+                }
+            }
+            stop.wait(seconds: interval)
+        }
+    }
+
+    /// Who the gate preview takes to be advancing (an approval gate looks for someone else):
+    /// the login on a server, else whoever `migctl check` would act as here, else nobody.
+    static func previewActor(_ store: any ControlStore) -> String {
+        if let login = try? store.login() { return login }
+        return (try? Operator.current())?.name ?? ""
+    }
+}
+
+/// One line of `status --watch`. Its JSON uses `status --json`'s names for the same data
+/// (`migration`, `phase`, `phases`, `rollout`, `rolloutBasisPoints`, `version`, `changedBy`,
+/// `next`), plus the figures the console derives: the next phase's gates passing, the
+/// backfill's progress, copy rate and ETA, and the hit ratio.
+struct StatusLine: Encodable {
+    /// When the store was read.
+    let at: Date
+    let migration: String
+    let phase: String
+    /// The phase's position in the plan, from 1.
+    let position: Int
+    let phases: Int
+    let rollout: Double
+    let rolloutBasisPoints: Int
+    let version: Int64
+    let changedBy: String
+    let next: String?
+    /// Gates of the next phase that pass, and how many it has (nil at the last phase); command
+    /// checks are not run, so they count as not passing, as on the console.
+    let gatesPassing: Int?
+    let gatesTotal: Int?
+    /// The backfill's gauges and the share done (nil until it reports a total).
+    let backfillDone: Double?
+    let backfillTotal: Double?
+    let progress: Double?
+    /// Records copied since init (misses and backfill copies).
+    let copied: Int64
+    /// Records copied per second recently, and the seconds left at that rate.
+    let copyRate: Double
+    let etaSeconds: Int?
+    /// Hits over hits and misses in `window` (nil when no read was counted).
+    let hitRatio: Double?
+    let window: String
+
+    /// The window the rate and hit ratio are taken over, and its slots (15 s each), as the
+    /// console's default chart reads them.
+    static let window = ChartWindow.fifteenMinutes
+    static let slots = 60
+
+    /// Reads the line at `now`: the state, plan, counters and gauges, the charted counters
+    /// over the window, and the next phase's gates as the console previews them (no command
+    /// check is run, no program started).
+    init(store: any ControlStore, actor: String, now: Date) throws {
+        let state = try store.state()
+        let plan = try store.plan()
+        guard let index = plan.index(of: state.phase) else { throw ControlError.refused(.unknownPhase(state.phase)) }
+        let next = plan.next(after: state.phase)
+        let gates = try next.map { target throws(ControlStoreError) in
+            try store.checkGates(into: target, from: state, actor: actor, now: now, runCommands: false)
+        }
+        let figures = ProgressFigures(totals: try store.counterTotals(), gauges: try store.gauges(),
+                                      traffic: try ConsoleData.traffic(from: store, window: Self.window, slots: Self.slots, now: now),
+                                      window: Self.window)
+        at = now
+        migration = try store.migration().name
+        phase = state.phase
+        position = index + 1
+        phases = plan.phases.count
+        rollout = state.rollout.percent
+        rolloutBasisPoints = state.rollout.basisPoints
+        version = state.version
+        changedBy = state.changedBy
+        self.next = next?.id
+        gatesPassing = gates?.results.filter { $0.status == .pass }.count
+        gatesTotal = gates?.results.count
+        backfillDone = figures.backfill?.done
+        backfillTotal = figures.backfill?.total
+        progress = figures.share
+        copied = figures.copied
+        copyRate = figures.copyRate
+        etaSeconds = figures.etaSeconds.map { Int(min($0.rounded(.up), 9e15)) }
+        hitRatio = figures.hitRatio
+        window = Self.window.label
+        shownParts = figures.parts
+    }
+
+    /// The console's progress words, kept for ``figures``.
+    private let shownParts: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case at, migration, phase, position, phases, rollout, rolloutBasisPoints, version, changedBy, next, gatesPassing, gatesTotal
+        case backfillDone, backfillTotal, progress, copied, copyRate, etaSeconds, hitRatio, window
+    }
+
+    /// Everything the line shows but the time, not yet sanitised:
+    /// `dual-write (2/4) · rollout 25% · v7 by ana · gates 3/5 for read-new · migrated 1,234/10,000 12.3% · 950/s · ETA 9m 14s · hit ratio 97.0% over 15m`.
+    /// A new line is printed when this changes.
+    var figures: String {
+        let gates = next.map { "gates \(gatesPassing ?? 0)/\(gatesTotal ?? 0) for \($0)" } ?? "last phase"
+        let rolloutText = (try? Rollout(basisPoints: rolloutBasisPoints))?.description ?? "?"
+        return (["\(phase) (\(position)/\(phases))", "rollout \(rolloutText)", "v\(version) by \(changedBy)", gates] + shownParts)
+            .joined(separator: " · ")
+    }
+}
