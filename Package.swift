@@ -21,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
-        // Already in the graph through postgres-nio; named here so that GuardService can use NIOHTTP1 and NIOSSL.
+        // Already in the graph through postgres-nio; named here so that HTTPTransport can use NIOHTTP1 and NIOSSL.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The Prometheus text format for `migctl metrics`; adds only swift-metrics' CoreMetrics (Atomics is in the graph already).
@@ -53,15 +53,11 @@ let package = Package(
         ),
         // The guard: the daemon that watches a migration, acts on its guards and ramps, and notifies people.
         // Its own target, so that an application linking the client never carries webhooks or an HTTP client. Webhooks
-        // are posted over swift-nio and NIOSSL, which migctl links anyway through PostgresStore: no libcurl, no
-        // FoundationNetworking loaded at every start.
+        // are posted through HTTPTransport, over swift-nio and NIOSSL, which migctl links anyway through PostgresStore:
+        // no libcurl, no FoundationNetworking loaded at every start.
         .target(
             name: "GuardService",
-            dependencies: [
-                "MigrationCore", .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: ["MigrationCore", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // A blocking HTTP/1.1 client with a deadline and a cancel, over swift-nio and NIOSSL: webhooks and PromQL queries.

@@ -1,8 +1,6 @@
 import Foundation
+import HTTPTransport
 import MigrationCore
-import NIOCore
-import NIOPosix
-import NIOSSL
 
 /// What a webhook receives: the event itself, or a Slack incoming-webhook message.
 public enum WebhookFormat: String, Sendable, Codable, CaseIterable {
@@ -18,10 +16,10 @@ public enum WebhookFormat: String, Sendable, Codable, CaseIterable {
 /// within the timeout, or no connection is a failure. The URL's path and query are secrets
 /// (a Slack webhook's carry its token): the target is only ever shown by scheme, host and port.
 ///
-/// The request is HTTP/1.1 over swift-nio, one connection per event (`Connection: close`),
-/// TLS by NIOSSL for https: the system's trust roots, the certificate and its host name
-/// always verified, SNI set to the host. Only the answer's status line and headers are read;
-/// the body is never kept. No HTTP client library is loaded: migctl links swift-nio anyway.
+/// The request goes through ``HTTPTransport/HTTPClient`` (HTTP/1.1 over swift-nio, one
+/// connection per event, TLS by NIOSSL for https with the system's trust roots, the
+/// certificate and its host name always verified, SNI set to the host). Only the answer's
+/// status line and headers are read; the body is never kept.
 ///
 /// ```swift
 /// let slack = try WebhookTarget(url: "https://hooks.slack.com/services/T0/B0/XXXX", format: .slack)
@@ -32,10 +30,8 @@ public struct WebhookTarget: NotificationTarget {
     /// How long one request may take: connection, TLS handshake, request and the answer's head.
     public let timeout: Duration
     public let name: String
-    /// Where to connect, and the request line and headers. Private: it holds the URL's secrets.
-    private let endpoint: WebhookEndpoint
-    /// For https only: the trust roots and verification, loaded once per target.
-    private let tls: NIOSSLContext?
+    /// Where to post, over TLS for https. Private: its endpoint holds the URL's secrets.
+    private let client: HTTPClient
 
     /// - Parameters:
     ///   - timeout: the limit for one request, from connecting to the answer's head.
@@ -47,12 +43,17 @@ public struct WebhookTarget: NotificationTarget {
     ///   roots or `trustRoots` holds no certificate.
     public init(url text: String, format: WebhookFormat = .json, timeout: Duration = .seconds(10),
                 trustRoots: String? = nil) throws(NotifyError) {
-        let endpoint = try WebhookEndpoint(url: text)
-        self.endpoint = endpoint
+        do {
+            client = try HTTPClient(url: text, called: "webhook URL", trustRoots: trustRoots)
+        } catch {
+            switch error {
+            case .badTrustRoots(let why): throw .badTrustRoots(why)
+            default: throw .badWebhookURL(error.reason)
+            }
+        }
         self.format = format
         self.timeout = timeout
-        self.name = endpoint.name
-        self.tls = endpoint.secure ? try Self.tlsContext(extraRoots: trustRoots) : nil
+        name = "webhook \(client.endpoint.origin)\(client.endpoint.hasMore ? "/…" : "")"
     }
 
     /// The request body for `event` in this target's format.
@@ -67,47 +68,20 @@ public struct WebhookTarget: NotificationTarget {
         }
     }
 
+    /// Posts the event and reads the answer's head: a 2xx is a delivery.
     public func deliver(_ event: GuardEvent, cancel: CancelFlag) throws(NotifyError) {
-        let deadline = ContinuousClock.now + timeout
-        let exchange = WebhookExchange(request: endpoint.request(body: Array(body(for: event))))
-        let tls = tls, serverName = endpoint.serverName
-        let loop = WebhookLoop.group.next()
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(TimeAmount(timeout))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
-                    try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(WebhookResponseHandler(exchange: exchange))
-                }
-            }
-        let connecting = if let address = endpoint.address {
-            bootstrap.connect(to: address)
-        } else {
-            bootstrap.resolver(WebhookResolver(loop: loop)).connect(host: endpoint.host, port: endpoint.port)
+        let request = HTTPRequest(method: "POST", target: client.endpoint.target,
+                                  headers: [("User-Agent", "migctl-guard"), ("Content-Type", "application/json")],
+                                  body: Array(body(for: event)))
+        let answer: HTTPResponse
+        do {
+            answer = try client.send(request, timeout: timeout, cancel: cancel)
+        } catch .cancelled {
+            throw .cancelled
+        } catch {
+            throw .unreachable(error.reason)
         }
-        connecting.whenComplete { exchange.connected($0) }
-
-        // The event loop never waits; this thread does, a slice at a time, to hear a cancel.
-        while true {
-            if cancel.isSet {
-                exchange.abandon()
-                throw .cancelled
-            }
-            let now = ContinuousClock.now
-            guard now < deadline else {
-                exchange.abandon()
-                throw .unreachable("\(endpoint.shown) did not answer within \(timeout.roundedUpSeconds) s")
-            }
-            if let outcome = exchange.wait(for: min(deadline - now, .milliseconds(50))) {
-                switch outcome {
-                case .success(let status) where (200...299).contains(status): return
-                case .success(let status): throw .httpStatus(status)
-                case .failure(let error): throw .webhookFailure(error, at: endpoint, timeout: timeout)
-                }
-            }
-        }
+        guard (200...299).contains(answer.status) else { throw .httpStatus(answer.status) }
     }
 
     /// Slack's mrkdwn reads `&`, `<` and `>` as markup; its documentation asks for them escaped.
@@ -115,38 +89,9 @@ public struct WebhookTarget: NotificationTarget {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
-
-    /// The client side of TLS: full verification against the system roots and `extraRoots`.
-    private static func tlsContext(extraRoots: String?) throws(NotifyError) -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = .tlsv12
-        configuration.certificateVerification = .fullVerification
-        if let extraRoots {
-            let certificates: [NIOSSLCertificate]
-            do {
-                certificates = try NIOSSLCertificate.fromPEMFile(extraRoots)
-            } catch {
-                throw .badTrustRoots("\(extraRoots.terminalSafe) cannot be read as PEM certificates")
-            }
-            guard !certificates.isEmpty else { throw .badTrustRoots("\(extraRoots.terminalSafe) holds no PEM certificate") }
-            configuration.additionalTrustRoots = [.certificates(certificates)]
-        }
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            let extra = extraRoots.map { " or in \($0.terminalSafe)" } ?? ""
-            throw .badTrustRoots("the trust roots in the system's CA bundle (such as /etc/ssl/certs/ca-certificates.crt)\(extra) cannot be loaded")
-        }
-    }
 }
 
 /// A Slack incoming-webhook message.
 struct SlackMessage: Codable, Equatable {
     var text: String
-}
-
-/// The event loop every webhook target shares: one thread, started by the first delivery
-/// (never by a command that sends no webhook), living as long as the process.
-enum WebhookLoop {
-    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 }

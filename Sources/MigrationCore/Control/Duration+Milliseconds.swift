@@ -6,4 +6,7 @@ extension Duration {
         if overflow { return seconds > 0 ? .max : .min }
         return Int(millis.saturatingAdding(attoseconds / 1_000_000_000_000_000))
     }
+
+    /// Whole seconds, rounded up, for sentences ("within 10 s") and whole-second timeouts.
+    public var roundedUpSeconds: Int64 { components.seconds + (components.attoseconds > 0 ? 1 : 0) }
 }

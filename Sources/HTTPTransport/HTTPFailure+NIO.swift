@@ -5,36 +5,39 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MigrationCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-extension NotifyError {
-    /// One sentence for a webhook request that got no answer, built from the error's type and
-    /// code only: an error's own text may quote more than `host:port`.
+extension HTTPFailure {
+    /// One clause for a request that got no answer, built from the error's type and code only:
+    /// an error's own text may quote more than `host:port`.
     ///
     /// ```swift
-    /// NotifyError.webhookFailure(IOError(errnoCode: ECONNREFUSED, reason: "connect"), at: endpoint, timeout: .seconds(10))
-    /// // "could not connect to 127.0.0.1:9."
+    /// HTTPFailure.from(IOError(errnoCode: ECONNREFUSED, reason: "connect"), at: endpoint, timeout: .seconds(10))
+    /// // .unreachable("could not connect to 127.0.0.1:9")
     /// ```
-    static func webhookFailure(_ error: any Error, at endpoint: WebhookEndpoint, timeout: Duration) -> NotifyError {
+    static func from(_ error: any Error, at endpoint: HTTPEndpoint, timeout: Duration) -> HTTPFailure {
         let shown = endpoint.shown
         switch error {
+        case let error as HTTPFailure:
+            return error
         case let error as NIOConnectionError:
-            if let first = error.connectionErrors.first { return webhookFailure(first.error, at: endpoint, timeout: timeout) }
+            if let first = error.connectionErrors.first { return from(first.error, at: endpoint, timeout: timeout) }
             return .unreachable("could not resolve the host of \(shown)")
         case ChannelError.connectTimeout:
-            return .unreachable("\(shown) did not answer within \(timeout.roundedUpSeconds) s")
+            return .timedOut(server: shown, seconds: timeout.roundedUpSeconds)
         case let error as IOError:
             switch error.errnoCode {
             case ECONNREFUSED: return .unreachable("could not connect to \(shown)")
             case ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL: return .unreachable("no network route to \(shown)")
-            case ETIMEDOUT: return .unreachable("\(shown) did not answer within \(timeout.roundedUpSeconds) s")
+            case ETIMEDOUT: return .timedOut(server: shown, seconds: timeout.roundedUpSeconds)
             case ECONNRESET, EPIPE, ECONNABORTED: return .unreachable("the connection to \(shown) was lost before an answer")
-            default: return .unreachable("the request to \(shown) failed (\(Self.errnoName(error.errnoCode)))")
+            default: return .unreachable("the request to \(shown) failed (\(errnoName(error.errnoCode)))")
             }
-        case is WebhookConnectionClosed, NIOSSLError.uncleanShutdown, ChannelError.eof, ChannelError.ioOnClosedChannel,
+        case is HTTPConnectionClosed, NIOSSLError.uncleanShutdown, ChannelError.eof, ChannelError.ioOnClosedChannel,
              ChannelError.alreadyClosed, ChannelError.outputClosed:
             return .unreachable("the connection to \(shown) was lost before an answer")
         case let error as NIOSSLExtraError where error == .failedToValidateHostname:
@@ -51,7 +54,7 @@ extension NotifyError {
         }
     }
 
-    private static func tlsFailure(_ cause: BoringSSLError, at shown: String) -> NotifyError {
+    private static func tlsFailure(_ cause: BoringSSLError, at shown: String) -> HTTPFailure {
         guard case .sslError(let stack) = cause else { return .unreachable("the TLS handshake with \(shown) failed") }
         if stack.contains(.eofDuringHandshake) || stack.contains(.eofDuringAdditionalCertficiateChainValidation) {
             return .unreachable("\(shown) closed the connection during the TLS handshake")

@@ -9,17 +9,17 @@ import Dispatch
 import NIOCore
 import NIOPosix
 
-/// Looks a webhook's host up with `getaddrinfo`, on a thread of its own, for one connection.
+/// Looks a host up with `getaddrinfo`, on a thread of its own, for one connection.
 ///
-/// NIO's own resolver runs every lookup of an event loop on one serial queue: with the targets
-/// sharing one loop, a host whose DNS hangs would hold up every other target's lookups past
-/// their timeouts. Here each lookup has its own worker, so a dead target delays nobody else.
+/// NIO's own resolver runs every lookup of an event loop on one serial queue: with every
+/// request sharing one loop, a host whose DNS hangs would hold up every other request's lookups
+/// past their timeouts. Here each lookup has its own worker, so a dead host delays nobody else.
 /// Happy eyeballs asks for the AAAA answers, then the A answers: one `getaddrinfo` gives both.
 ///
 /// ```swift
-/// ClientBootstrap(group: loop).resolver(WebhookResolver(loop: loop)).connect(host: "hooks.slack.com", port: 443)
+/// ClientBootstrap(group: loop).resolver(HostResolver(loop: loop)).connect(host: "hooks.slack.com", port: 443)
 /// ```
-final class WebhookResolver: Resolver, Sendable {
+final class HostResolver: Resolver, Sendable {
     private let v4: EventLoopPromise<[SocketAddress]>
     private let v6: EventLoopPromise<[SocketAddress]>
 
@@ -52,7 +52,7 @@ final class WebhookResolver: Resolver, Sendable {
     func cancelQueries() {}
 
     /// The stream addresses of `host`, blocking.
-    private static func lookUp(_ host: String, port: Int) -> Result<[SocketAddress], WebhookHostNotFound> {
+    private static func lookUp(_ host: String, port: Int) -> Result<[SocketAddress], HostNotFound> {
         var hints = addrinfo()
         #if canImport(Glibc) || canImport(Musl)
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -62,7 +62,7 @@ final class WebhookResolver: Resolver, Sendable {
         hints.ai_protocol = Int32(IPPROTO_TCP)
         var list: UnsafeMutablePointer<addrinfo>?
         let code = getaddrinfo(host, String(port), &hints, &list)
-        guard code == 0, let list else { return .failure(WebhookHostNotFound(code: code)) }
+        guard code == 0, let list else { return .failure(HostNotFound(code: code)) }
         defer { freeaddrinfo(list) }
         var addresses: [SocketAddress] = []
         var next: UnsafeMutablePointer<addrinfo>? = list
@@ -79,11 +79,11 @@ final class WebhookResolver: Resolver, Sendable {
             }
             next = entry.ai_next
         }
-        return addresses.isEmpty ? .failure(WebhookHostNotFound(code: code)) : .success(addresses)
+        return addresses.isEmpty ? .failure(HostNotFound(code: code)) : .success(addresses)
     }
 }
 
-/// `getaddrinfo` found no address for a webhook's host.
-struct WebhookHostNotFound: Error {
+/// `getaddrinfo` found no address for a host.
+struct HostNotFound: Error {
     let code: CInt
 }

@@ -1,1 +1,0 @@
-// The shared HTTP client transport; filled in by the Prometheus gate work (issue 14).
