@@ -1,18 +1,10 @@
 import Foundation
 import MigrationCore
-import PostgresStore
 
 /// The control store as a command that reads it until stopped sees it (`status --watch`,
-/// `log --follow`): it keeps going through trouble, and says so once.
-///
-/// - A SQLite file replaced or rewritten under the connection (a backup restored, a file moved
-///   into place) is reopened, read-only, before the next read.
-/// - A read that fails (a lock held too long, a lost PostgreSQL connection, a file that is no
-///   longer a control database) prints one `migctl:` line on stderr per distinct problem, and
-///   one line when reads work again; the caller tries again at its next turn.
-/// - Rows skipped because they hold values migctl cannot use are reported once each.
-/// - A file that is gone ends the watch (``Ended``): there is nothing left to watch, and a
-///   command that waited for it forever would hide that from the script or person running it.
+/// `log --follow`): a ``FollowedStore`` whose news are `migctl:` lines on stderr, and which ends
+/// (exit 1) when its file is deleted: there is nothing left to watch, and a command that waited
+/// for it forever would hide that from the script or person running it.
 ///
 /// ```swift
 /// let watched = WatchedStore(try store.open())
@@ -20,66 +12,32 @@ import PostgresStore
 /// ```
 final class WatchedStore {
     /// Why the watch cannot go on; exit 1.
-    struct Ended: Error, CustomStringConvertible {
+    struct Ended: EndsFollowing, CustomStringConvertible {
         let description: String
     }
 
-    private(set) var store: any ControlStore
-    private var lastProblem: String?
-    private var reportedRows: Set<String> = []
-
-    /// How many distinct skipped rows are reported (a hostile table could hold millions).
-    static let reportedRowLimit = 100
+    private let followed: FollowedStore
 
     init(_ store: any ControlStore) {
-        self.store = store
+        let location = store.location
+        followed = FollowedStore(store) { news in
+            switch news {
+            case .reopened: break
+            case .failing(let problem): printError("\(problem) (still trying)")
+            case .recovered: printError("reading \(location) again")
+            case .skippedRow(let row): printError("warning: \(row); that row was skipped.")
+            }
+        }
     }
+
+    var store: any ControlStore { followed.store }
 
     /// `body` run on the store, or nil when it could not be read (reported on stderr).
     /// - Throws: ``Ended`` when the store's file was deleted, or when `body` throws it.
-    func read<T>(_ body: (any ControlStore) throws -> T) throws(Ended) -> T? {
-        if let change = store.fileChangeSinceOpening() {
-            let location = store.location
-            if change == .replaced, !PostgresURL.isURL(location), !FileManager.default.fileExists(atPath: location) {
-                throw Ended(description: "\(location) was deleted while it was watched; there is nothing left to watch")
-            }
-            do {
-                store = try store.reopen(readOnly: true)
-            } catch {
-                report("\(error)")
-                return nil
-            }
+    func read<T>(_ body: (any ControlStore) throws -> T) throws -> T? {
+        if followed.fileIsGone {
+            throw Ended(description: "\(followed.store.location) was deleted while it was watched; there is nothing left to watch")
         }
-        do {
-            let value = try body(store)
-            if lastProblem != nil {
-                printError("reading \(store.location) again")
-                lastProblem = nil
-            }
-            reportSkippedRows()
-            return value
-        } catch let ended as Ended {
-            throw ended
-        } catch {
-            reportSkippedRows()
-            report("\(error)")
-            return nil
-        }
-    }
-
-    private func report(_ problem: String) {
-        // A server link that keeps failing says when it tries next: the same problem, counting down.
-        let same = problem.replacingOccurrences(of: #" \(next try in [^)]*\)"#, with: "", options: .regularExpression)
-        guard lastProblem != same else { return }
-        lastProblem = same
-        printError("\(problem) (still trying)")
-    }
-
-    private func reportSkippedRows() {
-        for problem in store.takeRowProblems() {
-            let text = problem.description
-            guard reportedRows.count < Self.reportedRowLimit, reportedRows.insert(text).inserted else { continue }
-            printError("warning: \(text); that row was skipped.")
-        }
+        return try followed.read(body)
     }
 }
