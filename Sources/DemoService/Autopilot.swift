@@ -103,6 +103,7 @@ extension GateKind {
         case .gauge(let check): check.maxAgeSeconds
         case .fleet(let heartbeatSeconds): heartbeatSeconds
         case .command(let check): check.timeoutSeconds
+        case .prometheus(let check): check.timeoutSeconds
         case .rollout, .checklist, .approval: 0
         // A closed window opens within a week; an autopilot does not wait that long.
         case .window: 0

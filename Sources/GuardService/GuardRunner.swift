@@ -30,7 +30,7 @@ public final class GuardRunner {
     public let settings: GuardSettings
     private let notifier: Notifier?
     private let logger: Logger
-    private let runner: CommandRunner
+    private let checks: ExternalChecks
     private let control: MigrationControl
 
     /// The lease while this guard acts.
@@ -51,13 +51,16 @@ public final class GuardRunner {
     private var failing: (sentence: String, logged: Date)?
     static let failureReminderSeconds: TimeInterval = 600
 
-    public init(store: any ControlStore, settings: GuardSettings, notifier: Notifier?, logger: Logger, runner: CommandRunner = CommandRunner()) {
+    /// - Parameter checks: what runs command conditions and gates and asks prometheus ones;
+    ///   migctl passes one that can query Prometheus.
+    public init(store: any ControlStore, settings: GuardSettings, notifier: Notifier?, logger: Logger,
+                checks: ExternalChecks = ExternalChecks()) {
         self.store = store
         self.settings = settings
         self.notifier = notifier
         self.logger = logger
-        self.runner = runner
-        control = MigrationControl(store: store, signer: settings.signer, runner: runner)
+        self.checks = checks
+        control = MigrationControl(store: store, signer: settings.signer, checks: checks)
         status = GuardStatus(intervalSeconds: settings.intervalSeconds)
         watcher = GuardEventWatcher(lagGraceSeconds: max(15, 3 * settings.intervalSeconds))
     }
@@ -196,20 +199,22 @@ public final class GuardRunner {
         GuardSummary.lowered(state, events: try store.auditLog(limit: 20))
     }
 
-    /// The current phase's guards' results, in the plan's order (command conditions run every interval).
+    /// The current phase's guards' results, in the plan's order (command and prometheus conditions run every interval).
     private func evaluateGuards(of phase: Phase, state: MigrationState, now: Date) throws -> [GateResult] {
         guard !phase.automation.guards.isEmpty else { return [] }
         var watched = phase
         watched.gates = phase.automation.guards.map(\.when)
-        return try store.checkGates(into: watched, from: state, actor: settings.signer.name, now: now, runner: runner).results
+        return try store.checkGates(into: watched, from: state, actor: settings.signer.name, now: now, checks: checks).results
     }
 
     /// The next phase's gates; command gates run at most once per state version every
-    /// ``GateReport/reuseSeconds``.
+    /// ``GateReport/reuseSeconds``, prometheus gates are asked every interval.
     private func evaluateNext(plan: Plan, state: MigrationState, now: Date) throws -> GateReport? {
         guard let target = plan.next(after: state.phase) else { return nil }
-        let report = try store.checkGates(into: target, from: state, actor: settings.signer.name, now: now, runner: runner,
-                                          reusing: commandsRun)
+        var reusing = commandsRun
+        reusing?.prometheusOutcomes = [:]
+        let report = try store.checkGates(into: target, from: state, actor: settings.signer.name, now: now, checks: checks,
+                                          reusing: reusing)
         // Keep the report whose programs actually ran, so that reusing it never extends their age.
         let age = commandsRun?.checkedAt.map { now.timeIntervalSince($0) } ?? .infinity
         let reused = commandsRun?.target == target.id && commandsRun?.stateVersion == state.version && age >= 0 && age < GateReport.reuseSeconds

@@ -26,9 +26,9 @@ public struct GuardSettings: Sendable {
         self.chainCheckSeconds = chainCheckSeconds
     }
 
-    /// What in `plan` this guard could not do within its lease: a command it runs (a guard's
-    /// condition, or a gate of a phase it may advance into) whose timeout leaves no room in one
-    /// interval's lease. One sentence each; empty when the plan fits.
+    /// What in `plan` this guard could not do within its lease: a command it runs or a
+    /// Prometheus query it asks (a guard's condition, or a gate of a phase it may advance into)
+    /// whose timeout leaves no room in one interval's lease. One sentence each; empty when the plan fits.
     public func problems(with plan: Plan) -> [String] {
         let room = Double(leaseSeconds) - intervalSeconds
         var problems: [String] = []
@@ -36,8 +36,14 @@ public struct GuardSettings: Sendable {
             let watched = phase.automation.guards.map { ("guard '\($0.name)' of '\(phase.id)'", $0.when) }
             let entered = phase.automation.autoAdvance ? phase.gates.map { ("a gate of '\(phase.id)' (auto_advance)", $0) } : []
             for (what, gate) in watched + entered {
-                guard case .command(let check) = gate.kind, Double(check.timeoutSeconds) >= room else { continue }
-                problems.append("\(what) runs a command with a \(check.timeoutSeconds)s timeout, which does not fit in the lease (\(leaseSeconds)s less one \(GateFormat.number(intervalSeconds))s interval); give --lease more than \(check.timeoutSeconds + Int64(intervalSeconds.rounded(.up)))s")
+                let probe: (what: String, seconds: Int64)
+                switch gate.kind {
+                case .command(let check): probe = ("runs a command", check.timeoutSeconds)
+                case .prometheus(let check): probe = ("asks Prometheus a query", check.timeoutSeconds)
+                default: continue
+                }
+                guard Double(probe.seconds) >= room else { continue }
+                problems.append("\(what) \(probe.what) with a \(probe.seconds)s timeout, which does not fit in the lease (\(leaseSeconds)s less one \(GateFormat.number(intervalSeconds))s interval); give --lease more than \(probe.seconds + Int64(intervalSeconds.rounded(.up)))s")
             }
         }
         return problems

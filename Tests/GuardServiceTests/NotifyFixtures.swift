@@ -18,9 +18,7 @@ final class WebhookReceiver: Sendable {
     }
 
     let port: Int
-    private let process: Process
-    /// The receiver's stdin: it exits when this closes, so it cannot outlive the test process.
-    private let lifeline = Pipe()
+    private let server: PythonFixture
     private let log: String
     private let release: String
 
@@ -35,77 +33,27 @@ final class WebhookReceiver: Sendable {
         let name = UUID().uuidString
         log = folder.path("\(name).requests")
         release = folder.path("\(name).release")
-        let stdout = folder.path("\(name).stdout")
-        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
         guard let script = Bundle.module.url(forResource: "webhook_receiver", withExtension: "py", subdirectory: "Fixtures") else {
             throw FixtureError("Fixtures/webhook_receiver.py is not in the test bundle")
         }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", script.path, "--log", log, "--fail-first", "\(failFirst)", "--status", "\(status)", "--bind", bind]
+        var arguments = ["--log", log, "--fail-first", "\(failFirst)", "--status", "\(status)", "--bind", bind]
         if held { arguments += ["--hold-until", release] }
         if let tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
-        process.arguments = arguments + ["--stdin-lifeline"]
-        process.standardOutput = FileHandle(forWritingAtPath: stdout)
-        process.standardInput = lifeline
-        try process.run()
-        let port = eventually {
-            (try? String(contentsOfFile: stdout, encoding: .utf8)).flatMap { $0.split(separator: "\n").first.flatMap { Int($0) } }
-        }
-        guard let port else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw FixtureError("the webhook receiver printed no port within 10 s")
-        }
-        self.port = port
+        server = try PythonFixture(script: script, arguments: arguments, in: folder)
+        port = server.port
     }
 
     /// The requests received so far, held ones included.
-    var requests: [Request] {
-        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
-    }
+    var requests: [Request] { PythonFixture.jsonLines(log) }
 
     /// Lets a `held` receiver answer.
     func releaseHeld() {
         _ = FileManager.default.createFile(atPath: release, contents: nil)
     }
 
-    /// Kills the receiver (SIGKILL: a test runner's thread may have started it with SIGTERM blocked).
+    /// Kills the receiver.
     func stop() {
-        try? lifeline.fileHandleForWriting.close()
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    deinit { stop() }
-}
-
-/// A self-signed certificate and its key, made by `openssl req -x509` in a test's folder.
-struct TestCertificate {
-    /// The PEM certificate: what a target given it as a trust root trusts.
-    let certificate: String
-    let key: String
-
-    /// - Parameter names: the subject alternative names, as `DNS:localhost` or `IP:127.0.0.1`.
-    init(in folder: TemporaryDirectory, names: [String]) throws {
-        let name = UUID().uuidString
-        certificate = folder.path("\(name).crt")
-        key = folder.path("\(name).key")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                             "-days", "2", "-subj", "/CN=migctl-guard-test", "-addext", "subjectAltName=\(names.joined(separator: ","))",
-                             "-keyout", key, "-out", certificate]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: certificate) else {
-            throw FixtureError("openssl req -x509 exited with status \(process.terminationStatus)")
-        }
+        server.stop()
     }
 }
 
@@ -116,21 +64,7 @@ struct FixtureError: Error, CustomStringConvertible {
 
 /// A loopback port nothing listens on: bound, then closed.
 func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw FixtureError("bind: \(String(cString: strerror(errno)))") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    try unusedLoopbackPort()
 }
 
 /// A guard event numbered by its version; whole-second times so it survives the JSON round trip.

@@ -78,10 +78,11 @@ public struct AdvanceAuthority: Sendable, Equatable {
     public var force: Bool
     /// The target phase's id, typed by the operator; required into an irreversible phase.
     public var confirmation: String?
-    /// The gate report the operator decided on; its command outcomes are reused when it
-    /// is fresh and for the same state version, so no gate program runs twice per decision.
+    /// The gate report the operator decided on; its command and query outcomes are reused when
+    /// it is fresh and for the same state version, so no gate program runs twice per decision.
     public var checked: GateReport?
-    /// False leaves command gates unrun (unknown, so they block): a dry run runs no program unless asked.
+    /// False leaves command and prometheus gates unrun (unknown, so they block): a dry run runs
+    /// no program and queries no server unless asked.
     public var runCommands: Bool
 
     public init(force: Bool = false, confirmation: String? = nil, checked: GateReport? = nil, runCommands: Bool = true) {
@@ -114,25 +115,29 @@ public struct MigrationControl: Sendable {
     public let signer: Operator
     private let now: @Sendable () -> Date
 
-    private let runner: CommandRunner
+    /// What runs command gates and asks prometheus gates; a dry run checks with the same.
+    public let checks: ExternalChecks
 
-    /// - Parameter now: the clock gates are judged by; by default the store's (``ControlStore/now()``),
-    ///   the clock that stamped the phase's start, the heartbeats and the approvals.
-    public init(store: any ControlStore, signer: Operator, runner: CommandRunner = CommandRunner(),
+    /// - Parameters:
+    ///   - checks: what runs command gates' programs and asks prometheus gates' queries; by
+    ///     default programs run and queries are unknown (only migctl links a querier).
+    ///   - now: the clock gates are judged by; by default the store's (``ControlStore/now()``),
+    ///     the clock that stamped the phase's start, the heartbeats and the approvals.
+    public init(store: any ControlStore, signer: Operator, checks: ExternalChecks = ExternalChecks(),
                 now: (@Sendable () -> Date)? = nil) {
         self.store = store
         self.signer = signer
-        self.runner = runner
+        self.checks = checks
         self.now = now ?? { [store] in store.now() }
     }
 
     /// The gates of the phase after the current one, evaluated now; nil at the last phase.
-    /// - Parameter cancel: stops a command check that is still running.
+    /// - Parameter cancel: stops a command check or a query that is still running.
     public func checkNext(cancel: CancelFlag? = nil) throws(ControlStoreError) -> GateReport? {
         let plan = try store.plan()
         let state = try store.state()
         guard let target = plan.next(after: state.phase) else { return nil }
-        return try store.checkGates(into: target, from: state, actor: signer.name, now: now(), runner: runner, cancel: cancel)
+        return try store.checkGates(into: target, from: state, actor: signer.name, now: now(), checks: checks, cancel: cancel)
     }
 
     /// Applies `request`. An advance first evaluates the target phase's gates; into an
@@ -207,7 +212,7 @@ public struct MigrationControl: Sendable {
     private func admit(
         into target: Phase, from state: MigrationState, reason: String?, authority: AdvanceAuthority, at date: Date
     ) throws -> (details: String, report: GateReport) {
-        let report = try store.checkGates(into: target, from: state, actor: signer.name, now: date, runner: runner,
+        let report = try store.checkGates(into: target, from: state, actor: signer.name, now: date, checks: checks,
                                           runCommands: authority.runCommands, reusing: authority.checked)
         var overridden: [String] = []
         if !report.allPass {

@@ -35,6 +35,8 @@ public enum GateKind: Sendable, Equatable, Codable {
     /// The local time in a zone is within a change window (days and hours), so irreversible
     /// moves happen while people are at work.
     case window(WindowCheck)
+    /// A PromQL instant query's one value within bounds.
+    case prometheus(PrometheusCheck)
 
     /// The kind's name as plans spell it.
     public var name: String {
@@ -48,6 +50,7 @@ public enum GateKind: Sendable, Equatable, Codable {
         case .approval: "approval"
         case .fleet: "fleet"
         case .window: "window"
+        case .prometheus: "prometheus"
         }
     }
 }

@@ -13,8 +13,11 @@ public struct GateReport: Sendable, Equatable, Codable {
     /// Each command check's outcome, so the decision that follows can use it instead of
     /// running the program a second time.
     public var commandOutcomes: [[String]: CommandOutcome] = [:]
+    /// Each prometheus gate's outcome, so the decision that follows judges the figure the
+    /// operator saw.
+    public var prometheusOutcomes: [PrometheusQuery: PrometheusOutcome] = [:]
 
-    /// How long command outcomes may be reused by the advance that follows a check.
+    /// How long command and query outcomes may be reused by the advance that follows a check.
     public static let reuseSeconds: TimeInterval = 300
 
     public init(target: String, irreversible: Bool, results: [GateResult], stateVersion: Int64? = nil, checkedAt: Date? = nil) {
@@ -29,12 +32,12 @@ public struct GateReport: Sendable, Equatable, Codable {
         case target, irreversible, results, stateVersion, checkedAt
     }
 
-    /// The command outcomes of this report, if it was made for `target` at `state`'s version
-    /// less than ``reuseSeconds`` before `now`.
-    func reusableOutcomes(target: Phase, state: MigrationState, now: Date) -> [[String]: CommandOutcome]? {
-        guard self.target == target.id, stateVersion == state.version, let checkedAt,
-              now.timeIntervalSince(checkedAt) >= 0, now.timeIntervalSince(checkedAt) < Self.reuseSeconds else { return nil }
-        return commandOutcomes
+    /// Whether this report's outcomes may stand in for new ones: it was made for `target` at
+    /// `state`'s version less than ``reuseSeconds`` before `now`.
+    func isReusable(target: Phase, state: MigrationState, now: Date) -> Bool {
+        self.target == target.id && stateVersion == state.version && checkedAt.map {
+            now.timeIntervalSince($0) >= 0 && now.timeIntervalSince($0) < Self.reuseSeconds
+        } ?? false
     }
 
     /// Every result that is not a pass.
@@ -43,24 +46,33 @@ public struct GateReport: Sendable, Equatable, Codable {
 }
 
 extension ControlStore {
-    /// Gathers what `target`'s gates need (counters, gauges, checklist, approvals, fleet, and
-    /// each command check's run) and evaluates them.
+    /// Gathers what `target`'s gates need (counters, gauges, checklist, approvals, fleet, each
+    /// command check's run and each Prometheus query) and evaluates them.
     /// - Parameters:
-    ///   - runCommands: false leaves command checks unknown ("not run"), for a cheap preview
-    ///     such as the dashboard's, which must not start programs on every refresh.
+    ///   - checks: what runs command gates' programs and asks prometheus gates' queries.
+    ///   - runCommands: false leaves command and prometheus gates unknown ("not run yet", "not
+    ///     queried yet"), for a cheap preview such as the dashboard's, which must not start
+    ///     programs or query servers on every refresh.
     ///   - reusing: a report the operator just saw for the same target and state version:
-    ///     its command outcomes are used instead of running the programs again, so each
-    ///     program runs once per decision.
-    ///   - cancel: stops a running command check (its result is then unknown).
+    ///     its command and query outcomes are used instead of running the programs and asking
+    ///     the queries again, so each runs once per decision.
+    ///   - cancel: stops a running command check or query (its result is then unknown).
     public func checkGates(
-        into target: Phase, from state: MigrationState, actor: String, now: Date, runner: CommandRunner = CommandRunner(),
+        into target: Phase, from state: MigrationState, actor: String, now: Date, checks: ExternalChecks = ExternalChecks(),
         runCommands: Bool = true, reusing: GateReport? = nil, cancel: CancelFlag? = nil
     ) throws(ControlStoreError) -> GateReport {
         var windows: [CounterWindow] = []
         var commands: [[String]: CommandOutcome] = [:]
-        let reused = reusing?.reusableOutcomes(target: target, state: state, now: now) ?? [:]
-        let hasCommands = target.gates.contains { if case .command = $0.kind { true } else { false } }
-        let tampering = runCommands && hasCommands ? try planTampering() : nil
+        var queries: [PrometheusQuery: PrometheusOutcome] = [:]
+        let reused = reusing.flatMap { $0.isReusable(target: target, state: state, now: now) ? $0 : nil }
+        let probes = target.gates.contains {
+            switch $0.kind {
+            case .command, .prometheus: true
+            default: false
+            }
+        }
+        // A plan changed behind migctl's back may point a probe anywhere: none runs from it.
+        let tampering = runCommands && probes ? try planTampering() : nil
         for gate in target.gates {
             switch gate.kind {
             case .counter(let check):
@@ -71,9 +83,16 @@ extension ControlStore {
                     commands[check.argv] = CommandOutcome(ending: .couldNotStart("\(tampering); migctl runs no program from such a plan"), lastLines: [])
                     continue
                 }
-                commands[check.argv] = reused[check.argv] ?? runner.run(check, environment: [
+                commands[check.argv] = reused?.commandOutcomes[check.argv] ?? checks.commands.run(check, environment: [
                     "MIGCTL_DB": location, "MIGCTL_PHASE": state.phase, "MIGCTL_NEXT": target.id,
                 ], cancel: cancel)
+            case .prometheus(let check) where runCommands:
+                if queries[check.key] != nil { continue }
+                if let tampering {
+                    queries[check.key] = .unknown(.notQueried("\(tampering); migctl queries no server named by such a plan"))
+                    continue
+                }
+                queries[check.key] = reused?.prometheusOutcomes[check.key] ?? checks.prometheus.query(check, cancel: cancel)
             default:
                 break
             }
@@ -87,10 +106,12 @@ extension ControlStore {
             commands: commands,
             approvals: kinds.contains("approval") ? try approvals(phase: target.id) : [],
             instances: kinds.contains("fleet") ? try instances() : [],
-            zones: Self.zones(of: target.gates))
+            zones: Self.zones(of: target.gates),
+            prometheus: queries)
         var report = GateReport(target: target.id, irreversible: target.irreversible,
                                 results: GateEvaluation.evaluate(target.gates, inputs), stateVersion: state.version, checkedAt: now)
         report.commandOutcomes = commands
+        report.prometheusOutcomes = queries
         return report
     }
 

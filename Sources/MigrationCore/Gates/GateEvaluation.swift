@@ -145,6 +145,20 @@ public enum GateEvaluation {
             case nil:
                 return result(check.description, .unknown, "not read", check.hours, "the zone \(check.zone) was not read from the tz database")
             }
+
+        case .prometheus(let check):
+            let bound = check.bounds.description
+            switch inputs.prometheus[check.key] {
+            case .value(let value)?:
+                let observed = PrometheusOutcome.figure(value)
+                return check.bounds.contains(value)
+                    ? result(check.label, .pass, observed, bound, "the query's value is within bounds")
+                    : result(check.label, .fail, observed, bound, "the query's value is \(observed), outside \(bound)")
+            case .unknown(let problem)?:
+                return result(check.label, .unknown, problem.observed, bound, problem.reason)
+            case nil:
+                return result(check.label, .unknown, "not queried yet", bound, "the query runs when you advance or run 'migctl check'")
+            }
         }
     }
 

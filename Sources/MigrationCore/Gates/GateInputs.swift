@@ -85,11 +85,15 @@ public struct GateInputs: Sendable {
     public var instances: [FleetInstance]
     /// The time zones window gates name, read from the system tz database, or why one could not be.
     public var zones: [String: Result<ZoneInfo, ZoneInfo.Problem>]
+    /// What each prometheus gate's query gave, by server and query.
+    public var prometheus: [PrometheusQuery: PrometheusOutcome]
 
     public init(now: Date, state: MigrationState, target: Phase, actor: String, counterSums: [CounterWindow: Int64] = [:],
                 gauges: [String: Gauge] = [:], checklist: [ChecklistItem] = [], commands: [[String]: CommandOutcome] = [:],
-                approvals: [Approval] = [], instances: [FleetInstance] = [], zones: [String: Result<ZoneInfo, ZoneInfo.Problem>] = [:]) {
+                approvals: [Approval] = [], instances: [FleetInstance] = [], zones: [String: Result<ZoneInfo, ZoneInfo.Problem>] = [:],
+                prometheus: [PrometheusQuery: PrometheusOutcome] = [:]) {
         self.zones = zones
+        self.prometheus = prometheus
         self.now = now
         self.state = state
         self.target = target

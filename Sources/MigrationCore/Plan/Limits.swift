@@ -27,6 +27,10 @@ public enum Limits {
     public static let argumentCount = 64
     /// One item of a command gate's argv.
     public static let argumentScalars = 4096
+    /// A prometheus gate's server URL.
+    public static let urlScalars = 2048
+    /// A prometheus gate's PromQL query.
+    public static let promQLScalars = 4096
     /// A reason recorded in the audit log (`--reason`, an approval's reason).
     public static let reasonScalars = 2000
     /// An actor's name (`--actor`, `$MIGCTL_ACTOR`, the login name).

@@ -8,7 +8,7 @@
 ///     action: rollback        # notify | hold | rollback
 /// ```
 ///
-/// The condition is a gate (counter, gauge or command): the guard fires when it fails, never
+/// The condition is a gate (counter, gauge, command or prometheus): the guard fires when it fails, never
 /// when it is unknown. A fired guard stays fired until an operator clears it.
 public struct PhaseGuard: Sendable, Equatable, Codable {
     /// Unique within the plan: `migctl guard clear NAME` names it.
@@ -23,7 +23,7 @@ public struct PhaseGuard: Sendable, Equatable, Codable {
     }
 
     /// The gate kinds a guard may watch: what can be judged at any moment of a phase.
-    public static let conditionKinds: Set<String> = ["counter", "gauge", "command"]
+    public static let conditionKinds: Set<String> = ["counter", "gauge", "command", "prometheus"]
 }
 
 /// What the guard does when a guard's condition fails.

@@ -28,11 +28,12 @@ import Yams
 ///
 /// Gate kinds: `soak` (duration), `rollout`, `counter` (numerator, denominator, window,
 /// min, max, min_sample), `gauge` (gauge, min, max, max_age), `checklist`, `command`
-/// (argv, timeout), `approval` (within), `fleet` (heartbeat), `window` (days, hours, tz); each
-/// may say `overridable: false`. Durations are `90s`, `15m`, `1h`, `7d` or a number of seconds.
+/// (argv, timeout), `approval` (within), `fleet` (heartbeat), `window` (days, hours, tz),
+/// `prometheus` (url, query, min, max, timeout); each may say `overridable: false`. Durations
+/// are `90s`, `15m`, `1h`, `7d` or a number of seconds.
 ///
-/// What the guard (`migctl guard`) does by itself: `guards` (name, `when`: a counter, gauge or
-/// command gate, `action`: notify, hold or rollback, `to: previous`), `ramp: {steps, every}` and
+/// What the guard (`migctl guard`) does by itself: `guards` (name, `when`: a counter, gauge,
+/// command or prometheus gate, `action`: notify, hold or rollback, `to: previous`), `ramp: {steps, every}` and
 /// `auto_advance: true` (into this phase, never an irreversible one).
 ///
 /// Unknown keys are mistakes, not ignored: a misspelt `irreversable: true` must
@@ -52,6 +53,7 @@ public enum PlanFile {
         "approval": ["within"],
         "fleet": ["heartbeat"],
         "window": ["days", "hours", "tz"],
+        "prometheus": ["url", "query", "min", "max", "timeout"],
     ]
 
     /// Parses and validates `yaml`, within ``Limits``.
@@ -398,6 +400,7 @@ private struct PlanReader {
             gateKind = argv.map { .command(CommandCheck(argv: $0, timeoutSeconds: timeout)) }
         case "approval": gateKind = .approval(withinSeconds: duration(map, "within", field, required: false) ?? 86_400)
         case "window": gateKind = readWindow(map, field)
+        case "prometheus": gateKind = readPrometheus(map, field)
         default: gateKind = .fleet(heartbeatSeconds: duration(map, "heartbeat", field, required: false) ?? 60)
         }
         guard problems.count == before, let gateKind else { return nil }
@@ -430,6 +433,62 @@ private struct PlanReader {
         } catch {
             self.problem(map["tz"], "\(field).tz", "\(error)")
         }
+        return nil
+    }
+
+    /// A prometheus gate: the server's `url` (http or https, a host, maybe a port and a path
+    /// prefix), a PromQL `query`, bounds and a `timeout` of at most
+    /// ``PrometheusCheck/maximumTimeoutSeconds``.
+    mutating func readPrometheus(_ map: Node.Mapping, _ field: String) -> GateKind? {
+        let url = requiredString(map, "url", field).flatMap { checkedPrometheusURL($0, map["url"], "\(field).url") }
+        var query = requiredString(map, "query", field)
+        if let text = query {
+            if text.allSatisfy(\.isWhitespace) {
+                problem(map["query"], "\(field).query", "is blank; give a PromQL expression that yields one number")
+                query = nil
+            } else if !Limits.fits(text, Limits.promQLScalars) {
+                problem(map["query"], "\(field).query", "is \(Limits.length(text)) characters; a query has at most \(Limits.promQLScalars)")
+                query = nil
+            } else if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
+                problem(map["query"], "\(field).query", "holds a control character; PromQL is text (newlines and tabs are fine)")
+                query = nil
+            }
+        }
+        let bounds = readBounds(map, field)
+        let timeout = duration(map, "timeout", field, required: false) ?? PrometheusCheck.defaultTimeoutSeconds
+        if timeout > PrometheusCheck.maximumTimeoutSeconds {
+            problem(map["timeout"], "\(field).timeout",
+                    "\(GateFormat.duration(timeout)) is too long; a query may take at most \(GateFormat.duration(PrometheusCheck.maximumTimeoutSeconds))")
+            return nil
+        }
+        guard let url, let query, let bounds else { return nil }
+        return .prometheus(PrometheusCheck(url: url, query: query, bounds: bounds, timeoutSeconds: timeout))
+    }
+
+    /// A Prometheus server's base URL, or nil with a problem that quotes at most its scheme: an
+    /// http or https URL with a host and a port in range, and nothing a plan must not hold (user
+    /// info: the plan is stored in the control database and shown to every operator) or that
+    /// would be lost (a query or fragment: the API's path is added to the URL's).
+    mutating func checkedPrometheusURL(_ text: String, _ node: Node?, _ field: String) -> String? {
+        let why: String? = {
+            guard Limits.fits(text, Limits.urlScalars) else { return "is \(Limits.length(text)) characters; a URL has at most \(Limits.urlScalars)" }
+            guard text.terminalSafe == text, !text.contains(where: \.isWhitespace) else { return "holds a space or a control character" }
+            guard let parts = URLComponents(string: text), parts.url != nil else { return "cannot be parsed as a URL" }
+            guard let scheme = parts.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+                return parts.scheme.map { "has the scheme '\(String($0.prefix(20)))'; use http:// or https://" } ?? "has no scheme; use http:// or https://"
+            }
+            guard let host = parts.host, !host.isEmpty else { return "has no host" }
+            if let port = parts.port, !(1...65535).contains(port) { return "has a port that is not between 1 and 65535" }
+            if parts.user != nil || parts.password != nil {
+                return "holds user info; a plan is stored in the control database and shown to operators, so it carries no credentials"
+            }
+            if parts.percentEncodedQuery != nil || parts.percentEncodedFragment != nil {
+                return "has a query or a fragment; give the server's base URL (a path prefix is fine) and the PromQL in 'query'"
+            }
+            return nil
+        }()
+        guard let why else { return text }
+        problem(node, field, why)
         return nil
     }
 

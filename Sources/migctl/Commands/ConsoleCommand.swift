@@ -31,7 +31,7 @@ struct ConsoleCommand: ParsableCommand {
             let terminal = CursesTerminal()
             defer { terminal.close() }
             let session = ConsoleSession(
-                control: MigrationControl(store: opened, signer: try actor.signer(for: opened)), device: terminal,
+                control: MigrationControl(store: opened, signer: try actor.signer(for: opened), checks: .migctl), device: terminal,
                 context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: readOnly)
             session.run()
         }

@@ -7,8 +7,8 @@ import MigrationCore
 ///
 /// A dry run checks everything the real command checks, prints what it would change and the
 /// gates it touches with their figures, writes nothing, and exits with the code the real
-/// command would return. Command gates run only with `--run-commands`; left unrun they are
-/// unknown, so they block as an unknown does.
+/// command would return. Command and prometheus gates run only with `--run-commands`; left
+/// unrun they are unknown, so they block as an unknown does.
 ///
 /// ```sh
 /// migctl advance --dry-run --confirm new-primary      # exit 3: the gates, and which fail
@@ -17,10 +17,10 @@ import MigrationCore
 struct DryRunOptions: ParsableArguments {
     @Flag(name: .long, help: ArgumentHelp(
         "Check everything and print what would change, with the gates and their figures; write nothing.",
-        discussion: "Exits with the code the real command would return. Command gates are left unrun (unknown, so they block) unless --run-commands."))
+        discussion: "Exits with the code the real command would return. Command and prometheus gates are left unrun (unknown, so they block) unless --run-commands."))
     var dryRun = false
 
-    @Flag(name: .long, help: "With --dry-run: run the plan's command gates too.")
+    @Flag(name: .long, help: "With --dry-run: run the plan's command gates and query its prometheus gates too.")
     var runCommands = false
 
     func validate() throws {
@@ -59,7 +59,7 @@ func rehearse(
        let after = try? PhaseMachine.apply(request, to: before, in: plan, at: store.now(), by: control.signer.name),
        let target = plan.phase(after.phase) {
         entering = try store.checkGates(into: target, from: before, actor: control.signer.name, now: store.now(),
-                                        runCommands: runCommands)
+                                        checks: control.checks, runCommands: runCommands)
         authority.checked = entering
     }
     let result: StateChange
@@ -76,7 +76,7 @@ func rehearse(
     var gates = result.gates
     if gates == nil, let next = plan.next(after: result.after.phase) {
         gates = try store.checkGates(into: next, from: result.after, actor: control.signer.name, now: store.now(),
-                                     runCommands: runCommands)
+                                     checks: control.checks, runCommands: runCommands)
     }
     let report = DryRunChange(request: request, before: result.before, after: result.after, gates: gates, error: nil)
     try report.print(json: json, plan: plan, runCommands: runCommands)
@@ -118,8 +118,8 @@ struct DryRunChange: Encodable {
             "gates of \(gates.target), as 'migctl check' would show them after this"
         }
         say(GateText.report(gates, heading: heading))
-        if !runCommands, gates.results.contains(where: { $0.kind == "command" }) {
-            say("  (command gates were not run; add --run-commands to run them)")
+        if !runCommands, gates.results.contains(where: { $0.kind == "command" || $0.kind == "prometheus" }) {
+            say("  (command and prometheus gates were not run; add --run-commands to run them)")
         }
     }
 

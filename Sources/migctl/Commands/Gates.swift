@@ -5,7 +5,7 @@ import MigrationCore
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate the gates of the next phase.",
-        discussion: "Exit 0 when every gate passes, 3 otherwise (a fail or an unknown). Command gates are run."
+        discussion: "Exit 0 when every gate passes, 3 otherwise (a fail or an unknown). Command gates are run and prometheus gates queried."
     )
 
     @OptionGroup var store: StoreOptions
@@ -19,7 +19,7 @@ struct Check: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let opened = try store.open()
-            let control = MigrationControl(store: opened, signer: try actor.signer(for: opened))
+            let control = MigrationControl(store: opened, signer: try actor.signer(for: opened), checks: .migctl)
             let state = try control.store.state()
             guard let report = try control.checkNext() else {
                 throw ControlError.refused(.atFinalPhase(state.phase))

@@ -121,7 +121,7 @@ private func perform(
     output: OutputOptions, authority: AdvanceAuthority = AdvanceAuthority()
 ) throws {
     let opened = try store.open()
-    let control = MigrationControl(store: opened, signer: try actor.signer(for: opened))
+    let control = MigrationControl(store: opened, signer: try actor.signer(for: opened), checks: .migctl)
     if dryRun.dryRun {
         return try rehearse(request, with: control, change: change, authority: authority, runCommands: dryRun.runCommands,
                             json: output.json)
