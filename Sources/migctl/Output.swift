@@ -1,27 +1,33 @@
 import Foundation
 import MigrationCore
 
-/// JSON as every `--json` prints it: sorted keys, ISO 8601 instants.
+/// JSON as every `--json` prints it: sorted keys, ISO 8601 instants. Besides the controls the
+/// encoder escapes, DEL, C1 controls, bidi overrides and line separators are written as
+/// `\uXXXX` escapes: the same string to a JSON reader, and nothing that steers a terminal.
 enum JSONOutput {
     static func print(_ value: some Encodable) throws {
-        Swift.print(try encoded(value, pretty: true))
+        Swift.print(inert(try encoded(value, pretty: true)))
     }
 
     /// Prints `value` as one line of JSON Lines and flushes it, so a `| jq` downstream sees it
-    /// at once (`status --watch --json`, `log --follow --json`). Besides the controls the encoder
-    /// escapes, DEL, C1 controls, bidi overrides and line separators are written as `\uXXXX`
-    /// escapes: the same string to a JSON reader, and nothing that steers a terminal.
+    /// at once (`status --watch --json`, `log --follow --json`).
     static func printLine(_ value: some Encodable) throws {
-        var line = String.UnicodeScalarView()
-        for scalar in try encoded(value, pretty: false).unicodeScalars {
-            if scalar != "?", String(scalar).terminalSafe == "?" {
-                line.append(contentsOf: String(format: "\\u%04X", scalar.value).unicodeScalars)
+        Swift.print(inert(try encoded(value, pretty: false)))
+        fflush(nil)
+    }
+
+    /// Encoded JSON with every scalar that could steer a terminal written as a `\uXXXX` escape,
+    /// but the newlines of the layout (the encoder already escaped those inside strings).
+    static func inert(_ json: String) -> String {
+        var text = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            if scalar != "?", scalar != "\n", String(scalar).terminalSafe == "?" {
+                text.append(contentsOf: String(format: "\\u%04X", scalar.value).unicodeScalars)
             } else {
-                line.append(scalar)
+                text.append(scalar)
             }
         }
-        Swift.print(String(line))
-        fflush(nil)
+        return String(text)
     }
 
     private static func encoded(_ value: some Encodable, pretty: Bool) throws -> String {

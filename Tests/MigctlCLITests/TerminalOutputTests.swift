@@ -37,6 +37,9 @@ struct TerminalOutputTests {
         let json = try migctl.run(["status", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect((object["counters"] as? [String: Int])?["evil\u{1b}]0;pwned\u{07}"] != nil, "--json stays exact")
+        #expect((object["counters"] as? [String: Int])?["csi\u{9b}31m"] == 4, "--json stays exact")
+        // A C1 CSI is no JSON control, so the encoder leaves it raw: --json escapes it itself.
+        #expect(isClean(json.stdout) && json.stdout.contains("csi\\u009B31m"), "\(json.stdout.debugDescription)")
     }
 
     @Test func anEscapeInTheDatabasePathIsPrintedSafely() throws {
