@@ -181,3 +181,20 @@ struct FutureInstantTests {
                                                                         startedAt: now).isLive(at: now, within: 60), "a little clock skew is fine")
     }
 }
+
+/// Figures and bounds as gates print them: a bound of 0.00005 must not read as 0.0001 or `0.`.
+struct GateFormatTests {
+    @Test(arguments: [
+        (0.05, "0.05"), (12.0, "12"), (1.5, "1.5"), (0.001, "0.001"), (0.0082, "0.0082"), (0.00005, "5e-05"),
+        (0.00001, "1e-05"), (-0.25, "-0.25"), (2.5e20, "2.5e+20"), (Double.nan, "NaN"), (Double.infinity, "+Inf"),
+        (-Double.infinity, "-Inf"), (0.99999, "1"), (123.45678, "123.4568"),
+    ])
+    func numbersKeepTheirMagnitude(_ value: Double, _ text: String) {
+        #expect(GateFormat.number(value) == text)
+    }
+
+    @Test func boundsOfSmallRatiosReadAsWritten() {
+        #expect(Bounds(max: 0.00005).description == "≤ 5e-05")
+        #expect(Bounds(min: 0.001, max: 0.01).description == "0.001–0.01")
+    }
+}

@@ -38,11 +38,14 @@ public struct GateResult: Sendable, Equatable, Codable {
 
 /// Number formats for gate figures.
 public enum GateFormat {
-    /// `0.05`, `12`, `1.5`
+    /// `0.05`, `12`, `1.5`; `5e-05` and `2.5e+20` for what four decimals cannot show.
     public static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        guard value.isFinite else { return value.isNaN ? "NaN" : value > 0 ? "+Inf" : "-Inf" }
+        if abs(value) < 0.001 || abs(value) >= 1e15 { return String(format: "%.4g", value) }
         var text = String(format: "%.4f", value)
         while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
         return text
     }
 
