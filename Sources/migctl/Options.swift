@@ -21,8 +21,9 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store; the rows it skips while the command runs are reported when it ends.
-    func open() throws(ControlStoreError) -> any ControlStore {
-        let store = try ControlStores.open(path, lockWait: lockWait)
+    /// - Parameter lockWait: how long to wait for another process's lock, when not ``lockWait``.
+    func open(lockWait: Duration? = nil) throws(ControlStoreError) -> any ControlStore {
+        let store = try ControlStores.open(path, lockWait: lockWait ?? self.lockWait)
         OpenedStores.shared.add(store)
         return store
     }

@@ -30,6 +30,21 @@ struct HostileRowTests {
         #expect((object?["gauges"] as? [String: Double]) == ["backfill.done": 5])
     }
 
+    /// Two rows whose names Swift reads as one (canonically equivalent: a precomposed é and an e
+    /// with a combining accent) crashed `status` on a duplicate dictionary key.
+    @Test func twoGaugesWhoseNamesReadAsOneDoNotCrashStatus() throws {
+        let migctl = try initialized()
+        try sql("""
+            INSERT INTO gauges VALUES ('caf' || char(233), 1, '2026-11-26T09:00:00.000Z');
+            INSERT INTO gauges VALUES ('cafe' || char(769), 2, '2026-11-26T09:00:00.000Z');
+            """)
+        for command in [["status"], ["status", "--json"]] {
+            let result = try migctl.run(command)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error"), "\(result.stderr)")
+        }
+    }
+
     @Test func anInfiniteGaugeDoesNotBreakJSON() throws {
         let migctl = try initialized()
         try sql("INSERT INTO gauges VALUES ('huge', 9e999, '2026-11-26T09:00:00.000Z')")

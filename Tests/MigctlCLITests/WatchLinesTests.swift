@@ -129,7 +129,8 @@ struct WatchLinesTests {
     func aHostileActorIsSanitisedInTextAndEscapedInJSON() throws {
         let under = try StoreUnderTest(.sqlite)
         let migctl = try under.initialized(plan: Self.plan)
-        let hostile = "mallory\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt"
+        // A newline too: a forged second line would read as a real status line in a CI log.
+        let hostile = "mallory\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt\n2026-11-26T14:02:10.120Z  complete (8/8)"
         try migctl.sqlAsAttacker("UPDATE state SET changed_by = '\(hostile)'")
 
         let text = try MigctlDaemon(migctl, ["status", "--watch"], name: "text")
@@ -137,11 +138,12 @@ struct WatchLinesTests {
         let json = try MigctlDaemon(migctl, ["status", "--watch", "--json"], name: "json")
         defer { json.stop() }
         let line = try #require(eventually { text.lines.first }, "\(text.log)")
-        #expect(line.contains("v1 by mallory?]0;owned??[2J?31m?txt · "), "\(line)")
+        #expect(line.contains("v1 by mallory?]0;owned??[2J?31m?txt?2026-11-26T14:02:10.120Z  complete (8/8) · "), "\(line)")
+        #expect(text.lines.count == 1, "one line, no forged second one: \(text.lines)")
         #expect(!WatchLinesTests.steersATerminal(text.output), "\(text.output.debugDescription)")
 
         let raw = try #require(eventually { json.output.hasSuffix("\n") ? json.output : nil }, "\(json.log)")
-        #expect(raw.contains(#""changedBy":"mallory\u001b]0;owned\u0007\u001b[2J\u009B31m\u202Etxt""#), "\(raw)")
+        #expect(raw.contains(#""changedBy":"mallory\u001b]0;owned\u0007\u001b[2J\u009B31m\u202Etxt\n2026-11-26T14:02:10.120Z  complete (8/8)""#), "\(raw)")
         #expect(!WatchLinesTests.steersATerminal(raw), "\(raw.debugDescription)")
         let object = try #require(json.jsonLines.first)
         #expect(object["changedBy"] as? String == hostile, "the JSON string is exact once decoded")

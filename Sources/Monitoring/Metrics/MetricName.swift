@@ -25,6 +25,7 @@ public enum MetricName: String, Sendable, CaseIterable {
     case guardFiring = "migctl_guard_firing"
     case guardHolds = "migctl_guard_holds"
     case storeReadable = "migctl_store_readable"
+    case seriesOmitted = "migctl_series_omitted"
 
     /// The `# HELP` line's text.
     public var help: String {
@@ -47,6 +48,7 @@ public enum MetricName: String, Sendable, CaseIterable {
         case .guardLeaseEpoch: "The guard lease's epoch; each takeover by another guard raises it."
         case .guardFiring: "Each guard that fired and was not cleared (1), with the action it took."
         case .guardHolds: "How many fired guards hold back advancing and raising the rollout."
+        case .seriesOmitted: "How many counters or gauges this scrape left out, beyond the first \(PrometheusExposition.seriesLimit) of each by name."
         case .storeReadable: "1 when this scrape could read the control store; 0 with no other migctl metric when it could not."
         }
     }

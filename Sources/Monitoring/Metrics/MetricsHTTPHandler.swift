@@ -38,7 +38,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let path = Self.path(of: head.uri)
         guard head.method == .GET || head.method == .HEAD else {
             return respond(head, .methodNotAllowed, Array("only GET and HEAD are served here\n".utf8), context: context,
                            extra: [("Allow", "GET, HEAD")])
@@ -46,11 +46,15 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch path {
         case "/metrics":
             let loop = context.eventLoop, bound = NIOLoopBound((self, context), eventLoop: loop)
-            pool.runIfActive(eventLoop: loop, exposition).whenComplete { result in
+            let channel = context.channel, exposition = exposition
+            // A scrape whose client went away while it waited its turn is not made.
+            pool.runIfActive(eventLoop: loop) { channel.isActive ? exposition() : nil }.whenComplete { result in
                 let (handler, context) = bound.value
                 switch result {
-                case .success(let body):
+                case .success(let body?):
                     handler.respond(head, .ok, body, context: context, contentType: PrometheusExposition.contentType)
+                case .success(nil):
+                    break
                 case .failure:
                     handler.respond(head, .serviceUnavailable, Array("migctl metrics is stopping\n".utf8), context: context)
                 }
@@ -60,6 +64,17 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         default:
             respond(head, .notFound, Array("not found; the metrics are at /metrics\n".utf8), context: context)
         }
+    }
+
+    /// The path of a request target: origin form (`/metrics?x`) or absolute form
+    /// (`http://host:9464/metrics`, which RFC 9112 asks servers to accept).
+    static func path(of target: String) -> String {
+        var rest = Substring(target)
+        if let scheme = rest.range(of: "://"), rest[..<scheme.lowerBound].allSatisfy(\.isLetter) {
+            rest = rest[scheme.upperBound...]
+            rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+        }
+        return String(rest.prefix { $0 != "?" && $0 != "#" })
     }
 
     private func respond(_ head: HTTPRequestHead, _ status: HTTPResponseStatus, _ body: [UInt8], context: ChannelHandlerContext,

@@ -61,11 +61,12 @@ public final class MetricsServer: Sendable {
         }
     }
 
-    /// Stops listening, closes the connections and waits for the threads to end.
+    /// Stops listening, lets a scrape being made finish, and waits for the threads to end: the
+    /// pool first, so no scrape answers through an event loop that is already gone.
     public func stop() {
         try? channel.close().wait()
-        try? group.syncShutdownGracefully()
         try? pool.syncShutdownGracefully()
+        try? group.syncShutdownGracefully()
     }
 
     private static func reason(_ error: any Error) -> String {

@@ -13,6 +13,11 @@ import Synchronization
 /// let body = source.exposition()
 /// ```
 public final class MetricsSource: Sendable {
+    /// How long a scrape waits for a lock another process holds on a SQLite file before it
+    /// answers `migctl_store_readable 0`: well inside Prometheus's default scrape timeout (10 s),
+    /// which would otherwise record a failed scrape and no figure at all.
+    public static let lockWait: Duration = .seconds(2)
+
     private let followed: Mutex<FollowedStore>
     private let actor: String
     private let clock: @Sendable () -> Date

@@ -11,8 +11,13 @@ import Prometheus
 public enum PrometheusExposition {
     /// The Content-Type of the text format.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-    /// The longest label value emitted, in characters.
+    /// The longest label value emitted, in Unicode scalars (so a name of combining marks cannot grow it).
     public static let labelLimit = 200
+    /// The most counters, and the most gauges, one scrape exposes (the first by name); the rest
+    /// are counted in `migctl_series_omitted`. A store of tens of thousands of names (any client
+    /// may create them) would otherwise make each scrape take seconds, and Prometheus's
+    /// cardinality with it.
+    public static let seriesLimit = 500
 
     /// The exposition of `snapshot`, or of an unreadable store when it is nil.
     public static func text(_ snapshot: MetricsSnapshot?) -> String {
@@ -47,13 +52,17 @@ public enum PrometheusExposition {
         gauge(registry, .phaseSeconds).set(to: max(0, snapshot.now.timeIntervalSince(state.phaseSince)).rounded(.down))
         gauge(registry, .phaseStarted).set(to: state.phaseSince.timeIntervalSince1970)
 
-        for (name, total) in snapshot.counterTotals.sorted(by: { $0.key < $1.key }) {
+        let counters = snapshot.counterTotals.sorted { $0.key < $1.key }
+        for (name, total) in counters.prefix(seriesLimit) {
             counter(registry, .eventsTotal, ["counter": name]).increment(by: max(0, total))
         }
-        for reading in snapshot.gauges.sorted(by: { $0.name < $1.name }) where reading.value.isFinite {
+        let readings = snapshot.gauges.filter(\.value.isFinite).sorted { $0.name < $1.name }
+        for reading in readings.prefix(seriesLimit) {
             gauge(registry, .reported, ["gauge": reading.name]).set(to: reading.value)
             gauge(registry, .reportedAt, ["gauge": reading.name]).set(to: reading.updatedAt.timeIntervalSince1970)
         }
+        gauge(registry, .seriesOmitted, ["family": MetricName.eventsTotal.rawValue]).set(to: Double(max(0, counters.count - seriesLimit)))
+        gauge(registry, .seriesOmitted, ["family": MetricName.reported.rawValue]).set(to: Double(max(0, readings.count - seriesLimit)))
 
         if let gates = snapshot.gates {
             for (index, result) in gates.results.enumerated() {
@@ -90,7 +99,7 @@ public enum PrometheusExposition {
 
     /// Labels in a fixed order, their values made printable and cut.
     private static func safe(_ labels: [String: String]) -> [(String, String)] {
-        labels.sorted { $0.key < $1.key }.map { ($0.key, String($0.value.terminalSafe.prefix(labelLimit))) }
+        labels.sorted { $0.key < $1.key }.map { ($0.key, String(String.UnicodeScalarView($0.value.terminalSafe.unicodeScalars.prefix(labelLimit)))) }
     }
 }
 

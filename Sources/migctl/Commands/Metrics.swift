@@ -39,7 +39,7 @@ struct MetricsCommand: ParsableCommand {
         let stop = StopRequest(parent: nil)
         try reportingFailures {
             let logger = log.bootstrap(label: "migctl.metrics")
-            let opened = try store.open()
+            let opened = try store.open(lockWait: MetricsSource.lockWait)
             _ = try opened.state()   // a store that cannot be read at all is an error now, not a 0 later
             let host = ProcessInfo.processInfo.hostName
             let source = MetricsSource(store: opened, actor: try opened.login() ?? "metrics@\(host)", logger: logger)

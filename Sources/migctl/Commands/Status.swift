@@ -106,7 +106,9 @@ struct StatusReport: Encodable {
         irreversible = phase.irreversible
         pointOfNoReturn = plan.pointOfNoReturn?.id
         counters = try store.counterTotals()
-        gauges = Dictionary(uniqueKeysWithValues: try store.gauges().map { ($0.name, $0.value) })
+        // Two rows may read as one name (a NUL cuts a name short; a hand-written row skips the
+        // store's checks): the first is kept, never a crash.
+        gauges = Dictionary(try store.gauges().map { ($0.name, $0.value) }) { first, _ in first }
         secondsInPhase = max(0, Int(now.timeIntervalSince(state.phaseSince)))
     }
 

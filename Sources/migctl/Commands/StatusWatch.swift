@@ -129,9 +129,11 @@ struct StatusLine: Encodable {
     /// `dual-write (2/4) · rollout 25% · v7 by ana · gates 3/5 for read-new · migrated 1,234/10,000 12.3% · 950/s · ETA 9m 14s · hit ratio 97.0% over 15m`.
     /// A new line is printed when this changes.
     var figures: String {
-        let gates = next.map { "gates \(gatesPassing ?? 0)/\(gatesTotal ?? 0) for \($0)" } ?? "last phase"
+        // Each value from the store is made inert on its own: a newline in an actor's name
+        // must not start a line of its own, which a log reader would take for a real one.
+        let gates = next.map { "gates \(gatesPassing ?? 0)/\(gatesTotal ?? 0) for \($0.terminalSafe)" } ?? "last phase"
         let rolloutText = (try? Rollout(basisPoints: rolloutBasisPoints))?.description ?? "?"
-        return (["\(phase) (\(position)/\(phases))", "rollout \(rolloutText)", "v\(version) by \(changedBy)", gates] + shownParts)
-            .joined(separator: " · ")
+        return (["\(phase.terminalSafe) (\(position)/\(phases))", "rollout \(rolloutText)", "v\(version) by \(changedBy.terminalSafe)", gates]
+            + shownParts.map(\.terminalSafe)).joined(separator: " · ")
     }
 }

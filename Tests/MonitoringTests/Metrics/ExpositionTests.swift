@@ -1,6 +1,6 @@
 import Foundation
 import MigrationCore
-import Monitoring
+@testable import Monitoring
 import Testing
 import TestSupport
 
@@ -140,5 +140,37 @@ struct ExpositionTests {
         #expect(!samples.contains { $0.name == "migctl_reported_value" && ($0.labels["gauge"] == cut || $0.labels["gauge"] == "inf") })
         #expect(samples.value("migctl_reported_value", ["gauge": "huge"]) == -1.7e308)
         #expect(samples.value("migctl_guard_firing", ["guard": cut]) == 1)
+    }
+
+    /// Tens of thousands of names (any client may create them) made a scrape take seconds: the
+    /// first 500 of each family by name are exposed, and the rest counted.
+    @Test func aFloodOfNamesIsCappedAndCounted() throws {
+        var snapshot = try Self.snapshot()
+        snapshot.counterTotals = Dictionary(uniqueKeysWithValues: (0..<600).map { (String(format: "c%04d", $0), Int64($0)) })
+        snapshot.gauges = (0..<550).map { Gauge(name: String(format: "g%04d", $0), value: 1, updatedAt: Self.now) }
+        let samples = try Exposition.parse(PrometheusExposition.text(snapshot))
+        let limit = PrometheusExposition.seriesLimit
+        #expect(samples.filter { $0.name == "migctl_events_total" }.count == limit)
+        #expect(samples.value("migctl_events_total", ["counter": "c0499"]) == 499)
+        #expect(samples.value("migctl_events_total", ["counter": "c0500"]) == nil)
+        #expect(samples.filter { $0.name == "migctl_reported_value" }.count == limit)
+        #expect(samples.value("migctl_series_omitted", ["family": "migctl_events_total"]) == 100)
+        #expect(samples.value("migctl_series_omitted", ["family": "migctl_reported_value"]) == 50)
+    }
+
+    /// A label is cut by Unicode scalars: one letter with 5,000 combining accents is one
+    /// character, and was kept whole as a 10 KB label.
+    @Test func aLabelOfCombiningMarksIsCutToo() throws {
+        let text = PrometheusExposition.text(try Self.snapshot(migration: "e" + String(repeating: "\u{301}", count: 5000)))
+        let info = try #require(try Exposition.parse(text).first { $0.name == "migctl_migration_info" })
+        #expect(info.labels["migration"]?.unicodeScalars.count == PrometheusExposition.labelLimit)
+    }
+
+    @Test(arguments: [
+        ("/metrics", "/metrics"), ("/metrics?x=1", "/metrics"), ("http://127.0.0.1:9464/metrics", "/metrics"),
+        ("http://host", "/"), ("/", "/"), ("/metrics#f", "/metrics"), ("/a://b", "/a://b"),
+    ])
+    func requestTargetsInOriginAndAbsoluteForm(_ target: String, _ path: String) {
+        #expect(MetricsHTTPHandler.path(of: target) == path)
     }
 }
