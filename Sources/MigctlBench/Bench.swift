@@ -23,7 +23,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the figures as JSON to this file.", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,fleet,chart,frame,idle,startup,contention.", valueName: "names"))
+    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,fleet,chart,frame,idle,startup,contention,statsd.", valueName: "names"))
     var only: String?
 
     @Option(help: ArgumentHelp("The PostgreSQL server for the PostgreSQL rows, as a libpq URL whose login may create schemas and roles (default: $MIGCTL_TEST_POSTGRES). Each figure makes a schema bench_<random> and drops it, with its roles, afterwards.", valueName: "url"))
@@ -43,7 +43,7 @@ struct Run: ParsableCommand {
             ("route", onEach { [try figures.route($0)] }), ("propagation", onEach { [try figures.propagation($0)] }),
             ("count", { [try figures.count()] }), ("ingest", onEach(figures.ingest)), ("fleet", onEach { [try figures.fleet($0)] }),
             ("chart", { [try figures.chart()] }), ("frame", { [try figures.frame()] }), ("idle", { [try figures.idle()] }),
-            ("startup", { [try figures.startup()] }), ("contention", { [try figures.contention()] }),
+            ("startup", { [try figures.startup()] }), ("contention", { [try figures.contention()] }), ("statsd", { [try figures.statsd()] }),
         ]
         let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
         if server == nil {

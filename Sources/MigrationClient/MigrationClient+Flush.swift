@@ -127,14 +127,3 @@ extension MigrationClient {
     }
 
 }
-
-extension ControlStoreError {
-    /// Whether the store refused the data itself (a bad name, a value it does not take): the
-    /// same write can never succeed, unlike a busy or unreachable database.
-    var refusesData: Bool {
-        switch self {
-        case .invalidName, .invalidValue: true
-        default: false
-        }
-    }
-}

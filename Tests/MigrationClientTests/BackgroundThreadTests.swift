@@ -2,6 +2,7 @@ import Foundation
 import MigrationClient
 import MigrationCore
 import Testing
+import TestSupport
 
 /// The client's threads wake when there is something to do, and routing never waits for counting.
 struct BackgroundThreadTests {

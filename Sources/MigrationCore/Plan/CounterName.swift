@@ -36,4 +36,9 @@ public enum CounterName {
     public static let verifyMatch = "verify.match"
     /// Reads that compared both stores and found them different.
     public static let verifyMismatch = "verify.mismatch"
+
+    /// Every counter above, for what accepts migctl's own vocabulary by default (`migctl statsd`).
+    public static let all = [
+        hit, miss, backfill, readAbsent, readOld, write, delete, writeOld, writeNew, writeOldError, writeNewError, verifyMatch, verifyMismatch,
+    ]
 }

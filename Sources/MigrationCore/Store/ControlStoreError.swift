@@ -71,6 +71,16 @@ public enum ControlStoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the store refused the data itself (a bad name, a value it does not take): the
+    /// same write can never succeed, unlike a busy or unreachable database's. Whoever keeps
+    /// writes for a later try (the client's flush, `migctl statsd`) drops these instead.
+    public var refusesData: Bool {
+        switch self {
+        case .invalidName, .invalidValue: true
+        default: false
+        }
+    }
+
     /// Whether `location` names a server's store (a URL) rather than a file.
     private static func isServer(_ location: String) -> Bool {
         location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")

@@ -4,7 +4,7 @@ extension SQLiteControlStore {
     /// A new connection to the file at ``location``, read-only if asked, checked as
     /// ``init(path:allowOlderSchema:readOnly:)`` checks any file.
     public func reopen(readOnly: Bool) throws(ControlStoreError) -> any ControlStore {
-        try SQLiteControlStore(path: location, readOnly: readOnly)
+        try SQLiteControlStore(path: location, readOnly: readOnly, lockWait: lockWait)
     }
 
     /// How the file at ``location`` differs from the one this connection opened: another file

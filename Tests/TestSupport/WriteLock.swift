@@ -3,12 +3,18 @@ import Foundation
 /// Another process holding the control database's write lock, as a long transaction or a
 /// stalled writer elsewhere in the fleet would: `BEGIN IMMEDIATE` in a `python3` child until
 /// ``release()``.
-final class WriteLock {
+///
+/// ```swift
+/// let lock = try WriteLock(path: under.db)
+/// …   // writes fail after their lock wait
+/// lock.release()
+/// ```
+public final class WriteLock {
     private let process = Process()
     private let input = Pipe()
 
     /// Returns once the lock is held.
-    init(path: String) throws {
+    public init(path: String) throws {
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", """
@@ -27,7 +33,7 @@ final class WriteLock {
     }
 
     /// Ends the transaction and waits for the child to exit.
-    func release() {
+    public func release() {
         guard process.isRunning else { return }
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
