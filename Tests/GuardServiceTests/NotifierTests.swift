@@ -48,7 +48,8 @@ struct NotifierTests {
     }
 
     @Test func drainGivesUpOnADeadTargetAtItsLimit() throws {
-        let port = try closedPort()
+        let closed = try closedPort(), port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         let receiver = try WebhookReceiver(in: folder)
         defer { receiver.stop() }
         let slow = RetrySchedule(first: .seconds(30), cap: .seconds(60), attempts: 6, jitter: 0)

@@ -62,9 +62,9 @@ struct FixtureError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A loopback port nothing listens on: bound, then closed.
-func closedPort() throws -> Int {
-    try unusedLoopbackPort()
+/// A loopback port that refuses connections while the returned value lives (keep it alive).
+func closedPort() throws -> RefusingPort {
+    try RefusingPort()
 }
 
 /// A guard event numbered by its version; whole-second times so it survives the JSON round trip.

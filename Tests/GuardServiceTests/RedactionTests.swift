@@ -14,7 +14,8 @@ struct RedactionTests {
     func leaked(_ text: String) -> [String] { secrets.filter { text.contains($0) } }
 
     @Test func statsAndLogsShowSchemeHostAndPortOnly() throws {
-        let port = try closedPort()
+        let closed = try closedPort(), port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         let failing = try WebhookReceiver(in: folder, status: 500)
         defer { failing.stop() }
         let path = "/services/T0SECRET/B0SECRET/XXTOKENXX?key=QUERYKEY"

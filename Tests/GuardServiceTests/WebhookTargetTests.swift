@@ -93,7 +93,8 @@ struct WebhookTargetTests {
     }
 
     @Test func anUnreachableTargetCountsFailuresAndNeverHoldsUpSend() throws {
-        let port = try closedPort()
+        let closed = try closedPort(), port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         let held = try WebhookReceiver(in: folder, held: true)
         defer { held.stop() }
         let notifier = Notifier(targets: [try WebhookTarget(url: "http://127.0.0.1:\(port)/hook", format: .json),

@@ -133,7 +133,8 @@ struct HostileServerTests {
     }
 
     @Test func nothingListeningAnUnknownHostOrABadURLIsUnreachable() throws {
-        let port = try unusedLoopbackPort()
+        let closed = try RefusingPort(), port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         #expect(querier.query(check("http://127.0.0.1:\(port)"), cancel: nil) == .unknown(.unreachable("could not connect to 127.0.0.1:\(port)")))
         #expect(querier.query(check("http://no-such-host.invalid:9090/prometheus"), cancel: nil)
             == .unknown(.unreachable("could not resolve the host of no-such-host.invalid:9090")))
