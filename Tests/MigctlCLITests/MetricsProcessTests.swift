@@ -182,6 +182,6 @@ struct MetricsProcessTests {
         let taken = try #require(first.address(after: "serving http://"))
         let second = try migctl.run(["metrics", "--listen", taken])
         #expect(second.status == 1)
-        #expect(second.stderr == "migctl: cannot listen on \(taken): another process already listens there; choose another address with --listen\n")
+        #expect(second.stderr == "migctl: cannot listen on \(taken): another process already listens there; choose another address with --listen.\n")
     }
 }

@@ -115,3 +115,13 @@ public struct ActorNameError: Error, Sendable, Equatable, CustomStringConvertibl
 private extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: Swift.max(0, width - count)) + self }
 }
+
+extension ControlStore {
+    /// Who a gate preview takes to be advancing (an approval gate looks for someone else), for
+    /// every view that previews without acting (`status --watch`, `migctl metrics`): the login
+    /// on a server, else whoever `migctl check` would act as here, else nobody.
+    public func previewActor() -> String {
+        if let login = try? login() { return login }
+        return (try? Operator.current())?.name ?? ""
+    }
+}

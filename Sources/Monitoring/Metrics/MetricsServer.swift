@@ -88,6 +88,6 @@ public struct MetricsServerError: Error, Sendable, CustomStringConvertible {
     public var reason: String
 
     public var description: String {
-        "cannot listen on \(address): \(reason.terminalSafe); choose another address with --listen"
+        "cannot listen on \(address): \(reason.terminalSafe); choose another address with --listen."
     }
 }

@@ -20,12 +20,13 @@ public final class MetricsSource: Sendable {
 
     private let followed: Mutex<FollowedStore>
     private let actor: String
-    private let clock: @Sendable () -> Date
+    private let clock: (@Sendable () -> Date)?
 
     /// - Parameters:
     ///   - actor: who a gate preview considers to be advancing (an approval gate looks for someone else).
-    ///   - clock: the time of each scrape (tests give their own).
-    public init(store: any ControlStore, actor: String, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    ///   - clock: the time of each scrape; nil (the default) takes the store's clock, which soaks,
+    ///     heartbeats and leases are measured by (on PostgreSQL, the server's), as every command does.
+    public init(store: any ControlStore, actor: String, logger: Logger, clock: (@Sendable () -> Date)? = nil) {
         followed = Mutex(FollowedStore(store) { news in
             switch news {
             case .reopened(let change):
@@ -49,9 +50,9 @@ public final class MetricsSource: Sendable {
 
     /// A snapshot now, or nil when the store cannot be read (the reason is logged).
     public func snapshot() -> MetricsSnapshot? {
-        let actor = actor, now = clock()
+        let actor = actor, clock = clock
         return followed.withLock { followed in
-            (try? followed.read { store in try MetricsSnapshot.read(from: store, actor: actor, now: now) }) ?? nil
+            (try? followed.read { store in try MetricsSnapshot.read(from: store, actor: actor, now: clock?() ?? store.now()) }) ?? nil
         }
     }
 }

@@ -12,7 +12,8 @@ struct MetricsCommand: ParsableCommand {
             state version, the seconds in the phase, every counter's total (migctl_events_total) and \
             gauge (migctl_reported_value), every gate of the next phase as pass, fail or unknown, the fleet's live, behind, \
             stale and silent instances, and the guard's lease and fired guards. Gates are previewed \
-            as the console previews them: command and prometheus checks are not run on a scrape. When \
+            as the console previews them: command checks are not run and Prometheus is not queried on \
+            a scrape. When \
             the store cannot be read, a scrape answers migctl_store_readable 0 and nothing else, so an \
             alert fires rather than a stale figure being believed.
 
@@ -41,8 +42,7 @@ struct MetricsCommand: ParsableCommand {
             let logger = log.bootstrap(label: "migctl.metrics")
             let opened = try store.open(lockWait: MetricsSource.lockWait)
             _ = try opened.state()   // a store that cannot be read at all is an error now, not a 0 later
-            let host = ProcessInfo.processInfo.hostName
-            let source = MetricsSource(store: opened, actor: try opened.login() ?? "metrics@\(host)", logger: logger)
+            let source = MetricsSource(store: opened, actor: opened.previewActor(), logger: logger)
             let server = try MetricsServer.start(listen: try ListenAddress(listen)) { source.exposition() }
             say("migctl metrics: serving http://\(server.address)/metrics for \(opened.location.terminalSafe)")
             fflush(nil)

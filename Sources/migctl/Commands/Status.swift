@@ -8,7 +8,8 @@ struct Status: ParsableCommand {
         discussion: """
             --watch prints one line each time what it shows changes, for logs and CI: the time, the \
             phase, the rollout, the version and who set it, the next phase's gates passing (previewed \
-            as the console does: command checks are not run), the backfill's progress, rate and ETA, \
+            as the console does: command checks are not run, Prometheus is not queried), the \
+            backfill's progress, rate and ETA, \
             and the hit ratio over 15 minutes. It reads the store every --interval and runs until \
             SIGINT or SIGTERM (exit 0). A failed read is one line on stderr per distinct problem, and \
             it keeps trying; a replaced file is reopened; a deleted file stops it (exit 1). With \

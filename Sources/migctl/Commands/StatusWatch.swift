@@ -15,7 +15,7 @@ struct StatusWatch {
 
     func run(_ opened: any ControlStore, stop: StopRequest) throws {
         let watched = WatchedStore(opened)
-        let actor = Self.previewActor(opened)
+        let actor = opened.previewActor()
         var last: String?
         while !stop.isRequested {
             if let line = try watched.read({ try StatusLine(store: $0, actor: actor, now: $0.now()) }) {
@@ -31,13 +31,6 @@ struct StatusWatch {
             }
             stop.wait(seconds: interval)
         }
-    }
-
-    /// Who the gate preview takes to be advancing (an approval gate looks for someone else):
-    /// the login on a server, else whoever `migctl check` would act as here, else nobody.
-    static func previewActor(_ store: any ControlStore) -> String {
-        if let login = try? store.login() { return login }
-        return (try? Operator.current())?.name ?? ""
     }
 }
 
@@ -59,7 +52,7 @@ struct StatusLine: Encodable {
     let changedBy: String
     let next: String?
     /// Gates of the next phase that pass, and how many it has (nil at the last phase); command
-    /// checks are not run, so they count as not passing, as on the console.
+    /// checks are not run and Prometheus is not queried, so they count as not passing, as on the console.
     let gatesPassing: Int?
     let gatesTotal: Int?
     /// The backfill's gauges and the share done (nil until it reports a total).

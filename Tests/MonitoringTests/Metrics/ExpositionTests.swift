@@ -173,4 +173,12 @@ struct ExpositionTests {
     func requestTargetsInOriginAndAbsoluteForm(_ target: String, _ path: String) {
         #expect(MetricsHTTPHandler.path(of: target) == path)
     }
+
+    /// The README's table of metrics names every metric the exposition can carry.
+    @Test func theREADMEListsEveryMetric() throws {
+        let readme = try String(contentsOfFile: #filePath.components(separatedBy: "/Tests/")[0] + "/README.md", encoding: .utf8)
+        for name in MetricName.allCases {
+            #expect(readme.contains("`\(name.rawValue)"), "README lacks \(name.rawValue)")
+        }
+    }
 }
