@@ -7,7 +7,7 @@ import Testing
 /// one store, kill -9 and SIGTERM, counts written by `migctl count`, a real HTTP receiver on
 /// loopback and an `--exec` script, hostile lease rows and bad flags. On both stores.
 ///
-/// Every guard process is SIGKILLed when its test ends, whatever happens (``GuardDaemon``).
+/// Every guard process is SIGKILLed when its test ends, whatever happens (``MigctlDaemon``).
 /// Serialized: the bounds asserted here (a takeover within the lease, a rollback within two
 /// intervals) are the issue's, with little slack, so these tests do not compete with each other.
 @Suite(.serialized)
@@ -47,9 +47,9 @@ struct GuardProcessTests {
         let store = try under.open()
         let interval = 0.5, lease = 3.0
         let flags = ["--db", under.db, "--interval", "500ms", "--lease", "3s"]
-        let a = try GuardDaemon(migctl, flags, name: "a")
+        let a = try guardDaemon(migctl, flags, name: "a")
         defer { a.stop() }
-        let b = try GuardDaemon(migctl, flags, name: "b")
+        let b = try guardDaemon(migctl, flags, name: "b")
         defer { b.stop() }
 
         let first = try #require(try eventually(within: .seconds(30)) { try liveLease(migctl) },
@@ -84,7 +84,7 @@ struct GuardProcessTests {
         #expect(eventually { standby.log.contains("acting:") }, "\(standby.log)")
 
         // A fresh standby beside it: the rest of the ramp still happens once per step.
-        let c = try GuardDaemon(migctl, flags, name: "c")
+        let c = try guardDaemon(migctl, flags, name: "c")
         defer { c.stop() }
         #expect(try eventually(within: .seconds(60)) { try store.state().rollout == .full }, "the ramp completes\n\(standby.log)")
         #expect(eventually { c.log.contains("standing by:") }, "\(c.log)")
@@ -112,7 +112,7 @@ struct GuardProcessTests {
         let flags = ["--db", under.db, "--interval", "1s", "--lease", "10s"]
 
         // Alone: it acts, and SIGTERM ends it with 0, leaving no live lease behind.
-        let alone = try GuardDaemon(migctl, flags, name: "alone")
+        let alone = try guardDaemon(migctl, flags, name: "alone")
         defer { alone.stop() }
         #expect(try eventually(within: .seconds(30)) { try liveLease(migctl)?.pid == alone.pid }, "\(alone.log)")
         alone.signal(SIGTERM)
@@ -129,11 +129,11 @@ struct GuardProcessTests {
         #expect(text.status == 0 && text.stdout.hasPrefix("guard: none acting"), "\(text.stdout)\(text.stderr)")
 
         // Two: the holder is stopped, and the standby takes over at its next look, not a lease later.
-        let b = try GuardDaemon(migctl, flags, name: "b")
+        let b = try guardDaemon(migctl, flags, name: "b")
         defer { b.stop() }
         let first = try #require(try eventually(within: .seconds(30)) { try store.guardLease().flatMap { $0.pid == b.pid ? $0 : nil } },
                                  "a fresh guard takes a released lease at once\n\(b.log)")
-        let c = try GuardDaemon(migctl, flags, name: "c")
+        let c = try guardDaemon(migctl, flags, name: "c")
         defer { c.stop() }
         #expect(eventually(within: .seconds(30)) { c.log.contains("standing by:") }, "\(c.log)")
         b.signal(SIGTERM)
@@ -161,7 +161,7 @@ struct GuardProcessTests {
         #expect(try migctl.run(["advance"]).status == 0)
         #expect(try migctl.run(["rollout", "50"]).status == 0)
         let interval = 1.0
-        let daemon = try GuardDaemon(migctl, ["--db", under.db, "--interval", "1s", "--lease", "5s"], name: "guard")
+        let daemon = try guardDaemon(migctl, ["--db", under.db, "--interval", "1s", "--lease", "5s"], name: "guard")
         defer { daemon.stop() }
         // It has looked at least once: its published status names the guard (nothing counted yet: unknown).
         #expect(try eventually(within: .seconds(30)) { try watched(migctl, "new-store-errors") == "unknown" }, "\(daemon.log)")
@@ -237,7 +237,7 @@ struct GuardProcessTests {
         // Slack format, and an exec target: both get every event, in the same order.
         let secret = "T0PSECRET-b81f"
         let slackPath = "/hook/services/\(secret)"
-        let slack = try GuardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--webhook", "http://127.0.0.1:\(receiver.port)\(slackPath)",
+        let slack = try guardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--webhook", "http://127.0.0.1:\(receiver.port)\(slackPath)",
                                              "--webhook-format", "slack", "--exec", "\(script) \(recorded)"], name: "slack")
         defer { slack.stop() }
         let execKinds = Set(["guard-fired", "rollout-changed"])
@@ -270,7 +270,7 @@ struct GuardProcessTests {
         #expect(try migctl.run(["guard", "clear", "new-store-errors", "--reason", "retry with the json hook"]).status == 0)
         #expect(try migctl.run(["rollout", "50"]).status == 0)
         let jsonPath = "/hook/json/\(secret)?token=\(secret)"
-        let json = try GuardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--webhook", "http://127.0.0.1:\(receiver.port)\(jsonPath)",
+        let json = try guardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--webhook", "http://127.0.0.1:\(receiver.port)\(jsonPath)",
                                             "--webhook-format", "json"], name: "json")
         defer { json.stop() }
         let wanted = Set(["guard-fired", "rollout-changed"])
@@ -321,7 +321,7 @@ struct GuardProcessTests {
         #expect(!Self.hasControlCharacters(json.stdout.replacingOccurrences(of: "\n", with: "")), "JSON escapes them")
 
         // The guard takes that lease over (a new epoch), says so once, and stops cleanly.
-        let daemon = try GuardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--lease", "3s"], name: "guard")
+        let daemon = try guardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--lease", "3s"], name: "guard")
         defer { daemon.stop() }
         #expect(eventually(within: .seconds(30)) { daemon.log.contains("acting:") }, "\(daemon.log)")
         Self.watch(seconds: 4 * 0.5)
@@ -343,7 +343,7 @@ struct GuardProcessTests {
         #expect(broken.status == 1 && Self.isOneLine(broken.stderr) && broken.stderr.contains("guard_lease") && broken.stdout.isEmpty,
                 "\(broken.status) \(broken.stdout)\(broken.stderr)")
         #expect(!Self.hasControlCharacters(broken.stderr.replacingOccurrences(of: "\n", with: "")), "\(broken.stderr.debugDescription)")
-        let confused = try GuardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--lease", "3s"], name: "confused")
+        let confused = try guardDaemon(migctl, ["--db", under.db, "--interval", "500ms", "--lease", "3s"], name: "confused")
         defer { confused.stop() }
         #expect(eventually(within: .seconds(30)) { confused.log.contains("guard_lease row") }, "\(confused.log)")
         Self.watch(seconds: 4 * 0.5)
@@ -440,51 +440,9 @@ struct GuardProcessTests {
     }
 }
 
-/// One `migctl guard` process, its stderr in a file of the test's folder. ``stop()`` SIGKILLs it
-/// if it still runs; tests call it in a `defer`, and `deinit` does too.
-private final class GuardDaemon {
-    let process: Process
-    let name: String
-    private let logPath: String
-
-    init(_ migctl: MigctlProcess, _ arguments: [String], name: String) throws {
-        self.name = name
-        logPath = migctl.folder.appending(path: "guard-\(name).log").path
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process = try migctl.start(["guard"] + arguments)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try log.close()
-    }
-
-    /// Its process id, as the lease row records it.
-    var pid: Int64 { Int64(process.processIdentifier) }
-
-    /// Sends it `signal` (SIGTERM as systemd stops it, SIGKILL as a crash).
-    func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
-    }
-
-    /// Everything it logged so far.
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    /// Whether it exited within `limit`.
-    func exited(within limit: Duration) -> Bool {
-        guard eventually(within: limit, { !process.isRunning }) else { return false }
-        process.waitUntilExit()
-        return true
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
+/// One `migctl guard` process (a ``MigctlDaemon``; the guard logs to stderr, its ``MigctlDaemon/log``).
+private func guardDaemon(_ migctl: MigctlProcess, _ arguments: [String], name: String) throws -> MigctlDaemon {
+    try MigctlDaemon(migctl, ["guard"] + arguments, name: "guard-\(name)")
 }
 
 /// `Tests/GuardServiceTests/Fixtures/webhook_receiver.py` (found beside this file) on loopback:

@@ -39,6 +39,9 @@ final class MigctlDaemon {
         }
     }
 
+    /// Its process id, as a lease row or a fleet row records it.
+    var pid: Int64 { Int64(process.processIdentifier) }
+
     func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }
