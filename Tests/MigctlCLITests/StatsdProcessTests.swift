@@ -64,7 +64,9 @@ struct StatsdProcessTests {
 
         let sent = try Self.feed("service", port: daemon.port)
         try Self.expectTotals(store, sent.totals, daemon)
-        #expect(try store.gauges().map { [$0.name: $0.value] } == [["backfill.remaining": 1234]])
+        // A flush writes the counts in one transaction and each gauge after it: wait for the gauge too.
+        let gaugeLanded = try eventually(within: .seconds(10)) { try store.gauges().map { [$0.name: $0.value] } == [["backfill.remaining": 1234]] }
+        #expect(gaugeLanded, "gauges \(try store.gauges().map { ($0.name, $0.value) })\n\(daemon.log)")
         // The log said what was not taken, with the first of each, once the report came round.
         #expect(eventually { daemon.log.contains("(first: 'made.up.name')") && daemon.log.contains("(first: timer)") }, "\(daemon.log)")
         #expect(daemon.log.contains("1 invalid (first: 'myapp.migration.Hit:1|c': a name outside"), "\(daemon.log)")
@@ -102,7 +104,7 @@ struct StatsdProcessTests {
         defer { daemon.stop() }
         let sent = try Self.feed("dogstatsd", port: daemon.port)
         try Self.expectTotals(try under.open(), sent.totals, daemon)
-        #expect(try under.open().gauges().first { $0.name == "backfill.remaining" }?.value == 77)
+        #expect(try eventually(within: .seconds(10)) { try under.open().gauges().first { $0.name == "backfill.remaining" }?.value == 77 })
         // Two tags: only the lines carrying both count (miss carries canary; hit and backfill do not).
         let both = try StatsdDaemon(under.migctl, ["--db", under.db, "--prefix", "myapp.migration.", "--tag", "migration:users",
                                                    "--tag", "canary"])
