@@ -66,7 +66,8 @@ struct StatsdProcessTests {
         try Self.expectTotals(store, sent.totals, daemon)
         // A flush writes the counts in one transaction and each gauge after it: wait for the gauge too.
         let gaugeLanded = try eventually(within: .seconds(10)) { try store.gauges().map { [$0.name: $0.value] } == [["backfill.remaining": 1234]] }
-        #expect(gaugeLanded, "gauges \(try store.gauges().map { ($0.name, $0.value) })\n\(daemon.log)")
+        let gauges = try store.gauges().map { ($0.name, $0.value) }
+        #expect(gaugeLanded, "gauges \(gauges)\n\(daemon.log)")
         // The log said what was not taken, with the first of each, once the report came round.
         #expect(eventually { daemon.log.contains("(first: 'made.up.name')") && daemon.log.contains("(first: timer)") }, "\(daemon.log)")
         #expect(daemon.log.contains("1 invalid (first: 'myapp.migration.Hit:1|c': a name outside"), "\(daemon.log)")
