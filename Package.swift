@@ -99,7 +99,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // What the test targets share: temporary folders, the ungated plan, waiting for conditions, a fresh store of either kind.
-        .target(name: "TestSupport", dependencies: ["MigrationCore", "PostgresStore"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["MigrationCore", "PostgresStore"], path: "Tests/TestSupport",
+                exclude: ["ungated-plan.yaml"], swiftSettings: strict),
         .testTarget(
             name: "MigrationCoreTests",
             dependencies: ["MigrationCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -23,8 +23,13 @@ struct Migctl: ParsableCommand {
     /// Parses and runs a command. A usage error is one `migctl:` sentence on stderr that says
     /// where the help is, with exit code 64, like every other error; `--help` prints the help.
     /// A shell's completion request (`---completion`) prints its list and never an error, which
-    /// would land on the person's prompt.
+    /// would land on the person's prompt. An argument that is not valid UTF-8 is refused before
+    /// parsing (``ArgumentText``).
     static func main() {
+        if let refusal = ArgumentText.refusal() {
+            printError(refusal)
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
         let arguments = CompletionRequest.repaired(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)

@@ -257,6 +257,18 @@ struct CLITests {
         #expect(try migctl.run(["bucket", "user-42"]).stdout == "user-42\t2273\tout\n", "dual-write starts at 0%")
     }
 
+    /// The contract refuses a key that is not valid UTF-8 rather than guess its bucket; Swift's
+    /// `CommandLine.arguments` would have repaired it into U+FFFD and bucketed another key.
+    @Test
+    func anArgumentThatIsNotUTF8IsRefusedNotRepaired() throws {
+        // The shell passes the raw byte 0xFF, which Foundation's Process cannot.
+        let result = StoreUnderTest.run("/bin/sh", ["-c", #"exec "$0" bucket --salt users-v2 ok "$(printf 'a\377b')""#,
+                                                    MigctlProcess.binary.path])
+        #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.isEmpty, "no key is bucketed when one is refused")
+        #expect(result.stderr == "migctl: argument 5 is not valid UTF-8; migctl takes text arguments only (a key is hashed as its UTF-8 bytes, so one that is not UTF-8 has no bucket)\n")
+    }
+
     func bucketOf(_ key: String) throws -> String {
         try migctl.run(["bucket", "--salt", "users-v2", key]).stdout.split(separator: "\t").last!.trimmingCharacters(in: .newlines)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import MigrationCore
 
 extension Plan {
@@ -9,18 +10,13 @@ extension Plan {
         return phase
     })
 
-    /// ``ungated`` as a YAML plan file, for tests that drive `migctl init --plan`.
-    public static let ungatedYAML = """
-        phases:
-          - {id: old-only, reads: old, writes: [old], ramp: false}
-          - {id: dual-write, reads: old, writes: [old, new]}
-          - {id: read-new, reads: new-fallback-old, writes: [old, new]}
-          - {id: new-primary, reads: new-fallback-old, writes: [new, old], irreversible: true}
-          - {id: new-only, reads: new-fallback-old, writes: [new], irreversible: true}
-          - {id: backfill, reads: new-fallback-old, writes: [new], ramp: false}
-          - {id: cleanup, reads: new, writes: [new], ramp: false}
-          - {id: complete, reads: new, writes: [new], ramp: false}
-        """
+    /// ``ungated`` as a YAML plan file, for tests that drive `migctl init --plan`: the file
+    /// `ungated-plan.yaml` beside this one, which the Python client's tests read too.
+    public static let ungatedYAML: String = {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "ungated-plan.yaml")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { fatalError("cannot read \(file.path)") }
+        return text
+    }()
 }
 
 extension Plan {

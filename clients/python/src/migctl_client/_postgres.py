@@ -1,0 +1,196 @@
+"""The PostgreSQL control store (the README's *The control store on PostgreSQL*), through
+psycopg 3, installed with the ``postgres`` extra: ``pip install './clients/python[postgres]'``.
+
+A process holds one connection; the client's refresher and flusher take turns on it. The
+connection LISTENs on ``<schema>_changes``: a notification is only a hint to re-read (any login
+may send one), and the refresher also re-reads every few seconds and after every reconnection,
+in case one was lost. Counts are bucketed by the server's clock, measured at each connection.
+"""
+from __future__ import annotations
+
+import re
+import select
+import threading
+import time
+import urllib.parse
+from typing import Dict, Optional, Tuple
+
+from ._model import Snapshot, StateProblem, snapshot_from_rows
+from ._sqlite import SCHEMA_VERSION, Foreign, Heartbeat, Refused
+from ._text import safe
+from .errors import MigctlClientError
+
+try:
+    import psycopg
+    from psycopg import sql
+except ImportError:   # the extra is not installed; opening a URL says so
+    psycopg = None
+
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,39}\Z")
+DEFAULT_SCHEMA = "migctl"
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def split_url(url: str) -> Tuple[str, str]:
+    """migctl's URL without its own ``schema`` parameter (libpq refuses it), and the schema."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for name, value in query if name == "schema"]
+    schema = schemas[-1] if schemas else DEFAULT_SCHEMA
+    if not _SCHEMA.match(schema) or schema.startswith("pg_"):
+        raise MigctlClientError(f"the URL's schema '{safe(schema)}' is not a migctl schema name "
+                                "(1-40 of a-z, 0-9 and _, starting with a letter or _, not pg_...)")
+    rest = [(name, value) for name, value in query if name != "schema"]
+    if not any(name == "connect_timeout" for name, _ in rest):
+        rest.append(("connect_timeout", "10"))
+    if not any(name == "tcp_user_timeout" for name, _ in rest):
+        # A partition drops packets without a reset: give up on unacknowledged data in seconds.
+        timeout = next(int(v) for n, v in rest if n == "connect_timeout" and v.isdigit()) if any(
+            n == "connect_timeout" and v.isdigit() for n, v in rest) else 10
+        rest.append(("tcp_user_timeout", str(max(1, timeout) * 1000)))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(rest, safe="/"))), schema
+
+
+def _where(url: str) -> str:
+    """The URL without its password, for sentences."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return safe(url)
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return safe(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))
+
+
+def _words(error: BaseException) -> str:
+    """A driver's message on one line (libpq's span several), fit for a log."""
+    return safe(" ".join(str(error).split()) or type(error).__name__, 300)
+
+
+def _refusal(error: "psycopg.Error") -> bool:
+    """A value or a rule of the contract refused it (SQLSTATE classes 22 and 23): no retry helps."""
+    state = getattr(error, "sqlstate", None) or ""
+    return state.startswith(("22", "23"))
+
+
+class PostgresLink:
+    """The process's one connection to the store at ``url`` (a member of ``<schema>_app``)."""
+
+    def __init__(self, url: str):
+        if psycopg is None:
+            raise MigctlClientError("a postgresql:// store needs psycopg 3: pip install 'migctl-client[postgres]'")
+        self.url = url
+        self.libpq, self.schema = split_url(url)
+        self.lock = threading.RLock()
+        self.hinted = threading.Event()
+        self.opened_at = time.monotonic()
+        self.offset = 0.0
+        s = sql.Identifier(self.schema)
+        self._s = s
+        try:
+            self.conn = psycopg.connect(self.libpq, autocommit=True)
+        except psycopg.Error as error:
+            raise MigctlClientError(f"cannot connect to {_where(url)}: {_words(error)}") from None
+        try:
+            try:
+                row = self.conn.execute(sql.SQL("SELECT version FROM {}.schema_version").format(s)).fetchone()
+            except psycopg.errors.UndefinedTable:
+                raise MigctlClientError(f"no migctl control store in schema {self.schema} at {_where(url)}; "
+                                        "create one with 'migctl init --db URL --name NAME'") from None
+            if row is None or row[0] != SCHEMA_VERSION:
+                raise MigctlClientError(f"the store at {_where(url)} has schema version {safe(row and row[0])}; "
+                                        f"this client reads version {SCHEMA_VERSION}")
+            asked = time.time()
+            (server,) = self.conn.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()
+            self.offset = float(server) - (asked + time.time()) / 2
+            self.conn.add_notify_handler(lambda _: self.hinted.set())
+            self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(f"{self.schema}_changes")))
+        except psycopg.Error as error:
+            self.close()
+            raise MigctlClientError(f"the store at {_where(url)} failed: {_words(error)}") from None
+        except MigctlClientError:
+            self.close()
+            raise
+        self.hinted.set()   # a new connection re-reads: a notification may have been lost meanwhile
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+
+    def file_changed(self) -> Optional[str]:
+        return None
+
+    def _failed(self, error: BaseException) -> MigctlClientError:
+        return MigctlClientError(f"the store at {_where(self.url)} failed: {_words(error)}")
+
+    def wait_for_hint(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` for a notification (or a dead socket); True if one came."""
+        if self.hinted.is_set():
+            return True
+        try:
+            ready, _, _ = select.select([self.conn.fileno()], [], [], timeout)
+        except (OSError, ValueError, Exception):
+            return True   # a closed connection: the read that follows says why
+        if ready:
+            with self.lock:
+                try:
+                    self.conn.execute("SELECT 1")   # takes in what arrived; the handler sets the hint
+                except Exception:
+                    return True
+        return self.hinted.is_set() or bool(ready)
+
+    def read(self) -> Snapshot:
+        s = self._s
+        with self.lock:
+            self.hinted.clear()
+            try:
+                with self.conn.transaction():
+                    self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    migration = self.conn.execute(
+                        sql.SQL("SELECT name, created_at::text FROM {}.migration WHERE id = 1").format(s)).fetchone()
+                    phases = self.conn.execute(sql.SQL(
+                        "SELECT position, id, reads, writes, irreversible, gates FROM {}.phases ORDER BY position").format(s)).fetchall()
+                    state = self.conn.execute(
+                        sql.SQL("SELECT phase, rollout, version FROM {}.state WHERE id = 1").format(s)).fetchone()
+            except psycopg.Error as error:
+                raise self._failed(error) from None
+        return snapshot_from_rows(migration, phases, state)
+
+    def flush(self, salt: str, counts: Dict[str, int], gauges: Dict[str, float], heartbeat: Optional[Heartbeat]) -> None:
+        """Counts (``add_counts``, by the server's second), gauges and the heartbeat in one transaction."""
+        s = self._s
+        second = int(time.time() + self.offset)
+        with self.lock:
+            try:
+                with self.conn.transaction():
+                    row = self.conn.execute(sql.SQL("SELECT name FROM {}.migration WHERE id = 1").format(s)).fetchone()
+                    if row is None or row[0] != salt:
+                        raise Foreign(f"the store at {_where(self.url)} now holds migration '{safe(row and row[0])}', not '{safe(salt)}'")
+                    if counts:
+                        names = list(counts)
+                        self.conn.execute(sql.SQL("SELECT {}.add_counts(%s::text[], %s::bigint, %s::bigint[])").format(s),
+                                          (names, second, [counts[n] for n in names]))
+                    for name, value in gauges.items():
+                        self.conn.execute(sql.SQL(
+                            "INSERT INTO {}.gauges (name, value, updated_at) VALUES (%s, %s, now()) ON CONFLICT (name) "
+                            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").format(s), (name, value))
+                    if heartbeat is not None:
+                        self.conn.execute(sql.SQL(
+                            "INSERT INTO {}.instances (id, host, pid, serving_version, stale) VALUES (%s, %s, %s, %s, %s) "
+                            "ON CONFLICT (id) DO UPDATE SET serving_version = excluded.serving_version, "
+                            "stale = excluded.stale").format(s),
+                            (heartbeat.id, heartbeat.host, heartbeat.pid, heartbeat.serving_version, heartbeat.stale))
+            except psycopg.Error as error:
+                if _refusal(error):
+                    raise Refused(_words(error)) from None
+                raise self._failed(error) from None
+
+    def leave(self, instance_id: str) -> None:
+        with self.lock:
+            try:
+                self.conn.execute(sql.SQL("DELETE FROM {}.instances WHERE id = %s").format(self._s), (instance_id,))
+            except psycopg.Error as error:
+                raise self._failed(error) from None

@@ -1,0 +1,190 @@
+"""The SQLite control store, as the contract's *Opening* and *Instances* sections describe it.
+
+One :class:`SQLiteLink` is one connection for one job: the refresher reads through a read-only
+one, the flusher writes through its own, so a flush waiting for the write lock never holds back
+the state routing depends on. Every connection opens the file without ever creating it, checks
+the schema version, and remembers which file it opened (device, inode, size, modification time)
+so a file replaced at the path, or rewritten behind SQLite's back, is noticed with one ``stat``.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+import urllib.parse
+from typing import Dict, NamedTuple, Optional, Tuple
+
+from ._instant import instant
+from ._model import Snapshot, StateProblem, snapshot_from_rows
+from ._text import safe
+from .errors import MigctlClientError
+
+SCHEMA_VERSION = 4
+#: How long a write waits for SQLite's write lock before the flush gives up and keeps its counts.
+WRITE_LOCK_WAIT = 5.0
+
+
+class FileMark(NamedTuple):
+    device: int
+    inode: int
+    size: int
+    modified: int
+
+    @staticmethod
+    def of(path: str) -> Optional["FileMark"]:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return FileMark(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class Heartbeat(NamedTuple):
+    """This process's row of the fleet table."""
+    id: str
+    host: str
+    pid: int
+    serving_version: int
+    started_at: float
+    stale: bool
+
+
+class Refused(Exception):
+    """The store refused a value itself (a trigger or constraint): no retry can write it."""
+
+
+class Foreign(Exception):
+    """The file at the path holds another migration: nothing may be written there."""
+
+
+def _sentence(error: BaseException, path: str) -> str:
+    text = str(error) or type(error).__name__
+    if isinstance(error, sqlite3.OperationalError) and "unable to open" in text:
+        return (f"no control database at {safe(path)} (or it cannot be opened); create one with "
+                "'migctl init --name NAME' or pass the path of an existing one")
+    return f"the control database at {safe(path)} failed: {safe(text)}"
+
+
+def _strict_text(data: bytes) -> str:
+    """Text read from a row: UTF-8, or a ``UnicodeDecodeError`` that :meth:`SQLiteLink.read` reports."""
+    return data.decode("utf-8")
+
+
+class SQLiteLink:
+    """One connection to the control database at ``path``."""
+
+    def __init__(self, path: str, read_only: bool):
+        self.path = path
+        self.read_only = read_only
+        self.mark = FileMark.of(path)
+        mode = "ro" if read_only else "rw"
+        uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=" + mode
+        try:
+            self.db = sqlite3.connect(uri, uri=True, timeout=WRITE_LOCK_WAIT, isolation_level=None,
+                                      check_same_thread=False)
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, path)) from None
+        self.db.text_factory = _strict_text
+        try:
+            (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        except sqlite3.Error as error:
+            self.close()
+            raise MigctlClientError(_sentence(error, path)) from None
+        if version != SCHEMA_VERSION:
+            self.close()
+            what = "is not a migctl control database" if version == 0 else f"has schema version {version}"
+            raise MigctlClientError(f"{safe(path)} {what}; this client reads version {SCHEMA_VERSION} "
+                                    "(run 'migctl upgrade' on an older one, or use a newer client)")
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+
+    def file_changed(self) -> Optional[str]:
+        """``"replaced"`` when another file (or none) is at the path, ``"rewritten"`` when this one
+        was written outside SQLite's journal (a checkpoint, or a backup copied over it), else None."""
+        now = FileMark.of(self.path)
+        if now == self.mark:
+            return None
+        if now is None or self.mark is None or (now.device, now.inode) != (self.mark.device, self.mark.inode):
+            return "replaced"
+        return "rewritten"
+
+    def change_token(self) -> int:
+        """Moves whenever another connection commits (``PRAGMA data_version``) or this one writes."""
+        try:
+            (version,) = self.db.execute("PRAGMA data_version").fetchone()
+            return int(version) + self.db.total_changes
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+
+    def read(self) -> Snapshot:
+        """``migration``, ``phases`` and ``state`` in one transaction, so they agree."""
+        try:
+            self.db.execute("BEGIN")
+            try:
+                migration = self.db.execute("SELECT name, created_at FROM migration WHERE id = 1").fetchone()
+                phases = self.db.execute(
+                    "SELECT position, id, reads, writes, irreversible, gates FROM phases ORDER BY position").fetchall()
+                state = self.db.execute("SELECT phase, rollout, version FROM state WHERE id = 1").fetchone()
+            finally:
+                self.db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+        except ValueError as error:   # text that is not UTF-8 in a row
+            raise StateProblem(f"a row holds text that is not UTF-8 ({safe(str(error))})") from None
+        return snapshot_from_rows(migration, phases, state)
+
+    def flush(self, salt: str, counts: Dict[str, int], gauges: Dict[str, float], heartbeat: Optional[Heartbeat]) -> None:
+        """Adds ``counts`` to the current second's buckets, sets ``gauges`` and writes the
+        heartbeat, in one ``BEGIN IMMEDIATE`` transaction, after checking that the file still
+        holds migration ``salt``. Counts are stamped by this host's clock, as SQLite stamps.
+
+        Raises :class:`Refused` when the store refused a value, :class:`Foreign` for another
+        migration's file, :class:`MigctlClientError` when it takes no writes now.
+        """
+        db = self.db
+        now = time.time()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT name FROM migration WHERE id = 1").fetchone()
+                if row is None or row[0] != salt:
+                    raise Foreign(f"{safe(self.path)} now holds migration '{safe(row and row[0])}', not '{safe(salt)}'")
+                for name, value in counts.items():   # what counter_add does, as the Swift client writes it
+                    db.execute("INSERT INTO counters (name, second, value) VALUES (?, ?, ?) ON CONFLICT (name, second) "
+                               "DO UPDATE SET value = CASE WHEN value > 9223372036854775807 - excluded.value "
+                               "THEN 9223372036854775807 ELSE value + excluded.value END", (name, int(now), value))
+                for name, value in gauges.items():
+                    db.execute("INSERT INTO gauges (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) "
+                               "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                               (name, value, instant(now)))
+                if heartbeat is not None:
+                    db.execute(
+                        "INSERT INTO instances (id, host, pid, serving_version, heartbeat_at, started_at, stale) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                        "serving_version = excluded.serving_version, heartbeat_at = excluded.heartbeat_at, "
+                        "stale = excluded.stale",
+                        (heartbeat.id, heartbeat.host, heartbeat.pid, heartbeat.serving_version, instant(now),
+                         instant(heartbeat.started_at), int(heartbeat.stale)))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError as error:   # a trigger's RAISE(ABORT) or a constraint
+            raise Refused(safe(str(error))) from None
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+
+    def leave(self, instance_id: str) -> None:
+        """Deletes this process's fleet row (a clean shutdown)."""
+        try:
+            self.db.execute("DELETE FROM instances WHERE id = ?", (instance_id,))
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+
+    def reopen(self) -> "SQLiteLink":
+        return SQLiteLink(self.path, self.read_only)
