@@ -55,7 +55,7 @@ def hasher(salt: str, accelerated: bool = True):
     """A function ``key -> bucket`` for one salt, with the salt's part of the hash done once.
 
     The function is what ``Client.route`` calls on every request: the C hash when it was built
-    (about 0.1 µs), else pure Python (a few µs). ``accelerated=False`` asks for the Python one.
+    (about 0.1 µs), else pure Python (4 to 10 µs for keys of 7 to 36 bytes). ``accelerated=False`` asks for the Python one.
     A key that is not valid UTF-8 raises ``UnicodeEncodeError`` and one that is not a ``str``
     ``TypeError`` or ``AttributeError``; :func:`refuse_key` turns either into the sentence.
     """

@@ -144,10 +144,13 @@ class Client:
     def counter(self, name: str) -> Counter:
         """The counter ``name``, to keep and add to on a hot path. Names match
         ``[a-z0-9][a-z0-9._-]{0,63}``; any other name gives the counter ``client.bad-name``."""
-        key = name if isinstance(name, str) and NAME.match(name) else incident.BAD_NAME
-        found = self._counters.get(key)
+        try:
+            found = self._counters.get(name)   # a name seen before: no check again
+        except TypeError:                      # unhashable: not a name
+            found = None
         if found is not None:
             return found
+        key = name if isinstance(name, str) and NAME.match(name) else incident.BAD_NAME
         with self._names_lock:
             return self._counters.setdefault(key, Counter(key))
 
