@@ -13,7 +13,7 @@ extension String {
     static func isUnsafeOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F: true          // C0 and C1 controls, ESC and CSI among them
-        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true  // bidi marks and overrides
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true  // bidi marks (the Arabic letter mark too) and overrides
         case 0x2028, 0x2029: true                     // line and paragraph separators
         default: false
         }

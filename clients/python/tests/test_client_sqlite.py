@@ -45,8 +45,8 @@ def hostile(db: str, *statements: str, tables=("migration", "phases", "state")) 
     triggers = rows(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s)"
                     % ",".join("?" * len(tables)), *tables)
     script = "".join(f"DROP TRIGGER IF EXISTS {name};" for (name,) in triggers)
-    script = "PRAGMA ignore_check_constraints = ON;" + script + ";".join(statements)
-    result = subprocess.run(["sqlite3", "-cmd", ".timeout 5000", db, script], capture_output=True, text=True)
+    script = "PRAGMA ignore_check_constraints = ON;" + script + ";".join(statements) + ";"
+    result = subprocess.run(["sqlite3", "-cmd", ".timeout 5000", db], input=script, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
@@ -158,10 +158,10 @@ def test_a_state_it_cannot_route_by_at_start_is_one_sentence(sqlite_store):
     ("UPDATE state SET version = -5", "state.version holds -5"),
     ("UPDATE state SET phase = X'1b5b324a', version = version + 1", "state.phase holds"),
     ("DELETE FROM state", "the state table has no row 1"),
-    ("UPDATE phases SET writes = 'old,old' WHERE position = 1", "phases.writes holds old,old"),
-    ("UPDATE phases SET reads = 'sideways' WHERE position = 2", "phases.reads holds sideways"),
-    ("UPDATE phases SET writes = 7 WHERE position = 2", "phases.writes holds 7"),
-    ("UPDATE phases SET irreversible = 'maybe' WHERE position = 2", "phases.irreversible holds maybe"),
+    ("UPDATE phases SET writes = 'old,old' WHERE position = 1; UPDATE state SET version = version + 1", "phases.writes holds old,old"),
+    ("UPDATE phases SET reads = 'sideways' WHERE position = 2; UPDATE state SET version = version + 1", "phases.reads holds sideways"),
+    ("UPDATE phases SET writes = 7 WHERE position = 2; UPDATE state SET version = version + 1", "phases.writes holds 7"),
+    ("UPDATE phases SET irreversible = 'maybe' WHERE position = 2; UPDATE state SET version = version + 1", "phases.irreversible holds maybe"),
     ("UPDATE migration SET name = ''", "migration.name holds , which is not non-empty text"),
     ("UPDATE state SET phase = CAST('caf' || X'ff' AS TEXT), version = version + 1", "text that is not UTF-8"),
 ])
@@ -184,6 +184,17 @@ def test_a_hostile_row_keeps_the_last_state_and_is_reported_once(sqlite_store, c
         assert totals(sqlite_store.db) == {} and "now holds migration ''" in caplog.text
     else:
         assert totals(sqlite_store.db) == {"client.refresh.error": 1, "hit": 1}
+
+
+def test_a_plan_rewritten_without_a_state_change_is_not_read_again(sqlite_store):
+    # The store's rules keep a plan from changing, so the client reads it again only with a new
+    # state version (or another file): other processes' counts move the file every second.
+    with Client(sqlite_store.db, refresh_interval=0.02) as client:
+        hostile(sqlite_store.db, "UPDATE phases SET reads = 'sideways' WHERE position = 1")
+        time.sleep(0.3)
+        assert client.refresh_errors == 0 and client.route("user-1").reads == "old"
+        hostile(sqlite_store.db, "UPDATE state SET version = version + 1")
+        wait_for(lambda: client.refresh_errors == 1, message="the bad plan read with the next state")
 
 
 def test_a_fixed_row_is_followed_again(sqlite_store):

@@ -61,23 +61,32 @@ class Client:
         self.flush_interval = float(flush_interval)
         self.logger = logger or logging.getLogger("migctl_client")
         self._postgres = is_url(db)
-        if self._postgres:
-            link = PostgresLink(db)
-            self._reader = self._writer = Follower(lambda: PostgresLink(db), link)
-        else:
-            reader = SQLiteLink(db, read_only=True)
-            self._reader = Follower(lambda: SQLiteLink(db, read_only=True), reader)
-            self._writer = Follower(lambda: SQLiteLink(db, read_only=False), None)
-        first_link, _ = self._reader.connection()
+        self._open_links(PostgresLink(db) if self._postgres else SQLiteLink(db, read_only=True))
         try:
-            self._token = first_link.change_token() if not self._postgres else None
-            first = first_link.read()
+            with self._reader.using() as (link, _):
+                self._token = link.change_token() if not self._postgres else None
+                first = link.read()
         except StateProblem as problem:
+            self._reader.close()
             raise MigctlClientError(f"the control store at {safe(db)} cannot be routed by: {problem}") from None
         self.salt = first.salt
         self._bucket_of = hasher(first.salt)
         self._start_state(first)
         _clients.add(self)
+
+    def _open_links(self, first_link=None) -> None:
+        """The reader's and the writer's followers (on PostgreSQL one, shared: one connection)."""
+        db = self.location
+        if self._postgres:
+            self._reader = self._writer = Follower(lambda: PostgresLink(db), first_link)
+        else:
+            # Each follower must make the other let go of a swapped file; no reference to the
+            # client itself, so dropping the client frees it at once.
+            followers = []
+            reader = Follower(lambda: SQLiteLink(db, read_only=True), first_link, others=lambda: followers[1:])
+            writer = Follower(lambda: SQLiteLink(db, read_only=False), None, others=lambda: followers[:1])
+            followers += [reader, writer]
+            self._reader, self._writer = reader, writer
 
     def _start_state(self, first: Snapshot) -> None:
         """Everything a process (or a forked child) starts with, and its threads."""
@@ -88,10 +97,14 @@ class Client:
         self._snapshot_generation = 0
         self._foreign = False
         self._refused = None   # the last unusable state's sentence, said once
-        self._refresh_lock = threading.Lock()
-        self._flush_lock = threading.Lock()
+        # Reentrant: a logging handler may call back into the client from the thread that logs.
+        self._refresh_lock = threading.RLock()
+        self._flush_lock = threading.RLock()
+        self._shutdown_lock = threading.RLock()
         self._names_lock = threading.Lock()
-        self._counters: Dict[str, Counter] = {}
+        for counter in getattr(self, "_counters", {}).values():
+            counter.reset()   # a forked child: handles taken before the fork count for the child now
+        self._counters: Dict[str, Counter] = getattr(self, "_counters", {})
         self._carried: Dict[str, int] = {}
         self._gauges: Dict[str, float] = {}
         self._refresh_errors = 0
@@ -100,6 +113,8 @@ class Client:
         self._pid = os.getpid()
         self._started_at = time.time()
         self._running = True
+        self._shutting_down = False
+        self._finished = False
         self._stop = threading.Event()
         self._flush_wakeup = threading.Event()
         self._threads = [_start(self, "refresher", Client._refresh_turn), _start(self, "flusher", Client._flush_turn)]
@@ -121,8 +136,7 @@ class Client:
         """The whole phase ``key`` gets now (its id, reads, writes, whether it is irreversible)."""
         snapshot = self._snapshot
         route = self.route(key)
-        return snapshot.phases[route.position - 1] if snapshot.phases[route.position - 1].id == route.phase \
-            else next(p for p in snapshot.phases if p.id == route.phase)
+        return next(p for p in snapshot.phases if p.id == route.phase)
 
     @property
     def current(self) -> Snapshot:
@@ -165,36 +179,66 @@ class Client:
         not a finite number: the store would refuse either."""
         if not isinstance(name, str) or not NAME.match(name):
             raise ValueError(f"'{safe(name)}' is not a gauge name: [a-z0-9][a-z0-9._-]{{0,63}}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        try:
+            number = float(value) if not isinstance(value, bool) and isinstance(value, (int, float)) else math.nan
+        except OverflowError:   # an int beyond a double's range
+            number = math.nan
+        if not math.isfinite(number):
             raise ValueError(f"gauge '{name}' takes a finite number, not {safe(value)}")
         with self._names_lock:
-            self._gauges[name] = float(value)
+            self._gauges[name] = number
 
     # ---- lifecycle -------------------------------------------------------------------------
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stops the background threads, flushes every pending count (retrying while the store is
-        busy, up to ``timeout`` seconds) and removes this instance from the fleet. Idempotent;
-        routing keeps working from memory afterwards, but counts are no longer written."""
-        if not self._running:
-            return
-        self._running = False
-        self._stop.set()
-        self._flush_wakeup.set()
-        for thread in self._threads:
-            if thread is not threading.current_thread():
-                thread.join(timeout)
+        busy) and removes this instance from the fleet, returning within ``timeout`` seconds
+        whatever the store does (what is still unwritten then is logged). Idempotent, and a
+        second caller waits for the first; routing keeps working from memory afterwards, but
+        counts are no longer written."""
         deadline = time.monotonic() + timeout
-        while not self.flush() and self._pending() and time.monotonic() < deadline:
+        if not self._shutdown_lock.acquire(timeout=max(0.0, timeout)):
+            return
+        try:
+            if self._finished or self._shutting_down:   # done, or called back from inside (a log handler)
+                return
+            self._shutting_down = True
+            self._running = False
+            self._stop.set()
+            self._flush_wakeup.set()
+            for thread in self._threads:
+                if thread is not threading.current_thread():
+                    thread.join(max(0.0, deadline - time.monotonic()))
+            # The last flushes and the leaving on a thread of their own, so a store that hangs
+            # costs the caller no more than the timeout.
+            last = threading.Thread(target=self._last_flush, args=(deadline,), name="migctl-client-shutdown", daemon=True)
+            last.start()
+            last.join(max(0.0, deadline - time.monotonic()))
+            if last.is_alive() or self._pending():
+                self._log(incident.ERROR, f"shutdown ran out of its {timeout:g} s with counts still unwritten; they are lost")
+            self._finished = True
+        finally:
+            self._shutdown_lock.release()
+
+    def _last_flush(self, deadline: float) -> None:
+        while not self.flush(final=True) and self._pending() and time.monotonic() < deadline:
             time.sleep(0.05)
         try:
-            link, _ = self._writer.connection()
-            link.leave(self.instance_id)
-        except Exception as error:   # the row goes silent and the fleet view says so
-            self.logger.warning("migctl client %s could not leave the fleet: %s", self.instance_id, safe(str(error)))
+            with self._writer.using() as (link, _):
+                link.leave(self.instance_id)
+        except Exception as error:   # the row goes silent, and the fleet view says so
+            self._log(incident.WARNING, f"could not leave the fleet: {safe(str(error))}")
         self._writer.close()
         if self._reader is not self._writer:
             self._reader.close()
+
+    def __del__(self) -> None:
+        # Dropped without shutdown(): still flush and leave, as the Swift client's deinit does.
+        try:
+            if getattr(self, "_running", False):
+                self.shutdown(timeout=2.0)
+        except Exception:
+            pass
 
     def __enter__(self) -> "Client":
         return self
@@ -205,25 +249,45 @@ class Client:
     def _report(self, counter: str, level: int, message: str, times: int = 1) -> None:
         if counter == incident.REFRESH_ERROR:
             self._refresh_errors += 1
-        self.logger.log(level, "migctl client %s: %s", self.instance_id, message)
         self.counter(counter).add(times)
+        self._log(level, message)
+
+    def _log(self, level: int, message: str) -> None:
+        """One line to the application's logger; a handler that raises costs the line, never a thread."""
+        try:
+            self.logger.log(level, "migctl client %s: %s", self.instance_id, message)
+        except Exception:
+            pass
 
     def _pending(self) -> bool:
         return bool(self._carried) or bool(self._gauges) or any(c.pending for c in list(self._counters.values()))
 
     # The refresher and flusher live in _refresh.py and _flush.py.
     from ._refresh import _refresh_turn, refresh, _adopt
-    from ._flush import _flush_turn, flush, _take, _recover, _carry
+    from ._flush import _flush_turn, flush, _flush, _take, _recover, _carry
+
+    def _before_fork(self) -> None:
+        """Holds the connections across ``os.fork()``, so the child never inherits a transaction
+        half done (SQLite's locks would stay held in it, by a thread that is not there)."""
+        held = []
+        for follower in {id(f): f for f in (self._reader, self._writer)}.values():
+            if follower.lock.acquire(timeout=2.0):
+                held.append(follower.lock)
+        self._held_across_fork = held
+
+    def _after_fork_in_parent(self) -> None:
+        for lock in getattr(self, "_held_across_fork", []):
+            lock.release()
+        self._held_across_fork = []
 
     def _after_fork_in_child(self) -> None:
+        self._held_across_fork = []
         if not self._running or self._pid == os.getpid():
             return
         _inherited.append(self._reader.abandon())
         if self._writer is not self._reader:
             _inherited.append(self._writer.abandon())
-        location = self.location
-        if self._postgres:
-            self._reader = self._writer = Follower(lambda: PostgresLink(location), None)
+        self._open_links()
         self._token = None
         self._start_state(self._snapshot)
 
@@ -242,7 +306,7 @@ def _start(client: Client, name: str, turn) -> threading.Thread:
             try:
                 wait = turn(current)
             except Exception as error:   # never let a background thread die silently
-                current.logger.error("migctl client %s: %s failed: %s", current.instance_id, name, safe(repr(error)))
+                current._log(incident.ERROR, f"the {name} failed unexpectedly and goes on: {safe(repr(error))}")
                 wait = 1.0
             waiter = current._flush_wakeup if name == "flusher" else None
             del current
@@ -262,13 +326,21 @@ def _start(client: Client, name: str, turn) -> threading.Thread:
 @atexit.register
 def _flush_at_exit() -> None:
     for client in list(_clients):
-        client.shutdown(timeout=2.0)
+        if client._running:
+            client.shutdown(timeout=2.0)
 
 
-def _after_fork() -> None:
-    for client in list(_clients):
-        client._after_fork_in_child()
+def _each_client(method):
+    def run() -> None:
+        for client in list(_clients):
+            try:
+                method(client)
+            except Exception:
+                pass
+    return run
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)
+    os.register_at_fork(before=_each_client(Client._before_fork),
+                        after_in_parent=_each_client(Client._after_fork_in_parent),
+                        after_in_child=_each_client(Client._after_fork_in_child))

@@ -24,9 +24,11 @@ def _flush_turn(self) -> float:
     return self._writer.delay(self.flush_interval)
 
 
-def flush(self) -> bool:
+def flush(self, final: bool = False) -> bool:
     """Writes what was counted so far, the gauges set and the heartbeat, in one transaction.
     Flushes run one at a time. Never raises; returns whether everything pending was written."""
+    if self._finished or (self._stop.is_set() and not final):
+        return False
     with self._flush_lock:
         counts, gauges, kept_before = self._take()
         heartbeat = Heartbeat(self.instance_id, socket.gethostname(), os.getpid(), self._snapshot.version,
@@ -35,17 +37,30 @@ def flush(self) -> bool:
             self._carry(counts, gauges, kept_before)
             return False
         try:
-            link, _ = self._writer.connection()
-            link.flush(self.salt, counts, gauges, heartbeat)
-        except Refused as refusal:
-            return self._recover(counts, gauges, heartbeat, kept_before, refusal)
-        except (MigctlClientError, Foreign) as error:
-            self._foreign = self._foreign or isinstance(error, Foreign)
-            return _failed(self, counts, gauges, kept_before, error)
-        except Exception as error:   # a driver's surprise: keep the counts, say what it was
-            return _failed(self, counts, gauges, kept_before, safe(repr(error)))
-        self._writer.succeeded()
-        return True
+            with self._writer.using() as (link, _):
+                return _flush(self, link, counts, gauges, heartbeat, kept_before)
+        except Exception as error:   # the writer could not even be opened
+            return _failed(self, counts, gauges, kept_before, error if isinstance(error, MigctlClientError) else safe(repr(error)))
+
+
+def _flush(self, link, counts, gauges, heartbeat, kept_before) -> bool:
+    try:
+        link.flush(self.salt, counts, gauges, heartbeat)
+    except Refused as refusal:
+        return self._recover(link, counts, gauges, heartbeat, kept_before, refusal)
+    except Foreign as error:
+        self._foreign = True
+        return _failed(self, counts, gauges, kept_before, error)
+    except MigctlClientError as error:
+        # A store that fails twice in a row may be refusing one value in a way no rule names
+        # (a trigger's own error): try the values alone, as the Swift client does.
+        if self._writer.failures > 0 and (counts or gauges):
+            return self._recover(link, counts, gauges, heartbeat, kept_before, error)
+        return _failed(self, counts, gauges, kept_before, error)
+    except Exception as error:   # a driver's surprise: keep the counts, say what it was
+        return _failed(self, counts, gauges, kept_before, safe(repr(error)))
+    self._writer.succeeded()
+    return True
 
 
 def _failed(self, counts, gauges, kept_before, error) -> bool:
@@ -77,15 +92,18 @@ def _take(self) -> Tuple[Dict[str, int], Dict[str, float], Set[str]]:
     return counts, gauges, kept_before
 
 
-def _recover(self, counts, gauges, heartbeat, kept_before, refusal) -> bool:
-    """After a refusal: the heartbeat alone, then each count and each gauge alone, so only what
-    the store refuses is dropped."""
+def _recover(self, link, counts, gauges, heartbeat, kept_before, first_error) -> bool:
+    """After a refusal (or a second failure in a row): the heartbeat alone, then each count and
+    each gauge alone, so that only what the store refuses is dropped, and what fails alone for
+    another reason is kept without holding back the rest."""
     try:
-        link, _ = self._writer.connection()
         link.flush(self.salt, {}, {}, heartbeat)
+    except Refused as refused:   # the heartbeat itself: the counts still go in
+        self._report(incident.FLUSH_DROPPED, incident.ERROR,
+                     f"the control store refused this instance's heartbeat, so it is not in the fleet table: {refused}")
     except Exception as error:
         return _failed(self, counts, gauges, kept_before, error)
-    kept_counts, kept_gauges, last = {}, {}, refusal
+    kept_counts, kept_gauges, last = {}, {}, first_error
     for name, value in sorted(counts.items()):
         try:
             link.flush(self.salt, {name: value}, {}, None)

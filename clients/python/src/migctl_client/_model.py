@@ -127,7 +127,7 @@ def _fleet_heartbeats(gates, phase_id: str) -> Tuple[int, ...]:
         return ()
     try:
         parsed = json.loads(gates)
-    except ValueError:
+    except (ValueError, RecursionError):   # garbage, or nesting deeper than the parser goes
         return ()
     windows = []
     for gate in parsed if isinstance(parsed, list) else ():
@@ -155,7 +155,17 @@ def phase_from_row(position, phase_id, reads, writes, irreversible, gates) -> Ph
 
 
 def snapshot_from_rows(migration, phase_rows, state) -> Snapshot:
-    """The snapshot of one transaction's ``migration``, ``phases`` and ``state`` rows."""
+    """The snapshot of one transaction's ``migration``, ``phases`` and ``state`` rows; anything
+    wrong with them is a :class:`StateProblem`, whatever it is."""
+    try:
+        return _snapshot(migration, phase_rows, state)
+    except StateProblem:
+        raise
+    except Exception as error:   # a row shaped like nothing the checks foresaw
+        raise StateProblem(f"the rows cannot be read ({safe(type(error).__name__)}: {safe(str(error), 120)})") from None
+
+
+def _snapshot(migration, phase_rows, state) -> Snapshot:
     if migration is None:
         raise StateProblem("the migration table has no row 1")
     if state is None:

@@ -9,7 +9,7 @@ in case one was lost. Counts are bucketed by the server's clock, measured at eac
 from __future__ import annotations
 
 import re
-import select
+import selectors
 import threading
 import time
 import urllib.parse
@@ -55,12 +55,14 @@ def split_url(url: str) -> Tuple[str, str]:
 
 
 def _where(url: str) -> str:
-    """The URL without its password, for sentences."""
+    """The URL without its password (in the user part or a ``password=`` parameter), for sentences."""
     parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return safe(url)
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return safe(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(":" + parts.password + "@", ":***@", 1)
+    query = "&".join("password=***" if item.split("=", 1)[0] == "password" else item
+                     for item in parts.query.split("&")) if parts.query else ""
+    return safe(urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query)))
 
 
 def _words(error: BaseException) -> str:
@@ -69,9 +71,9 @@ def _words(error: BaseException) -> str:
 
 
 def _refusal(error: "psycopg.Error") -> bool:
-    """A value or a rule of the contract refused it (SQLSTATE classes 22 and 23): no retry helps."""
+    """A value or a rule refused it (SQLSTATE classes 22 and 23, or a trigger's exception): no retry helps."""
     state = getattr(error, "sqlstate", None) or ""
-    return state.startswith(("22", "23"))
+    return state.startswith(("22", "23")) or state == "P0001"   # P0001: a trigger's RAISE EXCEPTION
 
 
 class PostgresLink:
@@ -101,6 +103,10 @@ class PostgresLink:
             if row is None or row[0] != SCHEMA_VERSION:
                 raise MigctlClientError(f"the store at {_where(url)} has schema version {safe(row and row[0])}; "
                                         f"this client reads version {SCHEMA_VERSION}")
+            # As migctl's own connections: a change waits at most 30 s for a lock, and no statement
+            # runs longer than a minute, so a held lock or a hung server never freezes the client.
+            self.conn.execute("SET lock_timeout = '30s'")
+            self.conn.execute("SET statement_timeout = '60s'")
             asked = time.time()
             (server,) = self.conn.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()
             self.offset = float(server) - (asked + time.time()) / 2
@@ -131,9 +137,12 @@ class PostgresLink:
         if self.hinted.is_set():
             return True
         try:
-            ready, _, _ = select.select([self.conn.fileno()], [], [], timeout)
-        except (OSError, ValueError, Exception):
-            return True   # a closed connection: the read that follows says why
+            with selectors.DefaultSelector() as selector:   # epoll: any descriptor number, unlike select()
+                selector.register(self.conn.fileno(), selectors.EVENT_READ)
+                ready = selector.select(timeout)
+        except Exception:
+            time.sleep(min(timeout, 0.25))   # a closed connection: the read that follows says why
+            return True
         if ready:
             with self.lock:
                 try:
@@ -142,7 +151,7 @@ class PostgresLink:
                     return True
         return self.hinted.is_set() or bool(ready)
 
-    def read(self) -> Snapshot:
+    def read(self, known: Optional[Snapshot] = None) -> Snapshot:
         s = self._s
         with self.lock:
             self.hinted.clear()

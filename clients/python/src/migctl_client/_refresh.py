@@ -27,7 +27,8 @@ def _refresh_turn(self) -> float:
         self.refresh()
         return self._reader.delay(self.refresh_interval)
     try:
-        link, _ = self._reader.connection()
+        with self._reader.using() as (link, _):
+            pass
     except MigctlClientError as error:
         self._reader.failed()
         delay = self._reader.delay(self.refresh_interval)
@@ -47,9 +48,12 @@ def _refresh_turn(self) -> float:
 def refresh(self) -> None:
     """Reads the state now if the store changed: called by the refresher thread, and by a caller
     that just changed the state and wants to route by it at once. Never raises."""
+    if self._finished:
+        return
     with self._refresh_lock:
         try:
-            _refresh(self)
+            with self._reader.using() as (link, reopened):
+                _refresh(self, link, reopened)
         except MigctlClientError as error:
             self._reader.failed()
             delay = self._reader.delay(self.refresh_interval)
@@ -61,8 +65,7 @@ def refresh(self) -> None:
                          f"reading the migration state failed unexpectedly, routing stays as it was: {safe(repr(error))}")
 
 
-def _refresh(self) -> None:
-    link, reopened = self._reader.connection()
+def _refresh(self, link, reopened) -> None:
     token = None
     if not self._postgres:
         token = link.change_token()
@@ -73,12 +76,11 @@ def _refresh(self) -> None:
             return
     known = self._snapshot
     try:
-        snapshot = link.read()
+        snapshot = link.read(None if reopened else known)
         if not self._postgres and reopened is None and snapshot.version < known.version:
             # Versions only grow within a file: this one was written behind SQLite's back, and
             # the connection's cache may mix two files. Read it again afresh.
-            self._reader.invalidate()
-            link, _ = self._reader.connection()
+            link = self._reader.reopen()
             reopened, token = "rewritten", link.change_token()
             snapshot = link.read()
     except StateProblem as problem:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 import urllib.parse
 from typing import Dict, NamedTuple, Optional, Tuple
@@ -65,6 +66,14 @@ def _sentence(error: BaseException, path: str) -> str:
     return f"the control database at {safe(path)} failed: {safe(text)}"
 
 
+def _identity(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _strict_text(data: bytes) -> str:
     """Text read from a row: UTF-8, or a ``UnicodeDecodeError`` that :meth:`SQLiteLink.read` reports."""
     return data.decode("utf-8")
@@ -77,6 +86,8 @@ class SQLiteLink:
         self.path = path
         self.read_only = read_only
         self.mark = FileMark.of(path)
+        if self.mark is not None and not stat.S_ISREG(os.stat(path).st_mode):
+            raise MigctlClientError(f"{safe(path)} is not a regular file, so not a control database")
         mode = "ro" if read_only else "rw"
         uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=" + mode
         try:
@@ -90,6 +101,9 @@ class SQLiteLink:
         except sqlite3.Error as error:
             self.close()
             raise MigctlClientError(_sentence(error, path)) from None
+        # The WAL and its index, as this connection found them: deleted or swapped behind
+        # SQLite's back, they leave this connection (and any other of the process) blind.
+        self.journals = tuple(_identity(path + suffix) for suffix in ("-wal", "-shm"))
         if version != SCHEMA_VERSION:
             self.close()
             what = "is not a migctl control database" if version == 0 else f"has schema version {version}"
@@ -103,14 +117,16 @@ class SQLiteLink:
             pass
 
     def file_changed(self) -> Optional[str]:
-        """``"replaced"`` when another file (or none) is at the path, ``"rewritten"`` when this one
-        was written outside SQLite's journal (a checkpoint, or a backup copied over it), else None."""
+        """``"replaced"`` when another file (or none) is at the path, ``"journal"`` when its WAL or
+        WAL index was deleted or swapped, ``"rewritten"`` when the file was written outside
+        SQLite's journal (a checkpoint, or a backup copied over it), else None."""
         now = FileMark.of(self.path)
-        if now == self.mark:
-            return None
         if now is None or self.mark is None or (now.device, now.inode) != (self.mark.device, self.mark.inode):
             return "replaced"
-        return "rewritten"
+        if any(was is not None and _identity(self.path + suffix) != was
+               for was, suffix in zip(self.journals, ("-wal", "-shm"))):
+            return "journal"
+        return None if now == self.mark else "rewritten"
 
     def change_token(self) -> int:
         """Moves whenever another connection commits (``PRAGMA data_version``) or this one writes."""
@@ -120,17 +136,25 @@ class SQLiteLink:
         except sqlite3.Error as error:
             raise MigctlClientError(_sentence(error, self.path)) from None
 
-    def read(self) -> Snapshot:
-        """``migration``, ``phases`` and ``state`` in one transaction, so they agree."""
+    def read(self, known: Optional[Snapshot] = None) -> Snapshot:
+        """``migration``, ``phases`` and ``state`` in one transaction, so they agree. When the
+        migration and the state version are ``known``'s, the plan is not read again (the store's
+        rules keep a plan from changing) and ``known`` comes back: other processes' counts move
+        the file's change token every second, and a large plan must not be parsed each time."""
+        db = self.db
         try:
-            self.db.execute("BEGIN")
+            db.execute("BEGIN")
             try:
-                migration = self.db.execute("SELECT name, created_at FROM migration WHERE id = 1").fetchone()
-                phases = self.db.execute(
+                migration = db.execute("SELECT name, created_at FROM migration WHERE id = 1").fetchone()
+                state = db.execute("SELECT phase, rollout, version FROM state WHERE id = 1").fetchone()
+                if known is not None and migration == (known.salt, known.created_at) and state is not None \
+                        and tuple(state) == (known.phase, known.rollout, known.version):
+                    return known
+                phases = db.execute(
                     "SELECT position, id, reads, writes, irreversible, gates FROM phases ORDER BY position").fetchall()
-                state = self.db.execute("SELECT phase, rollout, version FROM state WHERE id = 1").fetchone()
             finally:
-                self.db.execute("COMMIT")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")   # read only: nothing to keep, and it never hides the error
         except sqlite3.Error as error:
             raise MigctlClientError(_sentence(error, self.path)) from None
         except ValueError as error:   # text that is not UTF-8 in a row
