@@ -16,7 +16,7 @@ import time
 import urllib.parse
 
 MASK = (1 << 64) - 1
-KNOWN_SCHEMA = 4
+KNOWN_SCHEMA = 5
 
 
 def bucket(salt: str, key: str) -> int:

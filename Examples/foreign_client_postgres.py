@@ -35,7 +35,7 @@ import psycopg
 from psycopg import sql
 
 MASK = (1 << 64) - 1
-KNOWN_SCHEMA = 4
+KNOWN_SCHEMA = 5
 
 
 def bucket(salt: str, key: str) -> int:

@@ -12,7 +12,7 @@ import MigrationCore
 ///   `miss` when it had to be copied from the old store (insert-if-absent, so a copy never
 ///   overwrites a newer write); while the old store is authoritative, reads also compare
 ///   both stores (`verify.match`, `verify.mismatch`) and return the old store's value;
-/// - deletes leave tombstones in the new store once it is primary, so a fallback read or
+/// - deletes leave tombstones in the new store wherever reads fall back to the old one, so a fallback read, a copy on a miss racing the delete, or
 ///   the backfill can never bring a deleted record back.
 ///
 /// ```swift

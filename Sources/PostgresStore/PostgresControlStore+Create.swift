@@ -145,8 +145,11 @@ extension PostgresControlStore {
             throw .io(path: location, message: "schema version \(found) has no upgrade path; create a new store with this migctl")
         }
         try link.transaction { session in
-            for statement in PostgresSchema.statements(PostgresSchema.version4(s)) {
-                try session.execute(PostgresQuery(unsafeSQL: statement))
+            let steps = [(4, PostgresSchema.version4(s)), (5, PostgresSchema.version5(s))].filter { $0.0 > found }
+            for (_, sql) in steps {
+                for statement in PostgresSchema.statements(sql) {
+                    try session.execute(PostgresQuery(unsafeSQL: statement))
+                }
             }
             try session.execute("""
                 INSERT INTO \(unescaped: s).audit (host, action, reason)

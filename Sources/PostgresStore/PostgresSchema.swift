@@ -338,6 +338,7 @@ enum PostgresSchema {
         GRANT INSERT, DELETE ON \(s).checklist_ticks TO \(op);
         GRANT INSERT ON \(s).approvals, \(s).audit TO \(approver);
         \(version4(s))
+        \(version5(s))
         """
     }
 
@@ -546,6 +547,95 @@ enum PostgresSchema {
         GRANT SELECT ON \(s).guard_lease, \(s).guard_firings TO \(app);
         GRANT INSERT, UPDATE ON \(s).guard_lease, \(s).guard_firings TO \(op);
         UPDATE \(s).schema_version SET version = 4;
+
+        """
+    }
+
+    /// Schema 5: operators steer the backfill and the verifier (`job_control`, written only with
+    /// its `backfill` or `verify` audit row, by operators), the jobs report where they are
+    /// (`job_progress`, written by applications) and what the verifier found (`verify_mismatches`,
+    /// kept); and deletes leave tombstones wherever reads fall back (``Phase/tombstonesSQL``).
+    /// Applied after ``version4(_:)`` to a new store, and by `migctl upgrade` to an older one.
+    static func version5(_ s: String) -> String {
+        let (app, op) = (appRole(s), operatorRole(s))
+        return """
+        SET LOCAL search_path = \(s), pg_catalog;
+        ALTER TABLE \(s).phases DROP COLUMN tombstones;
+        ALTER TABLE \(s).phases ADD COLUMN tombstones boolean GENERATED ALWAYS AS \(Phase.tombstonesSQL) STORED;
+        ALTER TABLE \(s).audit DROP CONSTRAINT IF EXISTS audit_action_check;
+        ALTER TABLE \(s).audit ADD CONSTRAINT audit_action_check
+          CHECK (action IN (\(AuditAction.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))));
+
+        CREATE TABLE \(s).job_control (
+          job         text PRIMARY KEY CHECK (job IN ('backfill', 'verify')),
+          paused      boolean NOT NULL DEFAULT false,
+          rate        bigint NOT NULL DEFAULT 0 CHECK (rate BETWEEN 0 AND 1000000000),
+          batch       integer NOT NULL DEFAULT 500 CHECK (batch BETWEEN 1 AND 100000),
+          changed_at  timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          changed_by  text NOT NULL DEFAULT session_user
+        );
+        CREATE FUNCTION \(s).job_control_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+          IF TG_OP = 'UPDATE' AND NEW.job <> OLD.job THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'job_control: a row stays the job it is';
+          END IF;
+          IF NOT EXISTS (SELECT 1 FROM \(s).audit WHERE action = NEW.job AND xmin::text = (txid_current() % 4294967296)::text) THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+              MESSAGE = 'job_control: first insert the audit row of the change (action = the job), in the same transaction';
+          END IF;
+          NEW.changed_at := date_trunc('milliseconds', now());
+          NEW.changed_by := session_user;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER job_control_change BEFORE INSERT OR UPDATE ON \(s).job_control
+          FOR EACH ROW EXECUTE FUNCTION \(s).job_control_change();
+        CREATE TRIGGER job_control_is_kept BEFORE DELETE ON \(s).job_control
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('job_control: a job''s control row is changed, never deleted');
+        CREATE TRIGGER job_control_not_truncated BEFORE TRUNCATE ON \(s).job_control EXECUTE FUNCTION \(s).refuse_truncate();
+
+        CREATE TABLE \(s).job_progress (
+          job               text PRIMARY KEY CHECK (job IN ('backfill', 'verify')),
+          cursor            text CHECK (length(cursor) <= 65536),
+          done              bigint NOT NULL DEFAULT 0 CHECK (done >= 0),
+          total             bigint CHECK (total >= 0),
+          started_at        timestamptz(3) NOT NULL,
+          updated_at        timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now()),
+          finished_at       timestamptz(3),
+          since_phase       text REFERENCES \(s).phases(id),
+          phase_entered_at  timestamptz(3),
+          mismatches        bigint NOT NULL DEFAULT 0 CHECK (mismatches >= 0),
+          instance          text NOT NULL CHECK (length(instance) BETWEEN 1 AND 255),
+          throttled         text CHECK (length(throttled) BETWEEN 1 AND 2000)
+        );
+        CREATE FUNCTION \(s).job_progress_change() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+          IF TG_OP = 'UPDATE' AND NEW.job <> OLD.job THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'job_progress: a row stays the job it is';
+          END IF;
+          NEW.updated_at := date_trunc('milliseconds', now());
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER job_progress_change BEFORE INSERT OR UPDATE ON \(s).job_progress
+          FOR EACH ROW EXECUTE FUNCTION \(s).job_progress_change();
+
+        CREATE TABLE \(s).verify_mismatches (
+          id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          run_started_at  timestamptz(3) NOT NULL,
+          key             text NOT NULL CHECK (length(key) <= 65536),
+          old_digest      text NOT NULL CHECK (length(old_digest) BETWEEN 1 AND 64),
+          new_digest      text NOT NULL CHECK (length(new_digest) BETWEEN 1 AND 64),
+          found_at        timestamptz(3) NOT NULL DEFAULT date_trunc('milliseconds', now())
+        );
+        CREATE TRIGGER verify_mismatches_are_kept BEFORE UPDATE OR DELETE ON \(s).verify_mismatches
+          FOR EACH ROW EXECUTE FUNCTION \(s).refuse_change('verify_mismatches are records: never changed');
+        CREATE TRIGGER verify_mismatches_not_truncated BEFORE TRUNCATE ON \(s).verify_mismatches
+          EXECUTE FUNCTION \(s).refuse_truncate();
+
+        GRANT SELECT ON \(s).job_control, \(s).job_progress, \(s).verify_mismatches TO \(app);
+        GRANT INSERT, UPDATE ON \(s).job_progress TO \(app);
+        GRANT INSERT ON \(s).verify_mismatches TO \(app);
+        GRANT INSERT, UPDATE ON \(s).job_control TO \(op);
+        UPDATE \(s).schema_version SET version = 5;
 
         """
     }

@@ -282,7 +282,7 @@ struct CLITests {
         let status = try #require(try migctl.json(["status", "--json"]) as? [String: Any])
         #expect(status["gauges"] as? [String: Double] == ["backfill.total": 99.5])
         let upgrade = try migctl.run(["upgrade"])
-        #expect(upgrade.status == 0 && upgrade.stdout.contains("schema version 4") && upgrade.stdout.contains("nothing to do"),
+        #expect(upgrade.status == 0 && upgrade.stdout.contains("schema version 5") && upgrade.stdout.contains("nothing to do"),
                 "\(upgrade.stdout)\(upgrade.stderr)")
     }
 

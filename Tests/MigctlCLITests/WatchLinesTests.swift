@@ -331,7 +331,7 @@ struct WatchLinesTests {
         let contract = SQLiteControlStore.schemaVersion
         let upgradable = SQLiteControlStore.upgradableSchemaVersions
         #expect(upgradable == 1...(contract - 1))
-        #expect(result.stdout == "migctl 0.1.0 (control store contract \(contract); upgrades SQLite files from 1–\(contract - 1), PostgreSQL stores from 3)\n",
+        #expect(result.stdout == "migctl 0.1.0 (control store contract \(contract); upgrades SQLite files from 1–\(contract - 1), PostgreSQL stores from 3–\(contract - 1))\n",
                 "\(result.stdout)")
     }
 

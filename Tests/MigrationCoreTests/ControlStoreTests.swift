@@ -73,9 +73,9 @@ struct ControlStoreTests {
         let under = try StoreUnderTest(kind)
         let store = try create(under)
         try under.setSchemaVersion(99)
-        #expect(throws: ControlStoreError.newerSchema(path: store.location, found: 99, known: 4)) { try under.open() }
+        #expect(throws: ControlStoreError.newerSchema(path: store.location, found: 99, known: SQLiteControlStore.schemaVersion)) { try under.open() }
         try under.setSchemaVersion(2)
-        #expect(throws: ControlStoreError.olderSchema(path: store.location, found: 2, known: 4)) { try under.open() }
+        #expect(throws: ControlStoreError.olderSchema(path: store.location, found: 2, known: SQLiteControlStore.schemaVersion)) { try under.open() }
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -337,7 +337,7 @@ struct SQLiteFileTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o660)
         try raw { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 4)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 5)
         }
     }
 
@@ -369,7 +369,7 @@ struct SQLiteFileTests {
     @Test func sqliteUpgradeOfACurrentFileChangesNothing() throws {
         _ = try create()
         let result = try SQLiteControlStore.upgrade(at: folder.path("control.db"), by: ana, at: start)
-        #expect(result == (4, 4))
+        #expect(result == (SQLiteControlStore.schemaVersion, SQLiteControlStore.schemaVersion))
         #expect(try SQLiteControlStore(path: folder.path("control.db")).auditLog(limit: 10).count == 1)
     }
 }

@@ -74,16 +74,18 @@ public struct Phase: Sendable, Equatable, Codable {
     /// The store whose write must succeed for a request to succeed.
     public var primary: DataStore { writes[0] }
 
-    /// Whether deletes leave tombstones in the new store: once it is primary and reads can
-    /// still fall back to the old store, or a fallback read or the backfill would bring the
-    /// deleted record back. The `phases.tombstones` column of the control database is the
-    /// same rule in SQL (``Phase/tombstonesSQL``).
+    /// Whether deletes leave tombstones in the new store: wherever reads can still fall back to
+    /// the old store, or a fallback read, a copy on a miss racing the delete, or the backfill
+    /// would bring the deleted record back. (Before schema 5 only once the new store was
+    /// primary: in `read-new` a copy on a miss that raced a delete of the same key could
+    /// re-insert it.) The `phases.tombstones` column of the control database is the same rule
+    /// in SQL (``Phase/tombstonesSQL``).
     public static func deletesLeaveTombstones(primary: DataStore, reads: ReadMode) -> Bool {
-        primary == .new && reads == .newFallbackOld
+        reads == .newFallbackOld
     }
 
     /// ``deletesLeaveTombstones(primary:reads:)`` over the `phases` table's columns.
-    public static let tombstonesSQL = "(writes LIKE 'new%' AND reads = 'new-fallback-old')"
+    public static let tombstonesSQL = "(reads = 'new-fallback-old')"
 
     public var deletesLeaveTombstones: Bool { Self.deletesLeaveTombstones(primary: primary, reads: reads) }
 }

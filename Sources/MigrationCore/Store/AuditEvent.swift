@@ -18,6 +18,10 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case guardClear = "guard-clear"
     /// A guard took the lease over: from now on it is the one that acts.
     case guardLease = "guard-lease"
+    /// An operator paused, resumed, or changed the rate or batch size of the backfill.
+    case backfill
+    /// An operator paused, resumed, or changed the rate or batch size of the verifier.
+    case verify
 }
 
 /// One row of the append-only audit log.

@@ -7,7 +7,7 @@ import GRDB
 /// silently by a reader. The README documents every table.
 package enum Schema {
     /// The schema version this build of migctl reads and writes.
-    package static let currentVersion = 4
+    package static let currentVersion = 5
 
     /// The largest value a counter holds; additions saturate here instead of wrapping.
     static let counterMax = "9223372036854775807"
@@ -17,7 +17,7 @@ package enum Schema {
     static let saturatingSum = "CAST(min(TOTAL(value), 9.2233720368547758e18) AS INTEGER)"
 
     /// The SQL of each schema version, in order: element `i` produces version `i + 1`.
-    static let versions = [version1, version2, version3, version4]
+    static let versions = [version1, version2, version3, version4, version5]
 
     /// Every migration in order, each setting `user_version` in its own transaction.
     ///
@@ -68,7 +68,12 @@ package enum Schema {
         four["guard_lease"] = ["id", "holder", "host", "pid", "epoch", "acquired_at", "renewed_at", "expires_at", "status"]
         four["guard_firings"] = ["id", "guard", "phase", "action", "fired_at", "fired_by", "observed", "bound", "sentence",
                                  "cleared_at", "cleared_by", "clear_reason"]
-        return [1: one, 2: two, 3: three, 4: four]
+        var five = four
+        five["job_control"] = ["job", "paused", "rate", "batch", "changed_at", "changed_by"]
+        five["job_progress"] = ["job", "cursor", "done", "total", "started_at", "updated_at", "finished_at", "since_phase",
+                                "phase_entered_at", "mismatches", "instance", "throttled"]
+        five["verify_mismatches"] = ["id", "run_started_at", "key", "old_digest", "new_digest", "found_at"]
+        return [1: one, 2: two, 3: three, 4: four, 5: five]
     }()
 
     /// Whether `db` has every table and column of schema `version` (a migctl control database).
@@ -357,6 +362,88 @@ package enum Schema {
        AND EXISTS (SELECT 1 FROM guard_firings WHERE cleared_at IS NULL AND action IN ('hold', 'rollback'))
       \(refuse("state: a fired guard holds the migration; clear it with 'migctl guard clear NAME --reason TEXT' first"))
     """
+
+    /// Version 5: operators steer the backfill and the verifier (`job_control`, each change with
+    /// its audit row), the jobs report where they are (`job_progress`, a cursor to resume from),
+    /// and the verifier keeps what it found (`verify_mismatches`). Deletes leave tombstones
+    /// wherever reads fall back to the old store (``Phase/tombstonesSQL``), so the generated
+    /// `phases.tombstones` column is made again with the new rule.
+    static let version5 = """
+    ALTER TABLE phases DROP COLUMN tombstones;
+    ALTER TABLE phases ADD COLUMN tombstones INTEGER GENERATED ALWAYS AS \(Phase.tombstonesSQL) VIRTUAL;
+
+    CREATE TABLE job_control (
+      job         TEXT PRIMARY KEY CHECK (job IN ('backfill', 'verify')),
+      paused      INTEGER NOT NULL DEFAULT 0,
+      rate        INTEGER NOT NULL DEFAULT 0,
+      batch       INTEGER NOT NULL DEFAULT 500,
+      changed_at  TEXT NOT NULL,
+      changed_by  TEXT NOT NULL
+    );
+    CREATE TRIGGER job_control_check_insert BEFORE INSERT ON job_control
+      WHEN NOT (\(jobControlIsValid) AND \(jobControlIsAudited))
+      \(refuse("job_control: paused 0 or 1, rate 0-1000000000 rows a second (0: no limit), batch 1-100000, changed_at an instant, changed_by a name; first insert the audit row of the change (action = the job, at = changed_at, actor = changed_by) in the same transaction"))
+    CREATE TRIGGER job_control_check_update BEFORE UPDATE ON job_control
+      WHEN NOT (NEW.job = OLD.job AND \(jobControlIsValid) AND \(jobControlIsAudited))
+      \(refuse("job_control: paused 0 or 1, rate 0-1000000000 rows a second (0: no limit), batch 1-100000, changed_at an instant, changed_by a name; first insert the audit row of the change (action = the job, at = changed_at, actor = changed_by) in the same transaction"))
+    CREATE TRIGGER job_control_is_kept BEFORE DELETE ON job_control
+      \(refuse("job_control: a job's control row is changed, never deleted"))
+
+    CREATE TABLE job_progress (
+      job               TEXT PRIMARY KEY CHECK (job IN ('backfill', 'verify')),
+      cursor            TEXT,
+      done              INTEGER NOT NULL DEFAULT 0,
+      total             INTEGER,
+      started_at        TEXT NOT NULL,
+      updated_at        TEXT NOT NULL,
+      finished_at       TEXT,
+      since_phase       TEXT,
+      phase_entered_at  TEXT,
+      mismatches        INTEGER NOT NULL DEFAULT 0,
+      instance          TEXT NOT NULL,
+      throttled         TEXT
+    );
+    CREATE TRIGGER job_progress_check_insert BEFORE INSERT ON job_progress
+      WHEN NOT (\(jobProgressIsValid))
+      \(refuse(jobProgressRule))
+    CREATE TRIGGER job_progress_check_update BEFORE UPDATE ON job_progress
+      WHEN NOT (NEW.job = OLD.job AND \(jobProgressIsValid))
+      \(refuse(jobProgressRule))
+
+    CREATE TABLE verify_mismatches (
+      id              INTEGER PRIMARY KEY AUTOINCREMENT,
+      run_started_at  TEXT NOT NULL,
+      key             TEXT NOT NULL,
+      old_digest      TEXT NOT NULL,
+      new_digest      TEXT NOT NULL,
+      found_at        TEXT NOT NULL
+    );
+    CREATE TRIGGER verify_mismatches_check_insert BEFORE INSERT ON verify_mismatches
+      WHEN NOT (\(isInstant("NEW.run_started_at")) AND typeof(NEW.key) = 'text' AND length(NEW.key) <= 65536
+                AND \(isText("NEW.old_digest", limit: 64)) AND \(isText("NEW.new_digest", limit: 64)) AND \(isInstant("NEW.found_at")))
+      \(refuse("verify_mismatches: run_started_at and found_at instants, key text of at most 65536 characters, digests of at most 64"))
+    CREATE TRIGGER verify_mismatches_are_kept BEFORE UPDATE ON verify_mismatches
+      \(refuse("verify_mismatches are records: never changed"))
+    """
+
+    private static let jobControlIsValid = """
+        (NEW.paused IN (0, 1) AND typeof(NEW.paused) = 'integer' AND typeof(NEW.rate) = 'integer' AND NEW.rate BETWEEN 0 AND 1000000000 \
+        AND typeof(NEW.batch) = 'integer' AND NEW.batch BETWEEN 1 AND 100000 AND \(isInstant("NEW.changed_at")) AND \(isText("NEW.changed_by", limit: 128)))
+        """
+    private static let jobControlIsAudited = """
+        EXISTS (SELECT 1 FROM audit WHERE id = (SELECT max(id) FROM audit) AND action = NEW.job AND at = NEW.changed_at \
+        AND actor = NEW.changed_by)
+        """
+    private static let jobProgressIsValid = """
+        ((NEW.cursor IS NULL OR (typeof(NEW.cursor) = 'text' AND length(NEW.cursor) <= 65536)) \
+        AND typeof(NEW.done) = 'integer' AND NEW.done >= 0 AND (NEW.total IS NULL OR (typeof(NEW.total) = 'integer' AND NEW.total >= 0)) \
+        AND \(isInstant("NEW.started_at")) AND \(isInstant("NEW.updated_at")) AND (NEW.finished_at IS NULL OR \(isInstant("NEW.finished_at"))) \
+        AND (NEW.since_phase IS NULL OR EXISTS (SELECT 1 FROM phases WHERE id = NEW.since_phase)) \
+        AND (NEW.phase_entered_at IS NULL OR \(isInstant("NEW.phase_entered_at"))) \
+        AND typeof(NEW.mismatches) = 'integer' AND NEW.mismatches >= 0 AND \(isText("NEW.instance", limit: 255)) \
+        AND (NEW.throttled IS NULL OR \(isText("NEW.throttled"))))
+        """
+    private static let jobProgressRule = "job_progress: cursor text (at most 65536), done, total and mismatches integers >= 0, instants like 2026-11-25T12:58:08.123Z, since_phase a plan phase, instance a name, throttled text"
 
     static let version1 = """
     CREATE TABLE migration (

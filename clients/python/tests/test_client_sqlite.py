@@ -57,7 +57,7 @@ def client(sqlite_store):
 
 
 def test_routes_follow_every_rollout_and_advance(sqlite_store, client):
-    assert client.route("user-1") == ("old-only", 1, "old", "old", None, 1)
+    assert client.route("user-1") == ("old-only", 1, "old", "old", None, 1, False)
     sqlite_store.advance(rollout=0)
     wait_for(lambda: client.current.version == 2, message="the client sees the advance")
     route = client.route("user-1")   # bucket 1826: outside 0%
@@ -141,7 +141,7 @@ def test_a_store_that_does_not_exist_fails_fast_and_is_never_created(tmp_path):
 
 def test_an_unknown_schema_version_is_refused(sqlite_store):
     hostile(sqlite_store.db, "PRAGMA user_version = 42")
-    with pytest.raises(MigctlClientError, match="schema version 42; this client reads version 4"):
+    with pytest.raises(MigctlClientError, match="schema version 42; this client reads versions 4 and 5"):
         Client(sqlite_store.db)
 
 

@@ -214,3 +214,22 @@ def test_migrator_counts_stay_exact_under_threads(world):
     for thread in threads:
         thread.join()
     assert counters() == {"write": 8000, "write.old": 8000}
+
+
+def test_a_delete_in_read_new_leaves_a_tombstone_so_a_racing_copy_cannot_bring_it_back(world):
+    # Schema 5: tombstones wherever reads fall back (the store's phases.tombstones column).
+    old, new, failed, migrator, phase, counters = world
+    old.rows["k"] = "v"
+    phase("read-new")
+    real_get = new.get
+
+    def miss_then_the_delete_lands(key):
+        value = real_get(key)
+        if value is None and key == "k" and "k" in old.rows:
+            migrator.delete("k")   # another request deletes the key between the miss and the copy
+        return value
+    new.get = miss_then_the_delete_lands
+    migrator.read("k")
+    new.get = real_get
+    assert "k" not in old.rows and new.rows["k"].is_tombstone, "the copy found the key taken"
+    assert migrator.read("k") is None

@@ -31,6 +31,9 @@ class Phase(NamedTuple):
     writes: Tuple[str, ...]
     irreversible: bool
     fleet_heartbeats: Tuple[int, ...]
+    #: Deletes leave tombstones in the new store: the store's own `phases.tombstones` column,
+    #: so the rule is the contract version's (schema 5: wherever reads fall back).
+    tombstones: bool
 
     @property
     def primary(self) -> str:
@@ -53,16 +56,13 @@ class Route(NamedTuple):
     primary: str
     secondary: Optional[str]
     version: int
+    #: Deletes leave a tombstone in the new store (the phase's ``tombstones`` column).
+    deletes_leave_tombstones: bool
 
     @property
     def writes(self) -> Tuple[str, ...]:
         """The stores written, primary first."""
         return (self.primary,) if self.secondary is None else (self.primary, self.secondary)
-
-    @property
-    def deletes_leave_tombstones(self) -> bool:
-        """Deletes leave a tombstone in the new store: once it is primary and reads fall back."""
-        return self.primary == "new" and self.reads == "new-fallback-old"
 
     @property
     def verifies_reads(self) -> bool:
@@ -95,7 +95,7 @@ class Snapshot(NamedTuple):
 
 
 def _route(phase: Phase, version: int) -> Route:
-    return Route(phase.id, phase.position, phase.reads, phase.primary, phase.secondary, version)
+    return Route(phase.id, phase.position, phase.reads, phase.primary, phase.secondary, version, phase.tombstones)
 
 
 def _where(table: str, column: str, value) -> str:
@@ -120,7 +120,7 @@ def _flag(table: str, column: str, value) -> bool:
     raise StateProblem(f"{_where(table, column, value)}, which is not 0 or 1 (or a boolean)")
 
 
-def _fleet_heartbeats(gates, phase_id: str) -> Tuple[int, ...]:
+def _fleet_heartbeats(gates) -> Tuple[int, ...]:
     """The heartbeat windows of a phase's fleet gates; gates migctl itself judges, so anything
     unreadable here only means no window from that gate."""
     if not isinstance(gates, str):
@@ -139,7 +139,7 @@ def _fleet_heartbeats(gates, phase_id: str) -> Tuple[int, ...]:
     return tuple(windows)
 
 
-def phase_from_row(position, phase_id, reads, writes, irreversible, gates) -> Phase:
+def phase_from_row(position, phase_id, reads, writes, irreversible, gates, tombstones) -> Phase:
     """A ``phases`` row, checked: a known read mode, one or two distinct known stores written."""
     position = _integer("phases", "position", position, 1, 10_000)
     phase_id = _text("phases", "id", phase_id)
@@ -151,7 +151,7 @@ def phase_from_row(position, phase_id, reads, writes, irreversible, gates) -> Ph
         raise StateProblem(f"{_where('phases', 'writes', writes)} for phase '{safe(phase_id)}', "
                            "which is not one or two distinct stores of old and new, primary first")
     return Phase(position, phase_id, reads, stores, _flag("phases", "irreversible", irreversible),
-                 _fleet_heartbeats(gates, phase_id))
+                 _fleet_heartbeats(gates), _flag("phases", "tombstones", tombstones))
 
 
 def snapshot_from_rows(migration, phase_rows, state) -> Snapshot:

@@ -16,7 +16,7 @@ import urllib.parse
 from typing import Dict, Optional, Tuple
 
 from ._model import Snapshot, StateProblem, snapshot_from_rows
-from ._sqlite import SCHEMA_VERSION, Foreign, Heartbeat, Refused
+from ._sqlite import SCHEMA_VERSIONS, Foreign, Heartbeat, Refused
 from ._text import safe
 from .errors import MigctlClientError
 
@@ -100,9 +100,9 @@ class PostgresLink:
             except psycopg.errors.UndefinedTable:
                 raise MigctlClientError(f"no migctl control store in schema {self.schema} at {_where(url)}; "
                                         "create one with 'migctl init --db URL --name NAME'") from None
-            if row is None or row[0] != SCHEMA_VERSION:
+            if row is None or row[0] not in SCHEMA_VERSIONS:
                 raise MigctlClientError(f"the store at {_where(url)} has schema version {safe(row and row[0])}; "
-                                        f"this client reads version {SCHEMA_VERSION}")
+                                        f"this client reads versions {' and '.join(map(str, SCHEMA_VERSIONS))}")
             # As migctl's own connections: a change waits at most 30 s for a lock, and no statement
             # runs longer than a minute, so a held lock or a hung server never freezes the client.
             self.conn.execute("SET lock_timeout = '30s'")
@@ -161,7 +161,7 @@ class PostgresLink:
                     migration = self.conn.execute(
                         sql.SQL("SELECT name, created_at::text FROM {}.migration WHERE id = 1").format(s)).fetchone()
                     phases = self.conn.execute(sql.SQL(
-                        "SELECT position, id, reads, writes, irreversible, gates FROM {}.phases ORDER BY position").format(s)).fetchall()
+                        "SELECT position, id, reads, writes, irreversible, gates, tombstones FROM {}.phases ORDER BY position").format(s)).fetchall()
                     state = self.conn.execute(
                         sql.SQL("SELECT phase, rollout, version FROM {}.state WHERE id = 1").format(s)).fetchone()
             except psycopg.Error as error:

@@ -20,7 +20,9 @@ from ._model import Snapshot, StateProblem, snapshot_from_rows
 from ._text import safe
 from .errors import MigctlClientError
 
-SCHEMA_VERSION = 4
+#: The contract versions this client reads: 4, and 5 (job tables it does not need yet; the
+#: tombstone rule it takes from `phases.tombstones`).
+SCHEMA_VERSIONS = (4, 5)
 #: How long a write waits for SQLite's write lock before the flush gives up and keeps its counts.
 WRITE_LOCK_WAIT = 5.0
 
@@ -104,10 +106,10 @@ class SQLiteLink:
         # The WAL and its index, as this connection found them: deleted or swapped behind
         # SQLite's back, they leave this connection (and any other of the process) blind.
         self.journals = tuple(_identity(path + suffix) for suffix in ("-wal", "-shm"))
-        if version != SCHEMA_VERSION:
+        if version not in SCHEMA_VERSIONS:
             self.close()
             what = "is not a migctl control database" if version == 0 else f"has schema version {version}"
-            raise MigctlClientError(f"{safe(path)} {what}; this client reads version {SCHEMA_VERSION} "
+            raise MigctlClientError(f"{safe(path)} {what}; this client reads versions {' and '.join(map(str, SCHEMA_VERSIONS))} "
                                     "(run 'migctl upgrade' on an older one, or use a newer client)")
 
     def close(self) -> None:
@@ -151,7 +153,7 @@ class SQLiteLink:
                         and tuple(state) == (known.phase, known.rollout, known.version):
                     return known
                 phases = db.execute(
-                    "SELECT position, id, reads, writes, irreversible, gates FROM phases ORDER BY position").fetchall()
+                    "SELECT position, id, reads, writes, irreversible, gates, tombstones FROM phases ORDER BY position").fetchall()
             finally:
                 if db.in_transaction:
                     db.execute("ROLLBACK")   # read only: nothing to keep, and it never hides the error
