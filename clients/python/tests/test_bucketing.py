@@ -108,3 +108,13 @@ def test_a_key_that_is_not_a_str_is_a_type_error(sqlite_store, key):
             client.route(key)
     with pytest.raises(TypeError):
         bucket("users-v2", key)
+
+
+def test_the_counter_names_are_the_swift_clients():
+    import re
+
+    from conftest import REPO
+    from migctl_client import names
+    swift = (REPO / "Sources" / "MigrationCore" / "Plan" / "CounterName.swift").read_text()
+    declared = dict(re.findall(r'public static let (\w+) = "([a-z0-9._-]+)"', swift))
+    assert sorted(names.ALL) == sorted(declared.values()), "clients/python/src/migctl_client/names.py follows CounterName.swift"

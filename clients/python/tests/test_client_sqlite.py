@@ -4,7 +4,6 @@ heartbeat, and everything a hostile row, a lost file or a backup can do, none of
 into the application."""
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil

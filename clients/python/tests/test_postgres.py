@@ -64,7 +64,7 @@ def test_a_killed_connection_is_replaced_and_nothing_is_lost_or_doubled(postgres
             client.count("hit", 100)
             wait_for(lambda: postgres.sql("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", login) == [(1,)],
                      timeout=15, message="the client connected")
-            killed = postgres.sql(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = %s", login)
+            killed = postgres.sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = %s", login)
             assert killed == [(1,)]
             client.count("hit", 100)
             if round == 0:

@@ -9,13 +9,15 @@ memory, count events cheaply, report to the fleet, and run the phase semantics (
         client.counter("hit").add()                    # flushed once a second with the heartbeat
 """
 from ._bucketing import ACCELERATED, InvalidKey, bucket
-from ._client import CARRIED_NAMES_LIMIT, Client
+from ._client import Client
+from ._flush import CARRIED_NAMES_LIMIT
 from ._counter import Counter
 from ._model import Phase, Route, Snapshot
 from .backfill import Backfill
 from .errors import MigctlClientError
+from . import names
 from .migrator import FailedWrite, Migrator, NewStore, OldStore, Stored
 
-__all__ = ["ACCELERATED", "Backfill", "CARRIED_NAMES_LIMIT", "Client", "Counter", "FailedWrite", "InvalidKey",
+__all__ = ["names", "ACCELERATED", "Backfill", "CARRIED_NAMES_LIMIT", "Client", "Counter", "FailedWrite", "InvalidKey",
            "MigctlClientError", "Migrator", "NewStore", "OldStore", "Phase", "Route", "Snapshot", "Stored", "bucket"]
 __version__ = "0.2.0"

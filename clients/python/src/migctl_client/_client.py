@@ -14,17 +14,14 @@ from typing import Dict, Optional
 
 from . import _incidents as incident
 from ._bucketing import hasher, refuse_key
-from ._counter import MAX_COUNT, Counter
+from ._counter import Counter
 from ._follow import Follower
 from ._model import NAME, Phase, Route, Snapshot, StateProblem
 from ._postgres import PostgresLink, is_url
-from ._sqlite import Foreign, Heartbeat, Refused, SQLiteLink
+from ._sqlite import SQLiteLink
 from ._text import safe
 from .errors import MigctlClientError
 
-#: How many counters' counts are kept while the store takes no writes (the client's own
-#: ``client.*`` ones always are); what does not fit is dropped, logged and counted.
-CARRIED_NAMES_LIMIT = 4096
 
 _clients: "weakref.WeakSet[Client]" = weakref.WeakSet()
 #: Connections a forked child inherited: never used, never closed (closing one would end the
@@ -69,6 +66,9 @@ class Client:
         except StateProblem as problem:
             self._reader.close()
             raise MigctlClientError(f"the control store at {safe(db)} cannot be routed by: {problem}") from None
+        except BaseException:
+            self._reader.close()
+            raise
         self.salt = first.salt
         self._bucket_of = hasher(first.salt)
         self._start_state(first)
@@ -91,7 +91,7 @@ class Client:
     def _start_state(self, first: Snapshot) -> None:
         """Everything a process (or a forked child) starts with, and its threads."""
         self._snapshot = first
-        self._routing = (first.rollout,) + first.routes()
+        self._routing = (first.rollout,) + first.routes() + (first,)
         self._created_at = first.created_at
         self._generation = 0
         self._snapshot_generation = 0
@@ -103,7 +103,7 @@ class Client:
         self._shutdown_lock = threading.RLock()
         self._names_lock = threading.Lock()
         for counter in getattr(self, "_counters", {}).values():
-            counter.reset()   # a forked child: handles taken before the fork count for the child now
+            counter._reset()   # a forked child: handles taken before the fork count for the child now
         self._counters: Dict[str, Counter] = getattr(self, "_counters", {})
         self._carried: Dict[str, int] = {}
         self._gauges: Dict[str, float] = {}
@@ -116,7 +116,6 @@ class Client:
         self._shutting_down = False
         self._finished = False
         self._stop = threading.Event()
-        self._flush_wakeup = threading.Event()
         self._threads = [_start(self, "refresher", Client._refresh_turn), _start(self, "flusher", Client._flush_turn)]
 
     # ---- routing ---------------------------------------------------------------------------
@@ -125,7 +124,7 @@ class Client:
         """The route of ``key``: the current phase's inside the rollout, the previous phase's
         outside it. Reads memory only and takes no lock. Raises ``ValueError`` for a key that is
         not valid UTF-8 (the contract refuses to guess its bucket), ``TypeError`` for a non-str."""
-        rollout, current, previous = self._routing
+        rollout, current, previous, _ = self._routing
         try:
             return current if self._bucket_of(key) < rollout else previous
         except (UnicodeEncodeError, TypeError, AttributeError):
@@ -134,14 +133,18 @@ class Client:
 
     def phase(self, key: str) -> Phase:
         """The whole phase ``key`` gets now (its id, reads, writes, whether it is irreversible)."""
-        snapshot = self._snapshot
-        route = self.route(key)
+        rollout, current, previous, snapshot = self._routing   # one read: the route and its plan agree
+        try:
+            route = current if self._bucket_of(key) < rollout else previous
+        except (UnicodeEncodeError, TypeError, AttributeError):
+            refuse_key(key)
+            raise
         return next(p for p in snapshot.phases if p.id == route.phase)
 
     @property
     def current(self) -> Snapshot:
         """The state this process routes by: salt, plan, phase, rollout (basis points), version."""
-        return self._snapshot
+        return self._routing[3]
 
     @property
     def refresh_errors(self) -> int:
@@ -205,7 +208,6 @@ class Client:
             self._shutting_down = True
             self._running = False
             self._stop.set()
-            self._flush_wakeup.set()
             for thread in self._threads:
                 if thread is not threading.current_thread():
                     thread.join(max(0.0, deadline - time.monotonic()))
@@ -221,7 +223,7 @@ class Client:
             self._shutdown_lock.release()
 
     def _last_flush(self, deadline: float) -> None:
-        while not self.flush(final=True) and self._pending() and time.monotonic() < deadline:
+        while not self.flush(_final=True) and self._pending() and time.monotonic() < deadline:
             time.sleep(0.05)
         try:
             with self._writer.using() as (link, _):
@@ -255,12 +257,12 @@ class Client:
     def _log(self, level: int, message: str) -> None:
         """One line to the application's logger; a handler that raises costs the line, never a thread."""
         try:
-            self.logger.log(level, "migctl client %s: %s", self.instance_id, message)
+            self.logger.log(level, "migctl client %s: %s", self.instance_id, safe(message, limit=2000))
         except Exception:
             pass
 
     def _pending(self) -> bool:
-        return bool(self._carried) or bool(self._gauges) or any(c.pending for c in list(self._counters.values()))
+        return bool(self._carried) or bool(self._gauges) or any(c._pending for c in list(self._counters.values()))
 
     # The refresher and flusher live in _refresh.py and _flush.py.
     from ._refresh import _refresh_turn, refresh, _adopt
@@ -308,12 +310,8 @@ def _start(client: Client, name: str, turn) -> threading.Thread:
             except Exception as error:   # never let a background thread die silently
                 current._log(incident.ERROR, f"the {name} failed unexpectedly and goes on: {safe(repr(error))}")
                 wait = 1.0
-            waiter = current._flush_wakeup if name == "flusher" else None
             del current
-            if waiter is not None:
-                waiter.wait(wait)
-                waiter.clear()
-            elif wait > 0:
+            if wait > 0:
                 stop.wait(wait)
             if stop.is_set():
                 return
@@ -335,8 +333,8 @@ def _each_client(method):
         for client in list(_clients):
             try:
                 method(client)
-            except Exception:
-                pass
+            except Exception as error:   # said, never raised into the forking application
+                client._log(incident.ERROR, f"could not prepare for os.fork(): {safe(repr(error))}")
     return run
 
 

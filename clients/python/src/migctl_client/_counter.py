@@ -21,7 +21,7 @@ class Counter:
 
     def __init__(self, name: str):
         self.name = name
-        self.reset()
+        self._reset()
 
     def add(self, amount: int = 1) -> None:
         """Adds ``amount`` (1 by default); it reaches the store with the next flush."""
@@ -36,7 +36,7 @@ class Counter:
             with self._lock:
                 self._refused += 1
 
-    def take(self) -> int:
+    def _take(self) -> int:
         """The total added since the last take (the flusher's alone), at most 2^63-1: the store
         saturates there too."""
         total, seen = 0, self._seen
@@ -45,17 +45,17 @@ class Counter:
             seen[thread] = value
         return min(total, MAX_COUNT)
 
-    def take_refused(self) -> int:
+    def _take_refused(self) -> int:
         with self._lock:
             refused, self._refused = self._refused, 0
         return refused
 
     @property
-    def pending(self) -> bool:
+    def _pending(self) -> bool:
         seen = self._seen
         return any(value != seen.get(thread, 0) for thread, value in list(self._slots.items()))
 
-    def reset(self) -> None:
+    def _reset(self) -> None:
         """Forgets everything (a forked child starts with none of its parent's counts)."""
         self._slots = {}
         self._seen = {}

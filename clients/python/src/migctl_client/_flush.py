@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from typing import Dict, Set, Tuple
 
 from . import _incidents as incident
 from ._counter import MAX_COUNT
-from ._sqlite import Foreign, Heartbeat, Refused
+from ._store import Foreign, Heartbeat, Refused
 from ._text import safe
 from .errors import MigctlClientError
+
+
+#: How many counters' counts are kept while the store takes no writes (the client's own
+#: ``client.*`` ones always are); what does not fit is dropped, logged and counted.
+CARRIED_NAMES_LIMIT = 4096
 
 
 def _flush_turn(self) -> float:
@@ -24,10 +28,10 @@ def _flush_turn(self) -> float:
     return self._writer.delay(self.flush_interval)
 
 
-def flush(self, final: bool = False) -> bool:
+def flush(self, *, _final: bool = False) -> bool:
     """Writes what was counted so far, the gauges set and the heartbeat, in one transaction.
     Flushes run one at a time. Never raises; returns whether everything pending was written."""
-    if self._finished or (self._stop.is_set() and not final):
+    if self._finished or (self._stop.is_set() and not _final):
         return False
     with self._flush_lock:
         counts, gauges, kept_before = self._take()
@@ -77,14 +81,14 @@ def _take(self) -> Tuple[Dict[str, int], Dict[str, float], Set[str]]:
     counts, self._carried = self._carried, {}
     kept_before = set(counts)
     for counter in list(self._counters.values()):
-        refused = counter.take_refused()
+        refused = counter._take_refused()
         if refused:
             self._report(incident.COUNT_REFUSED, incident.WARNING,
                          f"counter '{counter.name}' was given an amount that is not a whole number of zero or more "
                          f"{refused} time{'s' if refused != 1 else ''}; counters only grow, so those amounts were ignored",
                          times=refused)
     for counter in list(self._counters.values()):
-        value = counter.take()
+        value = counter._take()
         if value:
             counts[counter.name] = min(MAX_COUNT, counts.get(counter.name, 0) + value)
     with self._names_lock:
@@ -130,7 +134,6 @@ def _carry(self, counts: Dict[str, int], gauges: Dict[str, float], kept_before: 
     """Keeps ``counts`` and ``gauges`` for the next flush. At most ``CARRIED_NAMES_LIMIT``
     counters are kept (those kept before first, and always the client's own ``client.*``);
     what does not fit is dropped, logged and counted in ``client.flush.dropped``."""
-    from ._client import CARRIED_NAMES_LIMIT
     ordered = sorted(counts.items(), key=lambda item: (item[0] not in kept_before, item[0]))
     dropped, names = [], 0
     for name, value in ordered:

@@ -15,16 +15,23 @@ import time
 import urllib.parse
 from typing import Dict, Optional, Tuple
 
-from ._model import Snapshot, StateProblem, snapshot_from_rows
-from ._sqlite import SCHEMA_VERSIONS, Foreign, Heartbeat, Refused
+from ._model import Snapshot, snapshot_from_rows
+from ._store import SCHEMA_VERSIONS, Foreign, Heartbeat, Refused
 from ._text import safe
 from .errors import MigctlClientError
 
-try:
-    import psycopg
-    from psycopg import sql
-except ImportError:   # the extra is not installed; opening a URL says so
-    psycopg = None
+psycopg = sql = None   # imported by the first PostgresLink: an application on SQLite never loads libpq
+
+
+def _import_psycopg() -> None:
+    global psycopg, sql
+    if psycopg is None:
+        try:
+            import psycopg as driver
+            from psycopg import sql as driver_sql
+        except ImportError:
+            raise MigctlClientError("a postgresql:// store needs psycopg 3: pip install 'migctl-client[postgres]'") from None
+        psycopg, sql = driver, driver_sql
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,39}\Z")
 DEFAULT_SCHEMA = "migctl"
@@ -48,8 +55,8 @@ def split_url(url: str) -> Tuple[str, str]:
         rest.append(("connect_timeout", "10"))
     if not any(name == "tcp_user_timeout" for name, _ in rest):
         # A partition drops packets without a reset: give up on unacknowledged data in seconds.
-        timeout = next(int(v) for n, v in rest if n == "connect_timeout" and v.isdigit()) if any(
-            n == "connect_timeout" and v.isdigit() for n, v in rest) else 10
+        given = dict(rest).get("connect_timeout", "10")
+        timeout = int(given) if given.isdigit() else 10
         rest.append(("tcp_user_timeout", str(max(1, timeout) * 1000)))
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(rest, safe="/"))), schema
 
@@ -80,8 +87,7 @@ class PostgresLink:
     """The process's one connection to the store at ``url`` (a member of ``<schema>_app``)."""
 
     def __init__(self, url: str):
-        if psycopg is None:
-            raise MigctlClientError("a postgresql:// store needs psycopg 3: pip install 'migctl-client[postgres]'")
+        _import_psycopg()
         self.url = url
         self.libpq, self.schema = split_url(url)
         self.lock = threading.RLock()
@@ -148,8 +154,9 @@ class PostgresLink:
                 try:
                     self.conn.execute("SELECT 1")   # takes in what arrived; the handler sets the hint
                 except Exception:
-                    return True
-        return self.hinted.is_set() or bool(ready)
+                    return True   # a dead connection: the read that follows says why
+        # Readable is not a notification: the flusher's replies arrive on the same socket.
+        return self.hinted.is_set()
 
     def read(self, known: Optional[Snapshot] = None) -> Snapshot:
         s = self._s
@@ -160,10 +167,13 @@ class PostgresLink:
                     self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     migration = self.conn.execute(
                         sql.SQL("SELECT name, created_at::text FROM {}.migration WHERE id = 1").format(s)).fetchone()
-                    phases = self.conn.execute(sql.SQL(
-                        "SELECT position, id, reads, writes, irreversible, gates, tombstones FROM {}.phases ORDER BY position").format(s)).fetchall()
                     state = self.conn.execute(
                         sql.SQL("SELECT phase, rollout, version FROM {}.state WHERE id = 1").format(s)).fetchone()
+                    if known is not None and migration == (known.salt, known.created_at) and state is not None \
+                            and tuple(state) == (known.phase, known.rollout, known.version):
+                        return known   # the plan is read again only with a new state (see SQLiteLink.read)
+                    phases = self.conn.execute(sql.SQL(
+                        "SELECT position, id, reads, writes, irreversible, gates, tombstones FROM {}.phases ORDER BY position").format(s)).fetchall()
             except psycopg.Error as error:
                 raise self._failed(error) from None
         return snapshot_from_rows(migration, phases, state)

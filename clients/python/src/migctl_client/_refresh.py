@@ -6,7 +6,6 @@ store met later (a file replaced or restored from a backup), never one of anothe
 """
 from __future__ import annotations
 
-import os
 import time
 from typing import Optional
 
@@ -125,8 +124,9 @@ def _store_change(reopened: Optional[str], created_at, version) -> Optional[str]
 
 def _adopt(self, snapshot: Snapshot, generation: int) -> None:
     """Publishes ``snapshot`` if it is newer than the one in force, or from a store met later.
-    One assignment swaps the routes, so ``route()`` never sees half of a change."""
+    One assignment swaps the routes and the snapshot, so ``route()``, ``phase()`` and ``current``
+    never see half of a change."""
     if generation > self._snapshot_generation or snapshot.version > self._snapshot.version:
         self._snapshot = snapshot
         self._snapshot_generation = generation
-        self._routing = (snapshot.rollout,) + snapshot.routes()
+        self._routing = (snapshot.rollout,) + snapshot.routes() + (snapshot,)

@@ -17,12 +17,10 @@ from typing import Dict, NamedTuple, Optional, Tuple
 
 from ._instant import instant
 from ._model import Snapshot, StateProblem, snapshot_from_rows
+from ._store import SCHEMA_VERSIONS, Foreign, Heartbeat, Refused
 from ._text import safe
 from .errors import MigctlClientError
 
-#: The contract versions this client reads: 4, and 5 (job tables it does not need yet; the
-#: tombstone rule it takes from `phases.tombstones`).
-SCHEMA_VERSIONS = (4, 5)
 #: How long a write waits for SQLite's write lock before the flush gives up and keeps its counts.
 WRITE_LOCK_WAIT = 5.0
 
@@ -40,24 +38,6 @@ class FileMark(NamedTuple):
         except OSError:
             return None
         return FileMark(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-
-
-class Heartbeat(NamedTuple):
-    """This process's row of the fleet table."""
-    id: str
-    host: str
-    pid: int
-    serving_version: int
-    started_at: float
-    stale: bool
-
-
-class Refused(Exception):
-    """The store refused a value itself (a trigger or constraint): no retry can write it."""
-
-
-class Foreign(Exception):
-    """The file at the path holds another migration: nothing may be written there."""
 
 
 def _sentence(error: BaseException, path: str) -> str:
@@ -212,5 +192,3 @@ class SQLiteLink:
         except sqlite3.Error as error:
             raise MigctlClientError(_sentence(error, self.path)) from None
 
-    def reopen(self) -> "SQLiteLink":
-        return SQLiteLink(self.path, self.read_only)

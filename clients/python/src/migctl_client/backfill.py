@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Optional
 
+from . import names
 from .migrator import Migrator
 
 
@@ -65,7 +66,7 @@ class Backfill:
                 return False
             migrator = self.migrator
             batch = migrator.old.scan(self._cursor, self.batch_size)
-            copied = migrator.client.counter("backfill")
+            copied = migrator.client.counter(names.BACKFILL)
             for key, value in batch:
                 if migrator.new.put_if_absent(key, value, "backfill"):
                     copied.add()
@@ -76,7 +77,7 @@ class Backfill:
             self._finished = len(batch) < self.batch_size
             done = max(self._done, total) if self._finished else self._done
             gauge = migrator.client.gauge
-            gauge("backfill.total", total)
-            gauge("backfill.done", min(done, total))
-            gauge("backfill.remaining", 0 if self._finished else max(0, total - done))
+            gauge(names.BACKFILL_TOTAL, total)
+            gauge(names.BACKFILL_DONE, min(done, total))
+            gauge(names.BACKFILL_REMAINING, 0 if self._finished else max(0, total - done))
             return not self._finished

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generic, List, NamedTuple, Optional, Protocol, Tuple, TypeVar
 
+from . import names
 from ._client import Client
 
 V = TypeVar("V")
@@ -78,11 +79,11 @@ class Migrator(Generic[V]):
         self.client, self.old, self.new = client, old, new
         self.on_secondary_failure = on_secondary_failure or (lambda failed: None)
         c = client.counter
-        self._hit, self._miss, self._absent, self._read_old = c("hit"), c("miss"), c("read.absent"), c("read.old")
-        self._write, self._delete = c("write"), c("delete")
-        self._match, self._mismatch = c("verify.match"), c("verify.mismatch")
-        self._served = {"old": c("write.old"), "new": c("write.new")}
-        self._errors = {"old": c("write.old.error"), "new": c("write.new.error")}
+        self._hit, self._miss, self._absent, self._read_old = c(names.HIT), c(names.MISS), c(names.READ_ABSENT), c(names.READ_OLD)
+        self._write, self._delete = c(names.WRITE), c(names.DELETE)
+        self._match, self._mismatch = c(names.VERIFY_MATCH), c(names.VERIFY_MISMATCH)
+        self._served = {"old": c(names.WRITE_OLD), "new": c(names.WRITE_NEW)}
+        self._errors = {"old": c(names.WRITE_OLD_ERROR), "new": c(names.WRITE_NEW_ERROR)}
 
     def read(self, key: str) -> Optional[V]:
         """Reads ``key`` the way its phase says."""
