@@ -11,6 +11,12 @@ import Synchronization
 /// `backfill.done` (records walked) and `backfill.remaining`. It can be paused and resumed,
 /// and restarted from its ``cursor`` after a crash.
 ///
+/// Operators steer it from the control store (`migctl backfill pause|resume|rate|batch`): before
+/// each batch it reads the store's `job_control` row for the backfill, copies nothing while
+/// that says paused, takes the batch size from it once an operator set one, and waits as long
+/// as its rate limit asks (in the calling thread). If the row cannot be read, the last settings
+/// read stay in force.
+///
 /// ```swift
 /// let backfill = Backfill(migrator: migrator, batchSize: 500)
 /// while try backfill.step() {}
@@ -20,6 +26,9 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
     public let batchSize: Int
     private let progress: Mutex<(cursor: String?, done: Int, finished: Bool)>
     private let paused = Atomic<Bool>(false)
+    private let limiter = Mutex(RateLimiter())
+    /// The operators' settings last read from the store.
+    private let lastControl = Mutex<JobControl?>(nil)
 
     /// - Parameters:
     ///   - cursor: the last key a previous run finished, to resume after it.
@@ -38,12 +47,21 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
     public func pause() { paused.store(true, ordering: .relaxed) }
     public func resume() { paused.store(false, ordering: .relaxed) }
 
-    /// Copies one batch. Returns false when paused or finished.
+    /// What the operators asked of the backfill, as last read from the store
+    /// (``MigrationCore/JobControl/standard`` until an operator changes it).
+    public var control: JobControl { lastControl.withLock { $0 } ?? .standard }
+
+    /// Copies one batch. Returns false when paused (here, or by an operator) or finished.
     @discardableResult
     public func step() throws -> Bool {
         guard !isPaused else { return false }
+        let control = readControl()
+        guard !control.paused else { return false }
         let (cursor, finished) = progress.withLock { ($0.cursor, $0.finished) }
         guard !finished else { return false }
+        let batchSize = control.changedAt == nil ? self.batchSize : control.batch
+        let wait = limiter.withLock { $0.delay(rows: batchSize, rate: control.rate, now: .now) }
+        if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
         let batch = try migrator.old.scan(cursor, batchSize)
         let copied = migrator.client.counter(CounterName.backfill)
         for record in batch where try migrator.new.putIfAbsent(record.key, record.value, .backfill) {
@@ -60,5 +78,16 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         try migrator.client.gauge("backfill.done", Double(min(done, total)))
         try migrator.client.gauge("backfill.remaining", Double(isFinished ? 0 : max(0, total - done)))
         return !isFinished
+    }
+
+    /// The operators' settings now, or the last ones read when the store cannot say.
+    private func readControl() -> JobControl {
+        do {
+            let control = try migrator.client.store.jobControl(.backfill)
+            lastControl.withLock { $0 = control }
+            return control
+        } catch {
+            return self.control
+        }
     }
 }

@@ -243,6 +243,25 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
         return decodeEach(rows, table: "approvals", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.approval() }
     }
 
+    public func jobControl(_ job: Job) throws(ControlStoreError) -> JobControl {
+        let rows = try read("SELECT job, paused, rate, batch, changed_at, changed_by FROM \(unescaped: s).job_control WHERE job = \(job.rawValue)")
+        guard !rows.isEmpty else { return .standard }
+        let decoded = decodeEach(rows, table: "job_control", key: { StoredRow.keyText($0, "job") }) { row throws(RowProblem) in
+            try row.jobControl()
+        }
+        return decoded.first ?? JobControl(paused: true, rate: 0, batch: JobControl.standard.batch)
+    }
+
+    public func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError) {
+        try link.transaction { session in
+            try insert(event, session)
+            try session.execute("""
+                INSERT INTO \(unescaped: s).job_control (job, paused, rate, batch) VALUES (\(job.rawValue), \(control.paused), \(control.rate), \(control.batch))
+                ON CONFLICT (job) DO UPDATE SET paused = excluded.paused, rate = excluded.rate, batch = excluded.batch
+                """)
+        }
+    }
+
     public func instances() throws(ControlStoreError) -> [FleetInstance] {
         let rows = try read("SELECT * FROM \(unescaped: s).instances ORDER BY host, pid")
         return decodeEach(rows, table: "instances", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.fleetInstance() }

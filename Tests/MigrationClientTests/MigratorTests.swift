@@ -146,6 +146,33 @@ struct MigratorTests {
         #expect(try totals()["backfill"] == 30)
     }
 
+    /// Operators steer the backfill through the store's job_control row (`migctl backfill …`).
+    @Test func operatorsPauseResizeAndRateLimitTheBackfillFromTheStore() throws {
+        stores.oldRecords.withLock { records in for i in 0..<40 { records[String(format: "k%02d", i)] = "v" } }
+        try at("backfill")
+        let backfill = Backfill(migrator: migrator, batchSize: 10)
+        let ops = Operator(name: "ops", host: "h")
+        func change(_ change: JobControlChange) throws {
+            let control = change.applied(to: try fixture.store.jobControl(.backfill))
+            try fixture.store.setJobControl(.backfill, control, event: AuditEvent(at: Date(), actor: ops.name, host: ops.host,
+                                                                                  action: AuditAction.backfill.rawValue))
+        }
+        try change(.pause)
+        #expect(try !backfill.step() && backfill.cursor == nil && backfill.control.paused, "paused by an operator: nothing copied")
+        try change(.resume)
+        try change(.batch(5))
+        #expect(try backfill.step() && backfill.cursor == "k04", "the operator's batch size, not the application's 10")
+        try change(.rate(50))   // 5 rows a batch at 50 rows a second: a batch every 0.1 s
+        let started = ContinuousClock.now
+        for _ in 0..<4 { try backfill.step() }
+        #expect(ContinuousClock.now - started >= .milliseconds(280), "three waits of 0.1 s between four batches")
+        #expect(backfill.cursor == "k24")
+        try change(.rate(0))
+        while try backfill.step() {}
+        #expect(try totals()["backfill"] == 40)
+        #expect(try fixture.store.auditLog(limit: 10).filter { $0.action == "backfill" }.count == 5)
+    }
+
     @Test func cleanupPurgesTombstones() throws {
         try at("new-only")
         try migrator.write("a", "1")

@@ -138,6 +138,13 @@ public protocol ControlStore: Sendable {
     /// Clears the open firing of the guard `name` and appends `event`, in one transaction.
     /// - Returns: the firing cleared, or nil when that guard had none open (nothing is written).
     func clearGuard(name: String, event: AuditEvent) throws(ControlStoreError) -> GuardFiring?
+
+    /// How operators want `job` to run: ``JobControl/standard`` while nobody changed it. A row
+    /// that cannot be read is reported (``takeRowProblems()``) and reads as paused: a job
+    /// never speeds up because its brake was damaged.
+    func jobControl(_ job: Job) throws(ControlStoreError) -> JobControl
+    /// Writes `control` for `job` with `event` (its audit row, action = the job) in one transaction.
+    func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError)
 }
 
 extension ControlStore {
@@ -189,6 +196,12 @@ extension ControlStore {
         throw .io(path: location, message: "this store keeps no guard lease")
     }
     public func clearGuard(name: String, event: AuditEvent) throws(ControlStoreError) -> GuardFiring? { nil }
+
+    /// A store without job tables (a test double) runs every job as standard and keeps no change.
+    public func jobControl(_ job: Job) throws(ControlStoreError) -> JobControl { .standard }
+    public func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError) {
+        throw .io(path: location, message: "this store keeps no job control")
+    }
 }
 
 /// Counter values summed into equal time slots, for charts.

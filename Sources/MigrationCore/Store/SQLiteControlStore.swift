@@ -405,6 +405,28 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         return removed
     }
 
+    public func jobControl(_ job: Job) throws(ControlStoreError) -> JobControl {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM job_control WHERE job = ?", arguments: [job.rawValue])
+            guard !rows.isEmpty else { return .standard }
+            let decoded = decodeEach(rows, table: "job_control", key: { StoredRow.keyText($0, "job") }) { row throws(RowProblem) in
+                try row.jobControl()
+            }
+            return decoded.first ?? JobControl(paused: true, rate: 0, batch: JobControl.standard.batch)
+        }
+    }
+
+    public func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError) {
+        try write { db in
+            try Self.insert(event, db)
+            try db.execute(sql: """
+                INSERT INTO job_control (job, paused, rate, batch, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (job) DO UPDATE SET paused = excluded.paused, rate = excluded.rate, batch = excluded.batch,
+                                                changed_at = excluded.changed_at, changed_by = excluded.changed_by
+                """, arguments: [job.rawValue, control.paused ? 1 : 0, control.rate, control.batch, Timestamp.string(event.at), event.actor])
+        }
+    }
+
     public func changeToken() throws(ControlStoreError) -> Int64 {
         do {
             // data_version moves with other connections' commits, total_changes with this one's:

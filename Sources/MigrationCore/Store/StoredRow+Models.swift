@@ -49,6 +49,13 @@ extension StoredRow {
         Approval(phase: try text("phase"), actor: try text("actor"), at: try instant("at"), reason: try optionalText("reason"))
     }
 
+    /// A `job_control` row, within the limits the store's rules set.
+    package func jobControl() throws(RowProblem) -> JobControl {
+        let batches = Int64(JobControl.batches.lowerBound)...Int64(JobControl.batches.upperBound)
+        return JobControl(paused: try bool("paused"), rate: Int64(try int("rate", in: JobControl.rates)),
+                          batch: try int("batch", in: batches), changedAt: try instant("changed_at"), changedBy: try text("changed_by"))
+    }
+
     /// An `instances` row; `stale` is optional so a row without it reads as not stale.
     package func fleetInstance() throws(RowProblem) -> FleetInstance {
         FleetInstance(id: try text("id"), host: try text("host"), pid: try int64("pid"),
