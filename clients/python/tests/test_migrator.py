@@ -233,3 +233,26 @@ def test_a_delete_in_read_new_leaves_a_tombstone_so_a_racing_copy_cannot_bring_i
     new.get = real_get
     assert "k" not in old.rows and new.rows["k"].is_tombstone, "the copy found the key taken"
     assert migrator.read("k") is None
+
+
+def test_operators_steer_the_backfill_from_the_store(world, sqlite_store):
+    # `migctl backfill pause|resume|batch|rate` write the job_control row the Backfill reads before each batch.
+    import time
+    old, new, failed, migrator, phase, counters = world
+    old.rows.update({f"k{i:02d}": i for i in range(40)})
+    phase("backfill")
+    backfill = Backfill(migrator, batch_size=10)
+    sqlite_store.run("backfill", "pause", "--reason", "replica lag")
+    assert not backfill.step() and backfill.cursor is None and backfill.control.paused
+    sqlite_store.run("backfill", "resume")
+    sqlite_store.run("backfill", "batch", "5")
+    assert backfill.step() and backfill.cursor == "k04", "the operator's batch size, not the application's 10"
+    sqlite_store.run("backfill", "rate", "50")   # 5 rows a batch at 50 rows a second: a batch every 0.1 s
+    started = time.monotonic()
+    for _ in range(4):
+        backfill.step()
+    assert time.monotonic() - started >= 0.28 and backfill.cursor == "k24"
+    sqlite_store.run("backfill", "rate", "0")
+    while backfill.step():
+        pass
+    assert counters()["backfill"] == 40

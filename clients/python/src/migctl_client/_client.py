@@ -19,6 +19,7 @@ from ._follow import Follower
 from ._model import NAME, Phase, Route, Snapshot, StateProblem
 from ._postgres import PostgresLink, is_url
 from ._sqlite import SQLiteLink
+from ._store import JobControl
 from ._text import safe
 from .errors import MigctlClientError
 
@@ -260,6 +261,16 @@ class Client:
             self.logger.log(level, "migctl client %s: %s", self.instance_id, safe(message, limit=2000))
         except Exception:
             pass
+
+    def job_control(self, job: str) -> Optional[JobControl]:
+        """How operators want ``job`` (``"backfill"`` or ``"verify"``) to run, read from the store
+        now; None when the store cannot say (the caller keeps what it knew). Never raises."""
+        try:
+            with self._reader.using() as (link, _):
+                return link.job_control(job)
+        except Exception as error:
+            self._log(incident.WARNING, f"could not read the {job} job's control: {safe(str(error))}")
+            return None
 
     def _pending(self) -> bool:
         return bool(self._carried) or bool(self._gauges) or any(c._pending for c in list(self._counters.values()))

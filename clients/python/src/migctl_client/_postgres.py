@@ -16,7 +16,7 @@ import urllib.parse
 from typing import Dict, Optional, Tuple
 
 from ._model import Snapshot, snapshot_from_rows
-from ._store import SCHEMA_VERSIONS, Foreign, Heartbeat, Refused
+from ._store import SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, Refused, job_control_from_row
 from ._text import safe
 from .errors import MigctlClientError
 
@@ -206,6 +206,19 @@ class PostgresLink:
                 if _refusal(error):
                     raise Refused(_words(error)) from None
                 raise self._failed(error) from None
+
+    def job_control(self, job: str) -> JobControl:
+        """The operators' settings for ``job``; standard on a store without job tables (contract 4)."""
+        with self.lock:
+            try:
+                exists = self.conn.execute("SELECT to_regclass(%s)", (f"{self.schema}.job_control",)).fetchone()[0]
+                if exists is None:
+                    return STANDARD_JOB
+                row = self.conn.execute(sql.SQL("SELECT paused::int, rate, batch FROM {}.job_control WHERE job = %s")
+                                        .format(self._s), (job,)).fetchone()
+            except psycopg.Error as error:
+                raise self._failed(error) from None
+        return job_control_from_row(row)
 
     def leave(self, instance_id: str) -> None:
         with self.lock:

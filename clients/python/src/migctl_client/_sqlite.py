@@ -17,7 +17,7 @@ from typing import Dict, NamedTuple, Optional, Tuple
 
 from ._instant import instant
 from ._model import Snapshot, StateProblem, snapshot_from_rows
-from ._store import SCHEMA_VERSIONS, Foreign, Heartbeat, Refused
+from ._store import SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, Refused, job_control_from_row
 from ._text import safe
 from .errors import MigctlClientError
 
@@ -184,6 +184,18 @@ class SQLiteLink:
             raise Refused(safe(str(error))) from None
         except sqlite3.Error as error:
             raise MigctlClientError(_sentence(error, self.path)) from None
+
+    def job_control(self, job: str) -> JobControl:
+        """The operators' settings for ``job``; standard on a store without job tables (contract 4)."""
+        try:
+            if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_control'").fetchone() is None:
+                return STANDARD_JOB
+            return job_control_from_row(
+                self.db.execute("SELECT paused, rate, batch FROM job_control WHERE job = ?", (job,)).fetchone())
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+        except ValueError:   # text that is not UTF-8
+            return job_control_from_row(("bad", None, None))
 
     def leave(self, instance_id: str) -> None:
         """Deletes this process's fleet row (a clean shutdown)."""
