@@ -17,6 +17,11 @@ import Synchronization
 /// as its rate limit asks (in the calling thread). If the row cannot be read, the last settings
 /// read stay in force.
 ///
+/// It records where it is in the store (`job_progress`: cursor, rows walked, total, when it
+/// started and finished) after each batch, and a backfill made without a cursor resumes from
+/// the one stored: a process killed mid-batch and started again copies that batch again, which
+/// insert-if-absent makes harmless (nothing overwritten, nothing counted twice).
+///
 /// ```swift
 /// let backfill = Backfill(migrator: migrator, batchSize: 500)
 /// while try backfill.step() {}
@@ -25,6 +30,9 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
     public let migrator: Migrator<Value>
     public let batchSize: Int
     private let progress: Mutex<(cursor: String?, done: Int, finished: Bool)>
+    /// Whether the cursor still has to be taken from the store (made without one), and when this run started.
+    private let resumeFromStore: Mutex<Bool>
+    private let startedAt = Date()
     private let paused = Atomic<Bool>(false)
     private let limiter = Mutex(RateLimiter())
     /// The operators' settings last read from the store.
@@ -37,6 +45,7 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         self.migrator = migrator
         self.batchSize = max(1, batchSize)
         progress = Mutex((cursor, done, false))
+        resumeFromStore = Mutex(cursor == nil && done == 0)
     }
 
     /// The last key walked: persist it to restart from here.
@@ -57,6 +66,7 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         guard !isPaused else { return false }
         let control = readControl()
         guard !control.paused else { return false }
+        resumeIfStored()
         let (cursor, finished) = progress.withLock { ($0.cursor, $0.finished) }
         guard !finished else { return false }
         let batchSize = control.changedAt == nil ? self.batchSize : control.batch
@@ -77,7 +87,18 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         try migrator.client.gauge("backfill.total", Double(total))
         try migrator.client.gauge("backfill.done", Double(min(done, total)))
         try migrator.client.gauge("backfill.remaining", Double(isFinished ? 0 : max(0, total - done)))
+        let (walked, last) = progress.withLock { ($0.done, $0.cursor) }
+        try migrator.client.store.saveJobProgress(.backfill, JobProgress(
+            cursor: last, done: Int64(walked), total: Int64(total), startedAt: startedAt,
+            finishedAt: isFinished ? Date() : nil, instance: migrator.client.instanceID))
         return !isFinished
+    }
+
+    /// Takes the cursor a previous run stored, once, when this backfill was made without one.
+    private func resumeIfStored() {
+        guard resumeFromStore.withLock({ resume in defer { resume = false }; return resume }) else { return }
+        guard let stored = try? migrator.client.store.jobProgress(.backfill), stored.cursor != nil else { return }
+        progress.withLock { $0 = (stored.cursor, Int(clamping: stored.done), false) }
     }
 
     /// The operators' settings now, or the last ones read when the store cannot say.

@@ -262,6 +262,29 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
         }
     }
 
+    public func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress? {
+        let rows = try read("""
+            SELECT job, cursor, done, total, started_at, finished_at, instance, throttled FROM \(unescaped: s).job_progress
+            WHERE job = \(job.rawValue)
+            """)
+        return decodeEach(rows, table: "job_progress", key: { StoredRow.keyText($0, "job") }) { row throws(RowProblem) in
+            try row.jobProgress()
+        }.first
+    }
+
+    public func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError) {
+        try link.transaction { session in
+            try session.execute("""
+                INSERT INTO \(unescaped: s).job_progress (job, cursor, done, total, started_at, finished_at, instance, throttled)
+                VALUES (\(job.rawValue), \(progress.cursor), \(progress.done), \(progress.total), \(progress.startedAt),
+                        \(progress.finishedAt), \(progress.instance), \(progress.throttled))
+                ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, done = excluded.done, total = excluded.total,
+                  started_at = excluded.started_at, finished_at = excluded.finished_at, instance = excluded.instance,
+                  throttled = excluded.throttled
+                """)
+        }
+    }
+
     public func instances() throws(ControlStoreError) -> [FleetInstance] {
         let rows = try read("SELECT * FROM \(unescaped: s).instances ORDER BY host, pid")
         return decodeEach(rows, table: "instances", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in try row.fleetInstance() }

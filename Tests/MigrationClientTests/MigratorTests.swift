@@ -173,6 +173,23 @@ struct MigratorTests {
         #expect(try fixture.store.auditLog(limit: 10).filter { $0.action == "backfill" }.count == 5)
     }
 
+    /// A process killed after a batch and started again: a backfill made without a cursor
+    /// resumes from the one stored in job_progress, and nothing is copied or counted twice.
+    @Test func aBackfillMadeWithoutACursorResumesFromTheStore() throws {
+        stores.oldRecords.withLock { records in for i in 0..<25 { records[String(format: "k%02d", i)] = "v" } }
+        try at("backfill")
+        let first = Backfill(migrator: migrator, batchSize: 10)
+        try first.step()
+        let stored = try #require(try fixture.store.jobProgress(.backfill))
+        #expect(stored.cursor == "k09" && stored.done == 10 && stored.total == 25 && stored.finishedAt == nil)
+        #expect(stored.instance == client.instanceID)
+        let restarted = Backfill(migrator: migrator, batchSize: 10)   // the process started again
+        #expect(try restarted.step() && restarted.cursor == "k19", "resumed after k09, not from the start")
+        while try restarted.step() {}
+        #expect(try totals()["backfill"] == 25)
+        #expect(try fixture.store.jobProgress(.backfill)?.finishedAt != nil)
+    }
+
     @Test func cleanupPurgesTombstones() throws {
         try at("new-only")
         try migrator.write("a", "1")

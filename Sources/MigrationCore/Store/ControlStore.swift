@@ -145,6 +145,11 @@ public protocol ControlStore: Sendable {
     func jobControl(_ job: Job) throws(ControlStoreError) -> JobControl
     /// Writes `control` for `job` with `event` (its audit row, action = the job) in one transaction.
     func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError)
+    /// Where `job` is, as the process running it last reported; nil before it ever ran (or when
+    /// its row cannot be read, which is reported).
+    func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress?
+    /// Records where `job` is (the process running it, after each batch).
+    func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError)
 }
 
 extension ControlStore {
@@ -202,6 +207,8 @@ extension ControlStore {
     public func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError) {
         throw .io(path: location, message: "this store keeps no job control")
     }
+    public func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress? { nil }
+    public func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError) {}
 }
 
 /// Counter values summed into equal time slots, for charts.

@@ -427,6 +427,29 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         }
     }
 
+    public func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress? {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM job_progress WHERE job = ?", arguments: [job.rawValue])
+            return decodeEach(rows, table: "job_progress", key: { StoredRow.keyText($0, "job") }) { row throws(RowProblem) in
+                try row.jobProgress()
+            }.first
+        }
+    }
+
+    public func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO job_progress (job, cursor, done, total, started_at, updated_at, finished_at, instance, throttled)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, done = excluded.done, total = excluded.total,
+                  started_at = excluded.started_at, updated_at = excluded.updated_at, finished_at = excluded.finished_at,
+                  instance = excluded.instance, throttled = excluded.throttled
+                """, arguments: [job.rawValue, progress.cursor, progress.done, progress.total, Timestamp.string(progress.startedAt),
+                                 Timestamp.string(Date()), progress.finishedAt.map(Timestamp.string), progress.instance,
+                                 progress.throttled])
+        }
+    }
+
     public func changeToken() throws(ControlStoreError) -> Int64 {
         do {
             // data_version moves with other connections' commits, total_changes with this one's:

@@ -56,6 +56,13 @@ extension StoredRow {
                           batch: try int("batch", in: batches), changedAt: try instant("changed_at"), changedBy: try text("changed_by"))
     }
 
+    /// A `job_progress` row.
+    package func jobProgress() throws(RowProblem) -> JobProgress {
+        JobProgress(cursor: try optionalText("cursor"), done: try int64("done"), total: try optionalInt64("total"),
+                    startedAt: try instant("started_at"), finishedAt: try optionalInstant("finished_at"),
+                    instance: try text("instance"), throttled: try optionalText("throttled"))
+    }
+
     /// An `instances` row; `stale` is optional so a row without it reads as not stale.
     package func fleetInstance() throws(RowProblem) -> FleetInstance {
         FleetInstance(id: try text("id"), host: try text("host"), pid: try int64("pid"),
