@@ -71,7 +71,7 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         guard !finished else { return false }
         let batchSize = control.changedAt == nil ? self.batchSize : control.batch
         let wait = limiter.withLock { $0.delay(rows: batchSize, rate: control.rate, now: .now) }
-        if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+        if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
         let batch = try migrator.old.scan(cursor, batchSize)
         let copied = migrator.client.counter(CounterName.backfill)
         for record in batch where try migrator.new.putIfAbsent(record.key, record.value, .backfill) {
