@@ -252,12 +252,13 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
         return decoded.first ?? JobControl(paused: true, rate: 0, batch: JobControl.standard.batch)
     }
 
-    public func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError) {
+    public func changeJobControl(_ job: Job, _ change: JobControlChange, event: AuditEvent) throws(ControlStoreError) {
+        let first = change.applied(to: .standard)   // the row a first change creates
         try link.transaction { session in
             try insert(event, session)
             try session.execute("""
-                INSERT INTO \(unescaped: s).job_control (job, paused, rate, batch) VALUES (\(job.rawValue), \(control.paused), \(control.rate), \(control.batch))
-                ON CONFLICT (job) DO UPDATE SET paused = excluded.paused, rate = excluded.rate, batch = excluded.batch
+                INSERT INTO \(unescaped: s).job_control (job, paused, rate, batch) VALUES (\(job.rawValue), \(first.paused), \(first.rate), \(first.batch))
+                ON CONFLICT (job) DO UPDATE SET \(unescaped: change.column) = excluded.\(unescaped: change.column)
                 """)
         }
     }

@@ -36,6 +36,22 @@ struct BackfillCommandTests {
         #expect(try under.dump() == before, "a refused change writes nothing")
     }
 
+    /// Each change writes its own setting only. (The command used to read the whole row, change
+    /// one field and write the row back: a pause made between another operator's read and write
+    /// was undone. The store API now takes the change, so no caller can write a stale row.)
+    @Test(arguments: StoreKind.allCases)
+    func changesOfDifferentSettingsNeverUndoEachOther(_ kind: StoreKind) throws {
+        let under = try StoreUnderTest(kind)
+        let migctl = try under.initialized(plan: Plan.ungatedYAML)
+        let store = try under.open()
+        let event = { AuditEvent(at: Date(), actor: try store.login() ?? "tester", host: "h", action: AuditAction.backfill.rawValue) }
+        try store.changeJobControl(.backfill, .rate(100), event: try event())
+        #expect(try migctl.run(["backfill", "pause"]).status == 0)   // another operator, meanwhile
+        try store.changeJobControl(.backfill, .batch(50), event: try event())
+        let control = try store.jobControl(.backfill)
+        #expect(control.paused && control.rate == 100 && control.batch == 50)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aHostileControlRowReadsAsPausedAndSaysWhy(_ kind: StoreKind) throws {
         let under = try StoreUnderTest(kind)

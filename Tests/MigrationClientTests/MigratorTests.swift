@@ -153,8 +153,7 @@ struct MigratorTests {
         let backfill = Backfill(migrator: migrator, batchSize: 10)
         let ops = Operator(name: "ops", host: "h")
         func change(_ change: JobControlChange) throws {
-            let control = change.applied(to: try fixture.store.jobControl(.backfill))
-            try fixture.store.setJobControl(.backfill, control, event: AuditEvent(at: Date(), actor: ops.name, host: ops.host,
+            try fixture.store.changeJobControl(.backfill, change, event: AuditEvent(at: Date(), actor: ops.name, host: ops.host,
                                                                                   action: AuditAction.backfill.rawValue))
         }
         try change(.pause)

@@ -57,6 +57,16 @@ public enum JobControlChange: Sendable, Equatable {
         return changed
     }
 
+    /// The `job_control` column this change writes, and nothing else: two operators changing
+    /// different settings at once both keep their change.
+    public var column: String {
+        switch self {
+        case .pause, .resume: "paused"
+        case .rate: "rate"
+        case .batch: "batch"
+        }
+    }
+
     /// The change in a few words, for the audit log and the command's answer.
     public var summary: String {
         switch self {

@@ -143,8 +143,10 @@ public protocol ControlStore: Sendable {
     /// that cannot be read is reported (``takeRowProblems()``) and reads as paused: a job
     /// never speeds up because its brake was damaged.
     func jobControl(_ job: Job) throws(ControlStoreError) -> JobControl
-    /// Writes `control` for `job` with `event` (its audit row, action = the job) in one transaction.
-    func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError)
+    /// Makes `change` to `job`'s control with `event` (its audit row, action = the job) in one
+    /// transaction, writing only the setting it changes (``JobControlChange/column``), so
+    /// concurrent changes of different settings never undo each other.
+    func changeJobControl(_ job: Job, _ change: JobControlChange, event: AuditEvent) throws(ControlStoreError)
     /// Where `job` is, as the process running it last reported; nil before it ever ran (or when
     /// its row cannot be read, which is reported).
     func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress?
@@ -204,7 +206,7 @@ extension ControlStore {
 
     /// A store without job tables (a test double) runs every job as standard and keeps no change.
     public func jobControl(_ job: Job) throws(ControlStoreError) -> JobControl { .standard }
-    public func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError) {
+    public func changeJobControl(_ job: Job, _ change: JobControlChange, event: AuditEvent) throws(ControlStoreError) {
         throw .io(path: location, message: "this store keeps no job control")
     }
     public func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress? { nil }

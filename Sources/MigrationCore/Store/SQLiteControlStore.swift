@@ -416,14 +416,15 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         }
     }
 
-    public func setJobControl(_ job: Job, _ control: JobControl, event: AuditEvent) throws(ControlStoreError) {
+    public func changeJobControl(_ job: Job, _ change: JobControlChange, event: AuditEvent) throws(ControlStoreError) {
+        let first = change.applied(to: .standard)   // the row a first change creates
         try write { db in
             try Self.insert(event, db)
             try db.execute(sql: """
                 INSERT INTO job_control (job, paused, rate, batch, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (job) DO UPDATE SET paused = excluded.paused, rate = excluded.rate, batch = excluded.batch,
+                ON CONFLICT (job) DO UPDATE SET \(change.column) = excluded.\(change.column),
                                                 changed_at = excluded.changed_at, changed_by = excluded.changed_by
-                """, arguments: [job.rawValue, control.paused ? 1 : 0, control.rate, control.batch, Timestamp.string(event.at), event.actor])
+                """, arguments: [job.rawValue, first.paused ? 1 : 0, first.rate, first.batch, Timestamp.string(event.at), event.actor])
         }
     }
 

@@ -34,11 +34,10 @@ struct JobChangeOptions: ParsableArguments {
         try reportingFailures {
             let opened = try store.open()
             let signer = try actor.signer(for: opened)
-            let before = try opened.jobControl(job)
-            let after = change.applied(to: before)
             let event = AuditEvent(at: Date(), actor: signer.name, host: signer.host, action: job.auditAction.rawValue,
-                                   reason: reason, details: JobControlLine.details(before: before, after: after))
-            try opened.setJobControl(job, after, event: event)
+                                   reason: reason, details: change.summary)
+            try opened.changeJobControl(job, change, event: event)
+            let after = try opened.jobControl(job)
             say("\(job.rawValue) \(change.summary); now \(JobControlLine.describe(after))")
         }
     }
@@ -77,10 +76,6 @@ enum JobControlLine {
     static func describe(_ control: JobControl) -> String {
         [control.paused ? "paused" : "running", control.rate == 0 ? "no rate limit" : "at most \(control.rate) rows a second",
          "batches of \(control.batch)"].joined(separator: ", ")
-    }
-
-    static func details(before: JobControl, after: JobControl) -> String {
-        "\(describe(before)) -> \(describe(after))"
     }
 }
 
