@@ -18,8 +18,8 @@ extension Plan {
                             Gate(.checklist), Gate(.approval(withinSeconds: 3600)), fleet],
             "new-only": [Gate(.soak(seconds: soak)), rate(CounterName.writeNewError, [CounterName.write], max: 0.001), Gate(.checklist), fleet],
             "backfill": [Gate(.checklist)],
-            "cleanup": [Gate(.gauge(GaugeCheck(gauge: "backfill.remaining", bounds: Bounds(max: 0), maxAgeSeconds: 60)), overridable: false),
-                        Gate(.checklist), fleet],
+            "cleanup": [Gate(.gauge(GaugeCheck(gauge: CounterName.backfillRemaining, bounds: Bounds(max: 0), maxAgeSeconds: 60)), overridable: false),
+                        Gate(.verified(since: "backfill"), overridable: false), Gate(.checklist), fleet],
             "complete": [Gate(.soak(seconds: soak)), Gate(.checklist), Gate(.approval(withinSeconds: 3600))],
         ]
         return Plan(phases: Plan.default.phases.map { phase in

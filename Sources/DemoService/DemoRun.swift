@@ -4,12 +4,15 @@ import MigrationCore
 import Synchronization
 
 /// The demo's live service: the workload, plus the batch jobs an operator would run in the
-/// right phases (the backfill in `backfill`, the tombstone purge in `cleanup`).
+/// right phases (the backfill in `backfill`, then the full verification, and the tombstone
+/// purge in `cleanup`).
 public final class DemoRun: Sendable {
     public let client: MigrationClient
     public let stores: DemoStores
     public let workload: Workload
     public let backfill: Backfill<User>
+    /// The full verification, run in `backfill` once the backfill has finished.
+    public let verifier: Verifier<User>
     /// Services that served these stores before and died without stopping, reconciled at start.
     public let reconciledCrashes: [CrashReconciliation]
     private let running = Atomic<Bool>(false)
@@ -54,6 +57,8 @@ public final class DemoRun: Sendable {
         }
         workload = Workload(migrator: migrator, settings: settings ?? Workload.Settings(seededKeys: records), seed: reference)
         backfill = Backfill(migrator: migrator, batchSize: 500)
+        // Once the old store stops receiving writes, a user the service wrote since has a higher version.
+        verifier = Verifier(migrator: migrator, batchSize: 500) { old, new in new.version > old.version }
     }
 
     /// What each key reads as now: the starting reference when the stores already hold a migration in flight.
@@ -95,7 +100,11 @@ public final class DemoRun: Sendable {
     private func runPhaseJobs() {
         switch client.current.state.phase {
         case "backfill":
-            _ = try? backfill.step()
+            if !backfill.isFinished {
+                _ = try? backfill.step()
+            } else {
+                _ = try? verifier.step()
+            }
         case "cleanup", "complete":
             if !purged.exchange(true, ordering: .relaxed) {
                 if let count = try? stores.new.purgeTombstones() { client.count("tombstones.purged", by: Int64(count)) }

@@ -3,7 +3,7 @@ import GRDB
 import MigrationClient
 
 /// The demo's record: a user, shaped differently in each store.
-public struct User: Sendable, Equatable {
+public struct User: Sendable, Equatable, Codable {
     public var name: String
     public var email: String
     public var version: Int

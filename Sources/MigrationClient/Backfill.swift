@@ -33,10 +33,7 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
     /// Whether the cursor still has to be taken from the store (made without one), and when this run started.
     private let resumeFromStore: Mutex<Bool>
     private let startedAt = Date()
-    private let paused = Atomic<Bool>(false)
-    private let limiter = Mutex(RateLimiter())
-    /// The operators' settings last read from the store.
-    private let lastControl = Mutex<JobControl?>(nil)
+    private let steering: JobSteering
 
     /// - Parameters:
     ///   - cursor: the last key a previous run finished, to resume after it.
@@ -46,32 +43,28 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         self.batchSize = max(1, batchSize)
         progress = Mutex((cursor, done, false))
         resumeFromStore = Mutex(cursor == nil && done == 0)
+        steering = JobSteering(.backfill, client: migrator.client)
     }
 
     /// The last key walked: persist it to restart from here.
     public var cursor: String? { progress.withLock { $0.cursor } }
     public var isFinished: Bool { progress.withLock { $0.finished } }
-    public var isPaused: Bool { paused.load(ordering: .relaxed) }
+    public var isPaused: Bool { steering.isPaused }
 
-    public func pause() { paused.store(true, ordering: .relaxed) }
-    public func resume() { paused.store(false, ordering: .relaxed) }
+    public func pause() { steering.pause() }
+    public func resume() { steering.resume() }
 
     /// What the operators asked of the backfill, as last read from the store
     /// (``MigrationCore/JobControl/standard`` until an operator changes it).
-    public var control: JobControl { lastControl.withLock { $0 } ?? .standard }
+    public var control: JobControl { steering.control }
 
     /// Copies one batch. Returns false when paused (here, or by an operator) or finished.
     @discardableResult
     public func step() throws -> Bool {
-        guard !isPaused else { return false }
-        let control = readControl()
-        guard !control.paused else { return false }
+        guard !isFinished, let batchSize = steering.nextBatch(size: self.batchSize) else { return false }
         resumeIfStored()
         let (cursor, finished) = progress.withLock { ($0.cursor, $0.finished) }
         guard !finished else { return false }
-        let batchSize = control.changedAt == nil ? self.batchSize : control.batch
-        let wait = limiter.withLock { $0.delay(rows: batchSize, rate: control.rate, now: .now) }
-        if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
         let batch = try migrator.old.scan(cursor, batchSize)
         let copied = migrator.client.counter(CounterName.backfill)
         for record in batch where try migrator.new.putIfAbsent(record.key, record.value, .backfill) {
@@ -84,12 +77,13 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
             state.finished = batch.count < batchSize
             return state.finished ? max(state.done, total) : state.done
         }
-        try migrator.client.gauge("backfill.total", Double(total))
-        try migrator.client.gauge("backfill.done", Double(min(done, total)))
-        try migrator.client.gauge("backfill.remaining", Double(isFinished ? 0 : max(0, total - done)))
-        let (walked, last) = progress.withLock { ($0.done, $0.cursor) }
+        try migrator.client.gauge(CounterName.backfillTotal, Double(total))
+        try migrator.client.gauge(CounterName.backfillDone, Double(min(done, total)))
+        try migrator.client.gauge(CounterName.backfillRemaining, Double(isFinished ? 0 : max(0, total - done)))
+        let walked = progress.withLock { $0.done }
         try migrator.client.store.saveJobProgress(.backfill, JobProgress(
-            cursor: last, done: Int64(walked), total: Int64(total), startedAt: startedAt,
+            cursor: JobProgress.storableCursor(after: batch.map(\.key), previous: cursor), done: Int64(walked), total: Int64(total),
+            startedAt: startedAt,
             finishedAt: isFinished ? Date() : nil, instance: migrator.client.instanceID))
         return !isFinished
     }
@@ -99,16 +93,5 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         guard resumeFromStore.withLock({ resume in defer { resume = false }; return resume }) else { return }
         guard let stored = try? migrator.client.store.jobProgress(.backfill), stored.cursor != nil else { return }
         progress.withLock { $0 = (stored.cursor, Int(clamping: stored.done), false) }
-    }
-
-    /// The operators' settings now, or the last ones read when the store cannot say.
-    private func readControl() -> JobControl {
-        do {
-            let control = try migrator.client.store.jobControl(.backfill)
-            lastControl.withLock { $0 = control }
-            return control
-        } catch {
-            return self.control
-        }
     }
 }

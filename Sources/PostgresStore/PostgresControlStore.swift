@@ -265,7 +265,8 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
 
     public func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress? {
         let rows = try read("""
-            SELECT job, cursor, done, total, started_at, finished_at, instance, throttled FROM \(unescaped: s).job_progress
+            SELECT job, cursor, done, total, started_at, updated_at, finished_at, instance, throttled, since_phase, phase_entered_at, mismatches
+            FROM \(unescaped: s).job_progress
             WHERE job = \(job.rawValue)
             """)
         return decodeEach(rows, table: "job_progress", key: { StoredRow.keyText($0, "job") }) { row throws(RowProblem) in
@@ -273,16 +274,38 @@ public final class PostgresControlStore: ControlStore, RowDecoding {
         }.first
     }
 
-    public func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError) {
+    public func saveJobProgress(_ job: Job, _ progress: JobProgress, mismatches: [VerifyMismatch]) throws(ControlStoreError) {
         try link.transaction { session in
+            for mismatch in mismatches {
+                try session.execute("""
+                    INSERT INTO \(unescaped: s).verify_mismatches (run_started_at, key, old_digest, new_digest, found_at)
+                    VALUES (\(mismatch.runStartedAt), \(mismatch.key), \(mismatch.oldDigest), \(mismatch.newDigest), \(mismatch.foundAt))
+                    """)
+            }
             try session.execute("""
-                INSERT INTO \(unescaped: s).job_progress (job, cursor, done, total, started_at, finished_at, instance, throttled)
+                INSERT INTO \(unescaped: s).job_progress (job, cursor, done, total, started_at, finished_at, instance, throttled,
+                                                          since_phase, phase_entered_at, mismatches)
                 VALUES (\(job.rawValue), \(progress.cursor), \(progress.done), \(progress.total), \(progress.startedAt),
-                        \(progress.finishedAt), \(progress.instance), \(progress.throttled))
+                        \(progress.finishedAt), \(progress.instance), \(progress.throttled), \(progress.sincePhase),
+                        \(progress.phaseEnteredAt), \(progress.mismatches))
                 ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, done = excluded.done, total = excluded.total,
                   started_at = excluded.started_at, finished_at = excluded.finished_at, instance = excluded.instance,
-                  throttled = excluded.throttled
+                  throttled = excluded.throttled, since_phase = excluded.since_phase, phase_entered_at = excluded.phase_entered_at,
+                  mismatches = excluded.mismatches
                 """)
+        }
+    }
+
+    public func verifyMismatches(runStartedAt: Date, limit: Int) throws(ControlStoreError) -> [VerifyMismatch] {
+        // Instants keep milliseconds, a Date a binary fraction of them: match the run's millisecond.
+        let rows = try read("""
+            SELECT id, run_started_at, key, old_digest, new_digest, found_at FROM \(unescaped: s).verify_mismatches
+            WHERE run_started_at > \(runStartedAt) - interval '500 microseconds'
+              AND run_started_at < \(runStartedAt) + interval '500 microseconds'
+            ORDER BY id LIMIT \(Int64(max(0, limit)))
+            """)
+        return decodeEach(rows, table: "verify_mismatches", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
+            try row.verifyMismatch()
         }
     }
 

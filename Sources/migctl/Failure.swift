@@ -100,6 +100,8 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
         (.usage, error.description)
     case let error as DemoError:
         (.service, error.description)
+    case let error as JobWaitFailure:
+        if case .mismatches = error { (.gateFailed, error.description) } else { (.error, error.description) }
     default:
         (.error, "\(error)")
     }

@@ -16,7 +16,7 @@ struct Migctl: ParsableCommand {
         subcommands: [
             Init.self, Status.self, Check.self, Advance.self, Rollback.self, RolloutCommand.self, Approve.self, Checklist.self, Log.self,
             ConsoleCommand.self, Guard.self, Fleet.self, Demo.self, Simulate.self, Count.self, GaugeCommand.self, Bucket.self, Upgrade.self,
-            MetricsCommand.self, StatsdCommand.self, Completions.self, BackfillCommand.self,
+            MetricsCommand.self, StatsdCommand.self, Completions.self, BackfillCommand.self, VerifyCommand.self,
         ]
     )
 

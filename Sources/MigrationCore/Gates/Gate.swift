@@ -37,6 +37,9 @@ public enum GateKind: Sendable, Equatable, Codable {
     case window(WindowCheck)
     /// A PromQL instant query's one value within bounds.
     case prometheus(PrometheusCheck)
+    /// A full verification (``Verification``) walked every key of the old store since the
+    /// migration entered the phase `since` (or a later one), and found no mismatch.
+    case verified(since: String)
 
     /// The kind's name as plans spell it.
     public var name: String {
@@ -51,6 +54,7 @@ public enum GateKind: Sendable, Equatable, Codable {
         case .fleet: "fleet"
         case .window: "window"
         case .prometheus: "prometheus"
+        case .verified: "verified"
         }
     }
 }

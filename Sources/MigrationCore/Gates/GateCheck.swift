@@ -107,12 +107,26 @@ extension ControlStore {
             approvals: kinds.contains("approval") ? try approvals(phase: target.id) : [],
             instances: kinds.contains("fleet") ? try instances() : [],
             zones: Self.zones(of: target.gates),
-            prometheus: queries)
+            prometheus: queries,
+            verification: kinds.contains("verified") ? try verification() : nil,
+            phaseIDs: kinds.contains("verified") ? try plan().phases.map(\.id) : [])
         var report = GateReport(target: target.id, irreversible: target.irreversible,
                                 results: GateEvaluation.evaluate(target.gates, inputs), stateVersion: state.version, checkedAt: now)
         report.commandOutcomes = commands
         report.prometheusOutcomes = queries
         return report
+    }
+
+    /// The newest full verification run with its first mismatching keys and the phase moves
+    /// since it started; nil when none ran.
+    public func verification() throws(ControlStoreError) -> Verification? {
+        guard let run = try jobProgress(.verify) else { return nil }
+        let keys = run.mismatches > 0 ? try verifyMismatches(runStartedAt: run.startedAt, limit: Verification.keysNamed).map(\.key) : []
+        let recent = try auditLog(limit: Verification.movesRead)
+        let since = recent.filter { $0.at >= run.startedAt }
+        let complete = recent.count < Verification.movesRead || (recent.last.map { $0.at < run.startedAt } ?? true)
+        let moves = since.filter { $0.fromPhase != nil && $0.toPhase != nil && $0.fromPhase != $0.toPhase }.reversed()
+        return Verification(run: run, firstMismatches: keys, movesSince: Array(moves), movesComplete: complete)
     }
 
     /// The zones the window gates name, each read from the system tz database now (so a tz

@@ -159,6 +159,9 @@ public enum GateEvaluation {
             case nil:
                 return result(check.label, .unknown, "not queried yet", bound, "the query runs when you advance or run 'migctl check'")
             }
+
+        case .verified(let since):
+            return evaluateVerified(since: since, inputs, result)
         }
     }
 

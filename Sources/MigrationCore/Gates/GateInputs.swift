@@ -87,11 +87,17 @@ public struct GateInputs: Sendable {
     public var zones: [String: Result<ZoneInfo, ZoneInfo.Problem>]
     /// What each prometheus gate's query gave, by server and query.
     public var prometheus: [PrometheusQuery: PrometheusOutcome]
+    /// The newest full verification, for `verified` gates; nil when none ran.
+    public var verification: Verification?
+    /// The plan's phase ids in order, for gates that compare positions (`verified`).
+    public var phaseIDs: [String]
 
     public init(now: Date, state: MigrationState, target: Phase, actor: String, counterSums: [CounterWindow: Int64] = [:],
                 gauges: [String: Gauge] = [:], checklist: [ChecklistItem] = [], commands: [[String]: CommandOutcome] = [:],
                 approvals: [Approval] = [], instances: [FleetInstance] = [], zones: [String: Result<ZoneInfo, ZoneInfo.Problem>] = [:],
-                prometheus: [PrometheusQuery: PrometheusOutcome] = [:]) {
+                prometheus: [PrometheusQuery: PrometheusOutcome] = [:], verification: Verification? = nil, phaseIDs: [String] = []) {
+        self.verification = verification
+        self.phaseIDs = phaseIDs
         self.zones = zones
         self.prometheus = prometheus
         self.now = now

@@ -14,9 +14,30 @@ public struct JobProgress: Sendable, Equatable {
     public var instance: String
     /// Why the job slowed or paused itself, or nil.
     public var throttled: String?
+    /// The verifier's run: the phase the migration was in when the run started, and when that
+    /// phase had been entered, so a `verified` gate can tell which visit of a phase it covers.
+    public var sincePhase: String?
+    public var phaseEnteredAt: Date?
+    /// The verifier's run: keys found missing, deleted or different so far.
+    public var mismatches: Int64
+    /// When the row was last written, as the store says (not written by ``ControlStore/saveJobProgress(_:_:mismatches:)``).
+    public var updatedAt: Date?
+
+    /// The longest cursor the store keeps (characters).
+    public static let cursorLimit = 65_536
+
+    /// The cursor to store after a batch of `keys` (in walk order) that followed `previous`: the
+    /// last key that fits ``cursorLimit``. A longer key cannot be stored, so a job resumed from
+    /// the store walks the keys after the one stored again (copies are insert-if-absent).
+    public static func storableCursor(after keys: [String], previous: String?) -> String? {
+        keys.last { $0.count <= cursorLimit } ?? previous.flatMap { $0.count <= cursorLimit ? $0 : nil }
+    }
 
     public init(cursor: String?, done: Int64, total: Int64?, startedAt: Date, finishedAt: Date? = nil, instance: String,
-                throttled: String? = nil) {
+                throttled: String? = nil, sincePhase: String? = nil, phaseEnteredAt: Date? = nil, mismatches: Int64 = 0) {
+        self.sincePhase = sincePhase
+        self.phaseEnteredAt = phaseEnteredAt
+        self.mismatches = mismatches
         self.cursor = cursor
         self.done = done
         self.total = total
@@ -25,4 +46,37 @@ public struct JobProgress: Sendable, Equatable {
         self.instance = instance
         self.throttled = throttled
     }
+}
+
+/// A key the verifier found missing, deleted or different in the new store
+/// (`verify_mismatches`): a record, never changed.
+public struct VerifyMismatch: Sendable, Equatable, Codable {
+    /// The verify run that found it (its `started_at`).
+    public var runStartedAt: Date
+    public var key: String
+    /// Lowercase hex SHA-256 of each side's value, or ``absent`` / ``tombstone``.
+    public var oldDigest: String
+    public var newDigest: String
+    public var foundAt: Date
+
+    public init(runStartedAt: Date, key: String, oldDigest: String, newDigest: String, foundAt: Date) {
+        self.runStartedAt = runStartedAt
+        self.key = key
+        self.oldDigest = oldDigest
+        self.newDigest = newDigest
+        self.foundAt = foundAt
+    }
+
+    /// The longest key recorded whole; a longer one is cut here and ends with "…".
+    public static let keyLimit = 2000
+
+    /// `key` as a record keeps it: at most ``keyLimit`` characters.
+    public static func recorded(_ key: String) -> String {
+        key.count <= keyLimit ? key : String(key.prefix(keyLimit - 1)) + "…"
+    }
+
+    /// The digest of a side that holds no record.
+    public static let absent = "absent"
+    /// The digest of a new store that holds the tombstone of a delete.
+    public static let tombstone = "tombstone"
 }

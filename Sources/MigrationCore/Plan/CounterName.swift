@@ -37,8 +37,22 @@ public enum CounterName {
     /// Reads that compared both stores and found them different.
     public static let verifyMismatch = "verify.mismatch"
 
+    /// Keys the full verification (``Verifier``) walked and found as they should be in the new store.
+    public static let verifyFullMatch = "verify.full.match"
+    /// Keys the full verification found missing, deleted or different in the new store.
+    public static let verifyFullMismatch = "verify.full.mismatch"
+
     /// Every counter above, for what accepts migctl's own vocabulary by default (`migctl statsd`).
     public static let all = [
         hit, miss, backfill, readAbsent, readOld, write, delete, writeOld, writeNew, writeOldError, writeNewError, verifyMatch, verifyMismatch,
+        verifyFullMatch, verifyFullMismatch,
     ]
+
+    /// The gauges the backfill sets: records in the old store, walked so far, and left to walk.
+    public static let backfillTotal = "backfill.total"
+    public static let backfillDone = "backfill.done"
+    public static let backfillRemaining = "backfill.remaining"
+    /// The gauges the full verification sets: keys walked so far in this run, and left to walk.
+    public static let verifyFullDone = "verify.full.done"
+    public static let verifyFullRemaining = "verify.full.remaining"
 }

@@ -42,7 +42,8 @@ extension Plan {
               ramp: false, runbook: "06-backfill.md", gates: [Gate(.checklist)]),
         Phase(id: "cleanup", title: "Verify and clean up", reads: .new, writes: [.new],
               ramp: false, runbook: "07-cleanup.md", gates: [
-                  Gate(.gauge(GaugeCheck(gauge: "backfill.remaining", bounds: Bounds(max: 0), maxAgeSeconds: 3600)), overridable: false),
+                  Gate(.gauge(GaugeCheck(gauge: CounterName.backfillRemaining, bounds: Bounds(max: 0), maxAgeSeconds: 3600)), overridable: false),
+                  Gate(.verified(since: "backfill"), overridable: false),
                   Gate(.checklist),
               ]),
         Phase(id: "complete", title: "Old store retired", reads: .new, writes: [.new],

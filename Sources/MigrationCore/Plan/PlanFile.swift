@@ -29,7 +29,8 @@ import Yams
 /// Gate kinds: `soak` (duration), `rollout`, `counter` (numerator, denominator, window,
 /// min, max, min_sample), `gauge` (gauge, min, max, max_age), `checklist`, `command`
 /// (argv, timeout), `approval` (within), `fleet` (heartbeat), `window` (days, hours, tz),
-/// `prometheus` (url, query, min, max, timeout); each may say `overridable: false`. Durations
+/// `prometheus` (url, query, min, max, timeout), `verified` (since: a phase before the gate's
+/// own); each may say `overridable: false`. Durations
 /// are `90s`, `15m`, `1h`, `7d` or a number of seconds.
 ///
 /// What the guard (`migctl guard`) does by itself: `guards` (name, `when`: a counter, gauge,
@@ -54,6 +55,7 @@ public enum PlanFile {
         "fleet": ["heartbeat"],
         "window": ["days", "hours", "tz"],
         "prometheus": ["url", "query", "min", "max", "timeout"],
+        "verified": ["since"],
     ]
 
     /// Parses and validates `yaml`, within ``Limits``.
@@ -157,6 +159,7 @@ private struct PlanReader {
             phases.append(phase)
         }
         checkAutomation(phases, Array(entries))
+        checkVerifiedGates(phases, Array(entries))
         return phases
     }
 
@@ -205,6 +208,29 @@ private struct PlanReader {
                             "the guard never enters an irreversible phase by itself; that takes a person and the typed confirmation")
                 } else if i == 0 {
                     problem(entry?["auto_advance"], "\(field).auto_advance", "the first phase is where a migration starts; nothing advances into it")
+                }
+            }
+        }
+    }
+
+    /// A `verified` gate names a phase before its own: the verification must have run while
+    /// the migration was there or later, before it moves into the gate's phase.
+    mutating func checkVerifiedGates(_ phases: [Phase], _ entries: [Node]) {
+        for (i, phase) in phases.enumerated() {
+            for (g, gate) in phase.gates.enumerated() {
+                guard case .verified(let since) = gate.kind else { continue }
+                let entry = entries.first { $0["id"]?.string == phase.id }
+                let node = entry?["gates"].flatMap { node -> Node? in
+                    if case .sequence(let list) = node, g < list.count { return list[g]["since"] }
+                    return nil
+                }
+                let field = "phases[\(i + 1)].gates[\(g + 1)].since"
+                guard let position = phases.firstIndex(where: { $0.id == since }) else {
+                    problem(node, field, "'\(since)' is not a phase of this plan")
+                    continue
+                }
+                if position >= i {
+                    problem(node, field, "'\(since)' is not before '\(phase.id)'; a verified gate names a phase the migration passes through before it")
                 }
             }
         }
@@ -401,6 +427,7 @@ private struct PlanReader {
         case "approval": gateKind = .approval(withinSeconds: duration(map, "within", field, required: false) ?? 86_400)
         case "window": gateKind = readWindow(map, field)
         case "prometheus": gateKind = readPrometheus(map, field)
+        case "verified": gateKind = requiredString(map, "since", field).map { .verified(since: $0) }
         default: gateKind = .fleet(heartbeatSeconds: duration(map, "heartbeat", field, required: false) ?? 60)
         }
         guard problems.count == before, let gateKind else { return nil }

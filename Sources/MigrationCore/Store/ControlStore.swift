@@ -150,8 +150,12 @@ public protocol ControlStore: Sendable {
     /// Where `job` is, as the process running it last reported; nil before it ever ran (or when
     /// its row cannot be read, which is reported).
     func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress?
-    /// Records where `job` is (the process running it, after each batch).
-    func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError)
+    /// Records where `job` is (the process running it, after each batch), and the mismatches
+    /// that batch found, in one transaction: a crash keeps both or neither.
+    func saveJobProgress(_ job: Job, _ progress: JobProgress, mismatches: [VerifyMismatch]) throws(ControlStoreError)
+    /// The mismatches the verify run that started at `runStartedAt` found, oldest first, at most
+    /// `limit` of them (a bad row is reported and skipped).
+    func verifyMismatches(runStartedAt: Date, limit: Int) throws(ControlStoreError) -> [VerifyMismatch]
 }
 
 extension ControlStore {
@@ -210,7 +214,13 @@ extension ControlStore {
         throw .io(path: location, message: "this store keeps no job control")
     }
     public func jobProgress(_ job: Job) throws(ControlStoreError) -> JobProgress? { nil }
-    public func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError) {}
+    public func saveJobProgress(_ job: Job, _ progress: JobProgress, mismatches: [VerifyMismatch]) throws(ControlStoreError) {}
+    public func verifyMismatches(runStartedAt: Date, limit: Int) throws(ControlStoreError) -> [VerifyMismatch] { [] }
+
+    /// Records where `job` is, with no mismatch found.
+    public func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError) {
+        try saveJobProgress(job, progress, mismatches: [])
+    }
 }
 
 /// Counter values summed into equal time slots, for charts.

@@ -437,17 +437,36 @@ public final class SQLiteControlStore: ControlStore, RowDecoding {
         }
     }
 
-    public func saveJobProgress(_ job: Job, _ progress: JobProgress) throws(ControlStoreError) {
+    public func saveJobProgress(_ job: Job, _ progress: JobProgress, mismatches: [VerifyMismatch]) throws(ControlStoreError) {
         try write { db in
+            for mismatch in mismatches {
+                try db.execute(sql: """
+                    INSERT INTO verify_mismatches (run_started_at, key, old_digest, new_digest, found_at) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [Timestamp.string(mismatch.runStartedAt), mismatch.key, mismatch.oldDigest, mismatch.newDigest,
+                                     Timestamp.string(mismatch.foundAt)])
+            }
             try db.execute(sql: """
-                INSERT INTO job_progress (job, cursor, done, total, started_at, updated_at, finished_at, instance, throttled)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO job_progress (job, cursor, done, total, started_at, updated_at, finished_at, instance, throttled,
+                                          since_phase, phase_entered_at, mismatches)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, done = excluded.done, total = excluded.total,
                   started_at = excluded.started_at, updated_at = excluded.updated_at, finished_at = excluded.finished_at,
-                  instance = excluded.instance, throttled = excluded.throttled
+                  instance = excluded.instance, throttled = excluded.throttled, since_phase = excluded.since_phase,
+                  phase_entered_at = excluded.phase_entered_at, mismatches = excluded.mismatches
                 """, arguments: [job.rawValue, progress.cursor, progress.done, progress.total, Timestamp.string(progress.startedAt),
                                  Timestamp.string(Date()), progress.finishedAt.map(Timestamp.string), progress.instance,
-                                 progress.throttled])
+                                 progress.throttled, progress.sincePhase, progress.phaseEnteredAt.map(Timestamp.string),
+                                 progress.mismatches])
+        }
+    }
+
+    public func verifyMismatches(runStartedAt: Date, limit: Int) throws(ControlStoreError) -> [VerifyMismatch] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM verify_mismatches WHERE run_started_at = ? ORDER BY id LIMIT ?",
+                                        arguments: [Timestamp.string(runStartedAt), max(0, limit)])
+            return decodeEach(rows, table: "verify_mismatches", key: { StoredRow.keyText($0, "id") }) { row throws(RowProblem) in
+                try row.verifyMismatch()
+            }
         }
     }
 

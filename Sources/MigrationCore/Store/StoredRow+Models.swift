@@ -58,9 +58,19 @@ extension StoredRow {
 
     /// A `job_progress` row.
     package func jobProgress() throws(RowProblem) -> JobProgress {
-        JobProgress(cursor: try optionalText("cursor"), done: try int64("done"), total: try optionalInt64("total"),
+        var progress = JobProgress(cursor: try optionalText("cursor"), done: try int64("done"), total: try optionalInt64("total"),
                     startedAt: try instant("started_at"), finishedAt: try optionalInstant("finished_at"),
-                    instance: try text("instance"), throttled: try optionalText("throttled"))
+                    instance: try text("instance"), throttled: try optionalText("throttled"),
+                    sincePhase: try optionalText("since_phase"), phaseEnteredAt: try optionalInstant("phase_entered_at"),
+                    mismatches: try optionalInt64("mismatches") ?? 0)
+        progress.updatedAt = try optionalInstant("updated_at")
+        return progress
+    }
+
+    /// A `verify_mismatches` row.
+    package func verifyMismatch() throws(RowProblem) -> VerifyMismatch {
+        VerifyMismatch(runStartedAt: try instant("run_started_at"), key: try text("key"), oldDigest: try text("old_digest"),
+                       newDigest: try text("new_digest"), foundAt: try instant("found_at"))
     }
 
     /// An `instances` row; `stale` is optional so a row without it reads as not stale.
