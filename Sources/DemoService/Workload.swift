@@ -115,8 +115,11 @@ public final class Workload: Sendable {
 
     private func update(_ key: String, _ worker: Int) throws {
         let current = models[worker].withLock { $0[key] ?? nil }
-        let user = current.map { User(name: $0.name, email: $0.email, version: $0.version + 1) }
-            ?? User(name: "Revived \(key)", email: "\(key)@example.net", version: 1)
+        // A key written again after a delete goes on from the version the old store last had, so
+        // the new value is a later version than the old one: what the demo's full verification
+        // (`supersedes`: a higher version) relies on once the old store receives no more writes.
+        let user = try current.map { User(name: $0.name, email: $0.email, version: $0.version + 1) }
+            ?? User(name: "Revived \(key)", email: "\(key)@example.net", version: (try migrator.old.get(key)?.version ?? 0) + 1)
         try write(key, user, worker)
     }
 

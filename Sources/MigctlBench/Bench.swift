@@ -23,7 +23,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the figures as JSON to this file.", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,fleet,chart,frame,idle,startup,contention,statsd.", valueName: "names"))
+    @Option(help: ArgumentHelp("Only these figures, comma-separated: route,count,propagation,ingest,fleet,chart,frame,idle,startup,contention,statsd,jobs.", valueName: "names"))
     var only: String?
 
     @Option(help: ArgumentHelp("The PostgreSQL server for the PostgreSQL rows, as a libpq URL whose login may create schemas and roles (default: $MIGCTL_TEST_POSTGRES). Each figure makes a schema bench_<random> and drops it, with its roles, afterwards.", valueName: "url"))
@@ -44,6 +44,7 @@ struct Run: ParsableCommand {
             ("count", { [try figures.count()] }), ("ingest", onEach(figures.ingest)), ("fleet", onEach { [try figures.fleet($0)] }),
             ("chart", { [try figures.chart()] }), ("frame", { [try figures.frame()] }), ("idle", { [try figures.idle()] }),
             ("startup", { [try figures.startup()] }), ("contention", { [try figures.contention()] }), ("statsd", { [try figures.statsd()] }),
+            ("jobs", figures.jobs),
         ]
         let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
         if server == nil {

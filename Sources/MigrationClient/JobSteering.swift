@@ -29,7 +29,7 @@ final class JobSteering: Sendable {
     /// - Parameter size: the application's batch size, used until an operator sets one.
     func nextBatch(size: Int) -> Int? {
         guard !isPaused else { return nil }
-        let control = readControl()
+        let control = refreshControl()
         guard !control.paused else { return nil }
         let rows = control.changedAt == nil ? size : control.batch
         let wait = limiter.withLock { $0.delay(rows: rows, rate: control.rate, now: .now) }
@@ -37,7 +37,8 @@ final class JobSteering: Sendable {
         return rows
     }
 
-    private func readControl() -> JobControl {
+    /// The operators' settings read from the store now, or the last ones read when it cannot say.
+    func refreshControl() -> JobControl {
         do {
             let control = try client.store.jobControl(job)
             lastControl.withLock { $0 = control }

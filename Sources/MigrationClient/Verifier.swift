@@ -12,9 +12,10 @@ import Synchronization
 /// transaction, the run's progress (`job_progress`, job `verify`) and each mismatch found
 /// (`verify_mismatches`: the key and a digest of each side). A `verified` gate reads both.
 ///
-/// Operators steer it like the backfill (`migctl verify pause|resume|rate|batch`). A verifier
-/// resumes the stored run when that run is unfinished and started in the current visit of the
-/// current phase (a crash loses nothing); otherwise it starts a new run.
+/// Operators steer it like the backfill (`migctl verify pause|resume|rate|batch`), and ask a
+/// finished verifier for a new run with `migctl verify restart`. A verifier resumes the stored
+/// run when that run is unfinished and started in the current visit of the current phase (a
+/// crash loses nothing); otherwise it starts a new run.
 ///
 /// Once the old store no longer receives writes, the new store legitimately holds newer
 /// values: give `supersedes` to say when a new value is a later write of the old one (for
@@ -56,10 +57,17 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
     /// What the operators asked of the verifier, as last read from the store.
     public var control: JobControl { steering.control }
 
-    /// Verifies one batch. Returns false when paused (here or by an operator) or finished.
+    /// Verifies one batch. Returns false when paused (here or by an operator) or finished. A
+    /// finished verifier starts a new run once an operator changes its control after the run
+    /// finished (`migctl verify restart`).
     @discardableResult
     public func step() throws -> Bool {
-        guard !isFinished, let size = steering.nextBatch(size: batchSize) else { return false }
+        guard !isPaused else { return false }
+        if let finished = progress?.finishedAt {
+            guard let asked = steering.refreshControl().changedAt, asked > finished else { return false }
+            run.withLock { $0 = nil }
+        }
+        guard let size = steering.nextBatch(size: batchSize) else { return false }
         var progress = try currentRun()
         guard progress.finishedAt == nil else { return false }
         let batch = try migrator.old.scan(progress.cursor, size)
@@ -85,7 +93,8 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
     }
 
     /// The run under way: the one in memory, else the stored one if it is unfinished and was
-    /// started in this visit of the current phase, else a new one starting now.
+    /// started in this visit of the current phase, else a new one starting now (so a verifier
+    /// made after a run finished starts a new one).
     private func currentRun() throws -> JobProgress {
         if let progress = run.withLock({ $0 }) { return progress }
         let state = migrator.client.current.state

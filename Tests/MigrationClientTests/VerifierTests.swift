@@ -132,6 +132,25 @@ struct VerifierTests {
                 "a run from another phase is not resumed: a new one starts")
     }
 
+    /// After mending what a run found, an operator asks for a new run (`migctl verify restart`).
+    @Test func aFinishedRunStartsAgainWhenAnOperatorAsks() throws {
+        seed(6)
+        stores.newRecords.withLock { $0["k02"] = nil }
+        try at("backfill")
+        let verifier = verifier()
+        while try verifier.step() {}
+        let first = try #require(verifier.progress)
+        #expect(first.mismatches == 1 && first.finishedAt != nil)
+        stores.newRecords.withLock { $0["k02"] = (.value("v2"), .backfill) }   // mended
+        #expect(try !verifier.step(), "nothing new until asked")
+        Thread.sleep(forTimeInterval: 0.002)   // the request must come after the run finished, to the millisecond
+        try fixture.store.changeJobControl(.verify, .restart, event: AuditEvent(at: Date(), actor: "ops", host: "h", action: AuditAction.verify.rawValue))
+        while try verifier.step() {}
+        let second = try #require(verifier.progress)
+        #expect(second.startedAt > first.startedAt && second.mismatches == 0 && second.done == 6 && second.finishedAt != nil)
+        #expect(try fixture.store.jobControl(.verify).batch == JobControl.standard.batch, "a restart changes no setting")
+    }
+
     @Test func operatorsPauseAndResizeTheVerifierFromTheStore() throws {
         seed(30)
         try at("backfill")

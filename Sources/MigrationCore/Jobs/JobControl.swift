@@ -44,6 +44,9 @@ public enum JobControlChange: Sendable, Equatable {
     case resume
     case rate(Int64)
     case batch(Int)
+    /// Asks for a new run of a job that finished (the verifier starts one when its control
+    /// changed after its run finished); changes no setting.
+    case restart
 
     /// `control` with this change made.
     public func applied(to control: JobControl) -> JobControl {
@@ -53,6 +56,7 @@ public enum JobControlChange: Sendable, Equatable {
         case .resume: changed.paused = false
         case .rate(let rate): changed.rate = rate
         case .batch(let batch): changed.batch = batch
+        case .restart: break
         }
         return changed
     }
@@ -64,6 +68,7 @@ public enum JobControlChange: Sendable, Equatable {
         case .pause, .resume: "paused"
         case .rate: "rate"
         case .batch: "batch"
+        case .restart: "changed_at"
         }
     }
 
@@ -74,6 +79,7 @@ public enum JobControlChange: Sendable, Equatable {
         case .resume: "resumed"
         case .rate(let rate): rate == 0 ? "rate limit lifted" : "rate limited to \(rate) rows a second"
         case .batch(let batch): "batches of \(batch) rows"
+        case .restart: "asked to start a new run"
         }
     }
 

@@ -82,6 +82,14 @@ struct JobBatch<Steered: SteeredJob>: ParsableCommand {
     func run() throws { try change.apply(.batch(batch), to: Steered.job) }
 }
 
+struct JobRestart<Steered: SteeredJob>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "restart", abstract: "Ask for a new run once the current one has finished (after mending what it found).")
+    }
+    @OptionGroup var change: JobChangeOptions
+    func run() throws { try change.apply(.restart, to: Steered.job) }
+}
+
 /// The words for a job's control, one place for the command's answer, the audit details and `status`.
 enum JobControlLine {
     static func describe(_ control: JobControl) -> String {

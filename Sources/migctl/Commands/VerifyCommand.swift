@@ -16,7 +16,7 @@ struct VerifyCommand: ParsableCommand {
             that started in the gate's phase or later finished with no mismatch.
             """,
         subcommands: [JobPause<VerifyJob>.self, JobResume<VerifyJob>.self, JobRate<VerifyJob>.self, JobBatch<VerifyJob>.self,
-                      JobStatus<VerifyJob>.self, VerifyReport.self],
+                      JobRestart<VerifyJob>.self, JobStatus<VerifyJob>.self, VerifyReport.self],
         defaultSubcommand: JobStatus<VerifyJob>.self
     )
 }
