@@ -59,9 +59,15 @@ class Migctl:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path) -> Migctl:
+def plan_text() -> str:
+    """The plan the stores are made with (a test may parametrize ``plan_text`` with another)."""
+    return UNGATED_PLAN
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, plan_text) -> Migctl:
     """A SQLite control database of migration ``users-v2`` with the ungated plan, at old-only."""
-    (tmp_path / "plan.yaml").write_text(UNGATED_PLAN)
+    (tmp_path / "plan.yaml").write_text(plan_text)
     migctl = Migctl(str(tmp_path / "migctl.db"), tmp_path)
     migctl.run("init", "--name", "users-v2", "--plan", "plan.yaml")
     return migctl
@@ -98,11 +104,11 @@ def postgres() -> Postgres:
 
 
 @pytest.fixture
-def postgres_store(postgres, tmp_path):
+def postgres_store(postgres, tmp_path, plan_text):
     """A PostgreSQL control store (a fresh schema) with the ungated plan: the operator's
     ``Migctl`` (the superuser, who ran init) and the URL of an application login (``<schema>_app``)."""
     schema = "t_" + secrets.token_hex(4)
-    (tmp_path / "plan.yaml").write_text(UNGATED_PLAN)
+    (tmp_path / "plan.yaml").write_text(plan_text)
     migctl = Migctl(postgres.with_login("postgres", schema), tmp_path)
     migctl.run("init", "--name", "users-v2", "--plan", "plan.yaml")
     app = f"{schema}_svc"
@@ -111,6 +117,95 @@ def postgres_store(postgres, tmp_path):
     postgres.sql(f"DROP SCHEMA {schema} CASCADE")
     for role in (app, f"{schema}_app", f"{schema}_operator", f"{schema}_approver"):
         postgres.sql(f"DROP ROLE IF EXISTS {role}")
+
+
+class Control:
+    """A control store as a test sees it: the operator's ``Migctl``, what the application opens
+    (a path or an application login's URL), and SQL on its tables as the superuser. In
+    statements, ``{s}`` stands for the tables' schema (nothing on SQLite) and ``?`` for a parameter."""
+
+    def __init__(self, migctl: Migctl, location: str, postgres: "Postgres" = None):
+        self.migctl, self.location, self.postgres = migctl, location, postgres
+        self.schema = location.rsplit("schema=", 1)[1] if postgres else None
+
+    @property
+    def kind(self) -> str:
+        return "postgres" if self.postgres else "sqlite"
+
+    def sql(self, statement: str, *params):
+        if self.postgres:
+            return self.postgres.sql(statement.replace("{s}", self.schema + ".").replace("?", "%s"), *params)
+        import sqlite3
+        conn = sqlite3.connect(self.migctl.db, isolation_level=None)
+        try:
+            return conn.execute(statement.replace("{s}", ""), params).fetchall()
+        finally:
+            conn.close()
+
+    def instant(self, column: str) -> str:
+        """``column`` in the contract's text form (PostgreSQL keeps a timestamptz)."""
+        if self.postgres:
+            return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+        return column
+
+    def progress(self, job: str):
+        """The ``job_progress`` row of ``job`` as a dict (instants as text), or None."""
+        columns = ["cursor", "done", "total", "started_at", "updated_at", "finished_at", "since_phase",
+                   "phase_entered_at", "mismatches", "instance", "throttled"]
+        instants = {"started_at", "updated_at", "finished_at", "phase_entered_at"}
+        rows = self.sql("SELECT " + ", ".join(self.instant(c) if c in instants else c for c in columns)
+                        + " FROM {s}job_progress WHERE job = ?", job)
+        return dict(zip(columns, rows[0])) if rows else None
+
+    def mismatches(self):
+        """Every ``verify_mismatches`` row, oldest first: (run_started_at, key, old_digest, new_digest, found_at)."""
+        return self.sql(f"SELECT {self.instant('run_started_at')}, key, old_digest, new_digest, {self.instant('found_at')} "
+                        "FROM {s}verify_mismatches ORDER BY id")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request) -> Control:
+    """Each control store in turn, at old-only with the ungated plan."""
+    if request.param == "sqlite":
+        migctl = request.getfixturevalue("sqlite_store")
+        return Control(migctl, migctl.db)
+    migctl, url = request.getfixturevalue("postgres_store")
+    return Control(migctl, url, request.getfixturevalue("postgres"))
+
+
+JOB_CHILD = """
+import sys
+sys.path.insert(0, sys.argv[5])
+import migctl_client
+from demo_stores import NewUsers, OldUsers
+folder = sys.argv[2]
+client = migctl_client.Client(sys.argv[1], flush_interval=3600)
+migrator = migctl_client.Migrator(client, OldUsers(folder + "/old.db"), NewUsers(folder + "/new.db"))
+job = getattr(migctl_client, sys.argv[3])(migrator, batch_size=int(sys.argv[4]))
+while job.step():
+    print(job.done, flush=True)
+print("finished", job.done, flush=True)
+"""
+
+
+def run_job_child(job: str, control: str, folder, batch: int, rng, kill: bool):
+    """Runs a ``Backfill`` or ``Verifier`` (``job``) of batches of ``batch`` in a process of its
+    own over the demo stores in ``folder``; with ``kill``, sends it SIGKILL after a random number
+    of batches and a random moment more. Returns the lines it printed after each batch (the
+    records walked), split."""
+    import signal
+    import sys
+    child = subprocess.Popen([sys.executable, "-c", JOB_CHILD, control, str(folder), job, str(batch),
+                              str(Path(__file__).parent)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    if kill:
+        for _ in range(rng.randint(1, 10)):
+            lines.append(child.stdout.readline())
+        time.sleep(rng.random() * 0.005)
+        child.send_signal(signal.SIGKILL)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode in (0, -signal.SIGKILL), err
+    return [line.split() for line in lines + out.splitlines() if line.strip()]
 
 
 def wait_for(condition, timeout: float = 10.0, interval: float = 0.01, message: str = "condition"):

@@ -110,11 +110,25 @@ def test_a_key_that_is_not_a_str_is_a_type_error(sqlite_store, key):
         bucket("users-v2", key)
 
 
-def test_the_counter_names_are_the_swift_clients():
+def swift_names():
+    """CounterName.swift's counters (the names its ``all`` lists) and its other names (the gauges)."""
     import re
 
     from conftest import REPO
-    from migctl_client import names
     swift = (REPO / "Sources" / "MigrationCore" / "Plan" / "CounterName.swift").read_text()
     declared = dict(re.findall(r'public static let (\w+) = "([a-z0-9._-]+)"', swift))
-    assert sorted(names.ALL) == sorted(declared.values()), "clients/python/src/migctl_client/names.py follows CounterName.swift"
+    listed = re.search(r"public static let all = \[([^\]]*)\]", swift)
+    assert declared and listed, "CounterName.swift still declares its names and its list 'all'"
+    counters = [declared[name] for name in re.findall(r"\w+", listed.group(1))]
+    return counters, [value for value in declared.values() if value not in counters]
+
+
+def test_the_counter_and_gauge_names_are_the_swift_clients():
+    from migctl_client import names
+    counters, gauges = swift_names()
+    assert len(counters) >= 15 and len(gauges) >= 5
+    where = "clients/python/src/migctl_client/names.py follows CounterName.swift"
+    assert sorted(names.ALL) == sorted(counters), where
+    assert sorted(names.GAUGES) == sorted(gauges), where
+    constants = {value for name, value in vars(names).items() if name.isupper() and isinstance(value, str)}
+    assert constants == set(counters) | set(gauges), f"{where}: every name is a counter or a gauge on both sides"

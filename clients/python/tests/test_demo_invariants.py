@@ -43,13 +43,10 @@ LADDER = [("dual-write", (10, 50, 100)), ("read-new", (10, 50, 100)), ("new-prim
           ("new-only", (10, 50, 100)), ("backfill", ()), ("cleanup", ()), ("complete", ())]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def control(request):
-    """(the operator's ``Migctl``, the control store the application clients open)."""
-    if request.param == "sqlite":
-        migctl = request.getfixturevalue("sqlite_store")
-        return migctl, migctl.db
-    return request.getfixturevalue("postgres_store")
+@pytest.fixture
+def control(store):
+    """(the operator's ``Migctl``, the control store the application clients open), each kind in turn."""
+    return store.migctl, store.location
 
 
 class Fleet:

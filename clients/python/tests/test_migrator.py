@@ -256,3 +256,116 @@ def test_operators_steer_the_backfill_from_the_store(world, sqlite_store):
     while backfill.step():
         pass
     assert counters()["backfill"] == 40
+
+
+class Scans(OldDict):
+    """An old store that remembers where each scan started."""
+
+    def __init__(self):
+        super().__init__()
+        self.afters = []
+
+    def scan(self, after, limit):
+        self.afters.append(after)
+        return super().scan(after, limit)
+
+
+def test_backfill_records_its_progress_and_a_new_one_resumes_from_it(store):
+    import re
+    instant = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
+    old, new = Scans(), NewDict()
+    old.rows.update({f"k{i:03d}": i for i in range(250)})
+    with Client(store.location, refresh_interval=0.02) as client:
+        migrator = Migrator(client, old, new)
+        while store.migctl.status()["phase"] != "backfill":
+            store.migctl.advance()
+        wait_for(lambda: client.current.phase == "backfill", message="routing by backfill")
+        first = Backfill(migrator, batch_size=100)
+        assert first.step()
+        progress = store.progress("backfill")
+        assert progress == {"cursor": "k099", "done": 100, "total": 250, "started_at": progress["started_at"],
+                            "updated_at": progress["updated_at"], "finished_at": None, "since_phase": None,
+                            "phase_entered_at": None, "mismatches": 0, "instance": client.instance_id, "throttled": None}
+        assert instant.match(progress["started_at"]) and instant.match(progress["updated_at"])
+        assert first.step() and store.progress("backfill")["cursor"] == "k199"
+        del first   # a crash: the next backfill takes the cursor from the store at its first step
+        again = Backfill(migrator, batch_size=100)
+        assert again.cursor is None
+        assert not again.step() and again.is_finished
+        assert old.afters == [None, "k099", "k199"], "the new backfill went on after the stored cursor"
+        progress = store.progress("backfill")
+        assert (progress["cursor"], progress["done"], progress["total"]) == ("k249", 250, 250)
+        assert instant.match(progress["finished_at"])
+        assert all(new.rows[k] == Stored(v) for k, v in old.rows.items())
+        given = Backfill(migrator, batch_size=100, cursor="k050", done=51)   # a cursor given: the store is not asked
+        while given.step():
+            pass
+        assert old.afters[3:] == ["k050", "k150"] and given.done == 250
+
+
+def test_kill_9_mid_batch_resumes_from_the_stored_cursor_skipping_and_overwriting_nothing(store, tmp_path):
+    # The backfill runs in a child process killed at random points, then started again, while this
+    # process writes and deletes keys (the backfill phase writes the new store alone).
+    import random
+
+    from conftest import run_job_child
+    from demo_stores import NewUsers, OldUsers, User, key, seeded_user
+    seeded = 3000
+    old, new = OldUsers(tmp_path / "old.db"), NewUsers(tmp_path / "new.db")
+    old.seed(seeded)
+    client = Client(store.location, refresh_interval=0.02)
+    migrator = Migrator(client, old, new)
+    while store.migctl.status()["phase"] != "backfill":
+        store.migctl.advance()
+    wait_for(lambda: client.current.phase == "backfill", message="routing by backfill")
+    written, stop = {}, threading.Event()
+
+    def traffic():
+        rng = random.Random(7)
+        while not stop.wait(0.001):
+            k = key(rng.randrange(seeded))
+            if rng.random() < 0.2:
+                migrator.delete(k)
+                written[k] = None
+            else:
+                value = User("Newer", f"{k}@example.net", rng.randrange(2, 10**6))
+                migrator.write(k, value)
+                written[k] = value
+    writer = threading.Thread(target=traffic)
+    writer.start()
+    rng = random.Random(16)
+    last_done = 0
+    try:
+        for round in range(12):
+            batch = rng.randint(5, 60)
+            lines = run_job_child("Backfill", store.location, tmp_path, batch, rng, kill=round < 11)   # the last runs to the end
+            progress = store.progress("backfill")
+            if progress is None:
+                continue
+            if lines and lines[0][0] != "finished" and progress["finished_at"] is None:
+                assert int(lines[0][0]) == last_done + batch, "a restarted backfill goes on after the stored cursor"
+            assert progress["done"] >= last_done
+            copied = set(new.keys())
+            skipped = [k for k in old.keys() if k <= progress["cursor"] and k not in copied]
+            assert not skipped, f"keys up to the stored cursor not in the new store: {skipped[:3]}"
+            last_done = progress["done"]
+            if progress["finished_at"] is not None:
+                break
+    finally:
+        stop.set()
+        writer.join()
+    progress = store.progress("backfill")
+    assert progress["finished_at"] is not None and progress["done"] == seeded
+    assert written, "the writes raced the backfill"
+    for k in old.keys():
+        stored = new.get(k)
+        if k in written:
+            expected = Stored.TOMBSTONE if written[k] is None else Stored(written[k])
+            assert stored == expected, f"{k}: the backfill copied over a newer write or delete"
+        else:
+            assert stored == Stored(seeded_user(int(k[5:]))), k
+    if store.kind == "sqlite":
+        assert store.sql("PRAGMA integrity_check") == [("ok",)]
+    client.shutdown()
+    old.close()
+    new.close()

@@ -1,6 +1,6 @@
 """migctl's client library for Python services: route each key by the migration's phase from
 memory, count events cheaply, report to the fleet, and run the phase semantics (``Migrator``,
-``Backfill``), on a SQLite control database or a PostgreSQL control store.
+``Backfill``, ``Verifier``), on a SQLite control database or a PostgreSQL control store.
 
     from migctl_client import Client, Migrator
 
@@ -17,7 +17,8 @@ from .backfill import Backfill
 from .errors import MigctlClientError
 from . import names
 from .migrator import FailedWrite, Migrator, NewStore, OldStore, Stored
+from .verify import Verifier
 
 __all__ = ["names", "ACCELERATED", "Backfill", "CARRIED_NAMES_LIMIT", "Client", "Counter", "FailedWrite", "InvalidKey",
-           "MigctlClientError", "Migrator", "NewStore", "OldStore", "Phase", "Route", "Snapshot", "Stored", "bucket"]
+           "MigctlClientError", "Migrator", "NewStore", "OldStore", "Phase", "Route", "Snapshot", "Stored", "Verifier", "bucket"]
 __version__ = "0.2.0"

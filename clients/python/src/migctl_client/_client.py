@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import weakref
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 from . import _incidents as incident
 from ._bucketing import hasher, refuse_key
@@ -19,7 +19,7 @@ from ._follow import Follower
 from ._model import NAME, Phase, Route, Snapshot, StateProblem
 from ._postgres import PostgresLink, is_url
 from ._sqlite import SQLiteLink
-from ._store import JobControl
+from ._store import JobControl, JobProgress, Mismatch, Refused, holds, recorded
 from ._text import safe
 from .errors import MigctlClientError
 
@@ -271,6 +271,47 @@ class Client:
         except Exception as error:
             self._log(incident.WARNING, f"could not read the {job} job's control: {safe(str(error))}")
             return None
+
+    # ---- the jobs' records (Backfill, Verifier) -----------------------------------------------
+
+    def _job_store(self, use):
+        """``use(link)`` on the writer's link; a failure raises :class:`MigctlClientError` (one
+        sentence) and makes the next use reconnect, unless the store refused a value (the
+        connection is fine). For the jobs, whose caller handles errors."""
+        if self._finished or self._shutting_down:
+            raise MigctlClientError("the client was shut down: a Backfill or Verifier needs a running one")
+        try:
+            with self._writer.using() as (link, _):
+                return use(link)
+        except Refused as refusal:
+            raise MigctlClientError(str(refusal)) from None
+        except MigctlClientError:
+            self._writer.invalidate()
+            raise
+        except Exception as error:   # a driver's surprise
+            self._writer.invalidate()
+            raise MigctlClientError(f"the control store at {safe(self.location)} failed: {safe(repr(error))}") from None
+
+    def _job_progress(self, job: str) -> Optional[JobProgress]:
+        """Where ``job`` got to, as stored (None: no usable record)."""
+        return self._job_store(lambda link: link.job_progress(job))
+
+    def _phase_since(self) -> Tuple[str, str]:
+        """The state's phase, as stored now, and when it was entered."""
+        return self._job_store(lambda link: link.phase_since())
+
+    def _save_job_progress(self, job: str, progress: JobProgress, mismatches: Sequence[Mismatch] = ()) -> bool:
+        """``job``'s progress and the verifier's ``mismatches``, in one transaction; False on a
+        store without job tables."""
+        return self._job_store(lambda link: link.save_job_progress(job, progress, mismatches))
+
+    def _holds(self, text: str) -> bool:
+        """Whether the job tables can keep ``text`` (a cursor) as it is."""
+        return holds(text, self._postgres)
+
+    def _recorded(self, key: str) -> str:
+        """``key`` as a mismatch record keeps it."""
+        return recorded(key, self._postgres)
 
     def _pending(self) -> bool:
         return bool(self._carried) or bool(self._gauges) or any(c._pending for c in list(self._counters.values()))

@@ -13,10 +13,11 @@ import selectors
 import threading
 import time
 import urllib.parse
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from ._model import Snapshot, snapshot_from_rows
-from ._store import SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, Refused, job_control_from_row
+from ._store import (SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, JobProgress, Mismatch, Refused,
+                     job_control_from_row, job_progress_from_row)
 from ._text import safe
 from .errors import MigctlClientError
 
@@ -83,6 +84,11 @@ def _refusal(error: "psycopg.Error") -> bool:
     return state.startswith(("22", "23")) or state == "P0001"   # P0001: a trigger's RAISE EXCEPTION
 
 
+def _text_instant(column: str):
+    """``column`` (a timestamptz) in the contract's text form, ``2026-11-25T12:58:08.123Z``."""
+    return sql.SQL("to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')").format(sql.Identifier(column))
+
+
 class PostgresLink:
     """The process's one connection to the store at ``url`` (a member of ``<schema>_app``)."""
 
@@ -127,10 +133,17 @@ class PostgresLink:
         self.hinted.set()   # a new connection re-reads: a notification may have been lost meanwhile
 
     def close(self) -> None:
+        # Under the link's lock: the refresher's wait_for_hint may be reading from the connection
+        # (its SELECT 1), and a connection closed under a read lets that read take the bytes of
+        # the next connection given the same descriptor. A read that hangs is not waited for long.
+        held = self.lock.acquire(timeout=10.0)
         try:
             self.conn.close()
         except Exception:
             pass
+        finally:
+            if held:
+                self.lock.release()
 
     def file_changed(self) -> Optional[str]:
         return None
@@ -214,11 +227,74 @@ class PostgresLink:
                 exists = self.conn.execute("SELECT to_regclass(%s)", (f"{self.schema}.job_control",)).fetchone()[0]
                 if exists is None:
                     return STANDARD_JOB
-                row = self.conn.execute(sql.SQL("SELECT paused::int, rate, batch FROM {}.job_control WHERE job = %s")
-                                        .format(self._s), (job,)).fetchone()
+                row = self.conn.execute(sql.SQL("SELECT paused::int, rate, batch, {} FROM {}.job_control WHERE job = %s")
+                                        .format(_text_instant("changed_at"), self._s), (job,)).fetchone()
             except psycopg.Error as error:
                 raise self._failed(error) from None
         return job_control_from_row(row)
+
+    def _has_table(self, name: str) -> bool:
+        return self.conn.execute("SELECT to_regclass(%s)", (f"{self.schema}.{name}",)).fetchone()[0] is not None
+
+    def job_progress(self, job: str) -> Optional[JobProgress]:
+        """Where ``job`` got to, as stored (instants in the contract's text form); None without a
+        usable row or without job tables (contract 4)."""
+        with self.lock:
+            try:
+                if not self._has_table("job_progress"):
+                    return None
+                row = self.conn.execute(sql.SQL(
+                    "SELECT cursor, done, total, {started}, {finished}, instance, since_phase, {entered}, mismatches "
+                    "FROM {}.job_progress WHERE job = %s").format(
+                        self._s, started=_text_instant("started_at"), finished=_text_instant("finished_at"),
+                        entered=_text_instant("phase_entered_at")), (job,)).fetchone()
+            except psycopg.Error as error:
+                raise self._failed(error) from None
+        return job_progress_from_row(row)
+
+    def phase_since(self) -> Tuple[str, str]:
+        """The state's phase and when it was entered (``phase_since``)."""
+        with self.lock:
+            try:
+                row = self.conn.execute(sql.SQL("SELECT phase, {} FROM {}.state WHERE id = 1").format(
+                    _text_instant("phase_since"), self._s)).fetchone()
+            except psycopg.Error as error:
+                raise self._failed(error) from None
+        if row is None:
+            raise MigctlClientError(f"the store at {_where(self.url)} has no state row")
+        return row
+
+    def save_job_progress(self, job: str, progress: JobProgress, mismatches: Sequence[Mismatch] = ()) -> bool:
+        """Writes ``mismatches`` and ``job``'s progress row in one transaction (``updated_at`` is
+        the server's, set by its trigger). Returns False, writing nothing, without job tables."""
+        s, p = self._s, progress
+        with self.lock:
+            try:
+                with self.conn.transaction():
+                    if not self._has_table("job_progress"):
+                        return False
+                    if mismatches:
+                        with self.conn.cursor() as cursor:
+                            cursor.executemany(sql.SQL(
+                                "INSERT INTO {}.verify_mismatches (run_started_at, key, old_digest, new_digest, found_at) "
+                                "VALUES (%s::timestamptz, %s, %s, %s, %s::timestamptz)").format(s),
+                                [(p.started_at, *found) for found in mismatches])
+                    self.conn.execute(sql.SQL(
+                        "INSERT INTO {}.job_progress (job, cursor, done, total, started_at, finished_at, since_phase, "
+                        "phase_entered_at, mismatches, instance, throttled) VALUES (%s, %s, %s, %s, %s::timestamptz, "
+                        "%s::timestamptz, %s, %s::timestamptz, %s, %s, NULL) ON CONFLICT (job) DO UPDATE SET "
+                        "cursor = excluded.cursor, done = excluded.done, total = excluded.total, "
+                        "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+                        "since_phase = excluded.since_phase, phase_entered_at = excluded.phase_entered_at, "
+                        "mismatches = excluded.mismatches, instance = excluded.instance, throttled = excluded.throttled"
+                        ).format(s),
+                        (job, p.cursor, p.done, p.total, p.started_at, p.finished_at, p.since_phase, p.phase_entered_at,
+                         p.mismatches, p.instance))
+                return True
+            except psycopg.Error as error:
+                if _refusal(error):
+                    raise Refused(f"the store at {_where(self.url)} refused the {job} job's progress: {_words(error)}") from None
+                raise self._failed(error) from None
 
     def leave(self, instance_id: str) -> None:
         with self.lock:

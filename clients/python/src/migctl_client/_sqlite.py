@@ -13,11 +13,12 @@ import sqlite3
 import stat
 import time
 import urllib.parse
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 
 from ._instant import instant
 from ._model import Snapshot, StateProblem, snapshot_from_rows
-from ._store import SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, Refused, job_control_from_row
+from ._store import (SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, JobProgress, Mismatch, Refused,
+                     job_control_from_row, job_progress_from_row)
 from ._text import safe
 from .errors import MigctlClientError
 
@@ -191,11 +192,72 @@ class SQLiteLink:
             if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_control'").fetchone() is None:
                 return STANDARD_JOB
             return job_control_from_row(
-                self.db.execute("SELECT paused, rate, batch FROM job_control WHERE job = ?", (job,)).fetchone())
+                self.db.execute("SELECT paused, rate, batch, changed_at FROM job_control WHERE job = ?", (job,)).fetchone())
         except sqlite3.Error as error:
             raise MigctlClientError(_sentence(error, self.path)) from None
         except ValueError:   # text that is not UTF-8
-            return job_control_from_row(("bad", None, None))
+            return job_control_from_row(("bad", None, None, None))
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+    def job_progress(self, job: str) -> Optional[JobProgress]:
+        """Where ``job`` got to, as stored; None without a usable row or without job tables (contract 4)."""
+        try:
+            if not self._has_table("job_progress"):
+                return None
+            row = self.db.execute(
+                "SELECT cursor, done, total, started_at, finished_at, instance, since_phase, phase_entered_at, mismatches "
+                "FROM job_progress WHERE job = ?", (job,)).fetchone()
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+        except ValueError:   # text that is not UTF-8: no usable record
+            return None
+        return job_progress_from_row(row)
+
+    def phase_since(self) -> Tuple[str, str]:
+        """The state's phase and when it was entered (``phase_since``)."""
+        try:
+            row = self.db.execute("SELECT phase, phase_since FROM state WHERE id = 1").fetchone()
+        except (sqlite3.Error, ValueError) as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+        if row is None:
+            raise MigctlClientError(f"the control database at {safe(self.path)} has no state row")
+        return row
+
+    def save_job_progress(self, job: str, progress: JobProgress, mismatches: Sequence[Mismatch] = ()) -> bool:
+        """Writes ``mismatches`` (the verifier's, of run ``progress.started_at``) and ``job``'s
+        progress row in one ``BEGIN IMMEDIATE`` transaction: both land or neither does. Returns
+        False, writing nothing, on a store without job tables (contract 4)."""
+        db = self.db
+        now = instant(time.time())
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if not self._has_table("job_progress"):
+                    return False
+                db.executemany("INSERT INTO verify_mismatches (run_started_at, key, old_digest, new_digest, found_at) "
+                               "VALUES (?, ?, ?, ?, ?)", [(progress.started_at, *found) for found in mismatches])
+                p = progress
+                db.execute(
+                    "INSERT INTO job_progress (job, cursor, done, total, started_at, updated_at, finished_at, since_phase, "
+                    "phase_entered_at, mismatches, instance, throttled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) "
+                    "ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, done = excluded.done, total = excluded.total, "
+                    "started_at = excluded.started_at, updated_at = excluded.updated_at, finished_at = excluded.finished_at, "
+                    "since_phase = excluded.since_phase, phase_entered_at = excluded.phase_entered_at, "
+                    "mismatches = excluded.mismatches, instance = excluded.instance, throttled = excluded.throttled",
+                    (job, p.cursor, p.done, p.total, p.started_at, now, p.finished_at, p.since_phase, p.phase_entered_at,
+                     p.mismatches, p.instance))
+                db.execute("COMMIT")
+                return True
+            finally:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+        except sqlite3.IntegrityError as error:   # a trigger's RAISE(ABORT)
+            raise Refused(f"the control database at {safe(self.path)} refused the {job} job's progress: "
+                          f"{safe(str(error))}") from None
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
 
     def leave(self, instance_id: str) -> None:
         """Deletes this process's fleet row (a clean shutdown)."""

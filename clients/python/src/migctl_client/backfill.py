@@ -1,16 +1,17 @@
 """Copies what lazy migration never touched: the Swift client's ``Backfill``, in Python."""
 from __future__ import annotations
 
-import threading
 import time
 from typing import Optional
 
 from . import names
-from ._store import STANDARD_JOB
+from ._instant import instant
+from ._job import Job
+from ._store import JobProgress
 from .migrator import Migrator
 
 
-class Backfill:
+class Backfill(Job):
     """Walks the old store in key order and inserts each record into the new store only if the
     key is absent there, so it never overwrites a newer write and never writes over a tombstone.
 
@@ -21,28 +22,30 @@ class Backfill:
 
     It counts ``backfill`` (records copied, each as it is copied) and sets the gauges
     ``backfill.total``, ``backfill.done`` (records walked) and ``backfill.remaining``. It can be
-    paused and resumed from another thread, and restarted after a crash from its :attr:`cursor`
-    (persist it with :attr:`done` after each :meth:`step`)::
+    paused and resumed from another thread.
 
-        backfill = Backfill(migrator, batch_size=500, cursor=saved_cursor, done=saved_done)
+    After each batch it records where it is in the control store (``job_progress`` row
+    ``backfill``: cursor, records walked, total, when this run started and finished, this
+    client's instance), and a backfill made without ``cursor`` and ``done`` goes on from the
+    stored cursor at its first step. A process killed mid-batch and started again copies that
+    batch again, which insert-if-absent makes harmless::
+
+        backfill = Backfill(migrator, batch_size=500)   # resumes where the last run stopped
         while backfill.step():
-            save(backfill.cursor, backfill.done)
+            pass
     """
 
     def __init__(self, migrator: Migrator, batch_size: int = 500, cursor: Optional[str] = None, done: int = 0):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise TypeError("batch_size is a whole number")
-        self.migrator = migrator
-        self.batch_size = max(1, batch_size)
-        self._lock = threading.Lock()
-        self._cursor, self._done, self._finished = cursor, max(0, int(done)), False
-        self._paused = threading.Event()
-        self._control = STANDARD_JOB
-        self._next_start: Optional[float] = None   # the rate limit's booking (time.monotonic)
+        super().__init__(migrator, "backfill", batch_size)
+        self._cursor, self._done = cursor, max(0, int(done))
+        # What the store can hold of them (see Job._saved_cursor): a cursor it cannot means from the start.
+        self._saved = (cursor, self._done) if cursor is None or migrator.client._holds(cursor) else (None, 0)
+        self._resume_from_store = cursor is None and self._done == 0
+        self._started_at = instant(time.time())
 
     @property
     def cursor(self) -> Optional[str]:
-        """The last key walked: restart from here."""
+        """The last key walked."""
         return self._cursor
 
     @property
@@ -50,66 +53,39 @@ class Backfill:
         """How many records were walked, this run and the one it resumed."""
         return self._done
 
-    @property
-    def control(self):
-        """What the operators asked of the backfill, as last read (``JobControl``)."""
-        return self._control
+    def _walk(self, size: int) -> bool:
+        """Copies one batch: the cursor only moves past a batch that was copied in full."""
+        self._resume_if_stored()
+        self._wait_for_rate(size)
+        migrator = self.migrator
+        batch = migrator.old.scan(self._cursor, size)
+        copied = migrator.client.counter(names.BACKFILL)
+        for key, value in batch:
+            if migrator.new.put_if_absent(key, value, "backfill"):
+                copied.add()
+        total = migrator.old.count()
+        self._saved = self._saved_cursor([key for key, _ in batch], self._done, self._saved)
+        if batch:
+            self._cursor = batch[-1][0]
+        self._done += len(batch)
+        self._finished = len(batch) < size
+        done = max(self._done, total) if self._finished else self._done
+        gauge = migrator.client.gauge
+        gauge(names.BACKFILL_TOTAL, total)
+        gauge(names.BACKFILL_DONE, min(done, total))
+        gauge(names.BACKFILL_REMAINING, 0 if self._finished else max(0, total - done))
+        cursor, walked = self._saved
+        migrator.client._save_job_progress("backfill", JobProgress(
+            cursor, self._done if self._finished else walked, total, self._started_at,
+            instant(time.time()) if self._finished else None, migrator.client.instance_id))
+        return not self._finished
 
-    def _wait_for_rate(self, rows: int, rate: int) -> None:
-        """Spaces batches so that at most ``rate`` rows a second are copied (0: no limit): a batch
-        of ``rows`` may start ``rows / rate`` seconds after the previous one started."""
-        if rate <= 0:
-            self._next_start = None
+    def _resume_if_stored(self) -> None:
+        """Takes the cursor a previous run stored, once, when this backfill was made without one."""
+        if not self._resume_from_store:
             return
-        now = time.monotonic()
-        start = max(now, self._next_start or now)
-        self._next_start = start + rows / rate
-        if start > now:
-            time.sleep(start - now)
-
-    @property
-    def is_finished(self) -> bool:
-        return self._finished
-
-    @property
-    def is_paused(self) -> bool:
-        return self._paused.is_set()
-
-    def pause(self) -> None:
-        """The next :meth:`step` copies nothing and returns False, until :meth:`resume`."""
-        self._paused.set()
-
-    def resume(self) -> None:
-        self._paused.clear()
-
-    def step(self) -> bool:
-        """Copies one batch; returns False when paused or finished. The stores' exceptions are
-        the caller's: the cursor only moves past a batch that was copied in full."""
-        if self.is_paused:
-            return False
-        with self._lock:
-            if self._finished:
-                return False
-            control = self.migrator.client.job_control("backfill") or self._control
-            self._control = control
-            if control.paused:
-                return False
-            size = control.batch if control.set else self.batch_size
-            self._wait_for_rate(size, control.rate)
-            migrator = self.migrator
-            batch = migrator.old.scan(self._cursor, size)
-            copied = migrator.client.counter(names.BACKFILL)
-            for key, value in batch:
-                if migrator.new.put_if_absent(key, value, "backfill"):
-                    copied.add()
-            total = migrator.old.count()
-            if batch:
-                self._cursor = batch[-1][0]
-            self._done += len(batch)
-            self._finished = len(batch) < size
-            done = max(self._done, total) if self._finished else self._done
-            gauge = migrator.client.gauge
-            gauge(names.BACKFILL_TOTAL, total)
-            gauge(names.BACKFILL_DONE, min(done, total))
-            gauge(names.BACKFILL_REMAINING, 0 if self._finished else max(0, total - done))
-            return not self._finished
+        stored = self.migrator.client._job_progress("backfill")   # raises when the store cannot say: try again
+        self._resume_from_store = False
+        if stored is not None and stored.cursor is not None:
+            self._cursor, self._done = stored.cursor, stored.done
+            self._saved = (stored.cursor, stored.done)

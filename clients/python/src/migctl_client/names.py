@@ -15,12 +15,22 @@ WRITE_OLD_ERROR = "write.old.error"
 WRITE_NEW_ERROR = "write.new.error"
 VERIFY_MATCH = "verify.match"
 VERIFY_MISMATCH = "verify.mismatch"
+#: Keys the full verification (``Verifier``) found as they should be in the new store.
+VERIFY_FULL_MATCH = "verify.full.match"
+#: Keys the full verification found missing, deleted or different in the new store.
+VERIFY_FULL_MISMATCH = "verify.full.mismatch"
 
 #: Every counter above.
 ALL = (HIT, MISS, BACKFILL, READ_ABSENT, READ_OLD, WRITE, DELETE, WRITE_OLD, WRITE_NEW, WRITE_OLD_ERROR,
-       WRITE_NEW_ERROR, VERIFY_MATCH, VERIFY_MISMATCH)
+       WRITE_NEW_ERROR, VERIFY_MATCH, VERIFY_MISMATCH, VERIFY_FULL_MATCH, VERIFY_FULL_MISMATCH)
 
-#: The gauges the backfill sets.
+#: The gauges the backfill sets: records in the old store, walked so far, and left to walk.
 BACKFILL_TOTAL = "backfill.total"
 BACKFILL_DONE = "backfill.done"
 BACKFILL_REMAINING = "backfill.remaining"
+#: The gauges the full verification sets: keys walked so far in this run, and left to walk.
+VERIFY_FULL_DONE = "verify.full.done"
+VERIFY_FULL_REMAINING = "verify.full.remaining"
+
+#: Every gauge above.
+GAUGES = (BACKFILL_TOTAL, BACKFILL_DONE, BACKFILL_REMAINING, VERIFY_FULL_DONE, VERIFY_FULL_REMAINING)
