@@ -61,8 +61,12 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
     /// Copies one batch. Returns false when paused (here, or by an operator) or finished.
     @discardableResult
     public func step() throws -> Bool {
-        guard !isFinished, let batchSize = steering.nextBatch(size: self.batchSize) else { return false }
-        resumeIfStored()
+        guard !isFinished else { return false }
+        try resumeIfStored()
+        guard let batchSize = steering.nextBatch(size: self.batchSize) else {
+            try recordThrottleChange()
+            return false
+        }
         let (cursor, finished) = progress.withLock { ($0.cursor, $0.finished) }
         guard !finished else { return false }
         let batch = try migrator.old.scan(cursor, batchSize)
@@ -81,17 +85,36 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         try migrator.client.gauge(CounterName.backfillDone, Double(min(done, total)))
         try migrator.client.gauge(CounterName.backfillRemaining, Double(isFinished ? 0 : max(0, total - done)))
         let walked = progress.withLock { $0.done }
+        _ = steering.takeThrottleChange()
         try migrator.client.store.saveJobProgress(.backfill, JobProgress(
             cursor: JobProgress.storableCursor(after: batch.map(\.key), previous: cursor), done: Int64(walked), total: Int64(total),
-            startedAt: startedAt,
-            finishedAt: isFinished ? Date() : nil, instance: migrator.client.instanceID))
+            startedAt: startedAt, finishedAt: isFinished ? Date() : nil, instance: migrator.client.instanceID,
+            throttled: steering.throttled))
         return !isFinished
     }
 
+    /// Why the plan's health throttle slows or pauses the backfill now, or nil at full speed.
+    public var throttled: String? { steering.throttled }
+
+    /// Records in the store that the health throttle paused the backfill, or lifted, once per
+    /// change, so operators see why a backfill stands still.
+    private func recordThrottleChange() throws {
+        guard let reason = steering.takeThrottleChange() else { return }
+        let (cursor, done) = progress.withLock { ($0.cursor, $0.done) }
+        try migrator.client.store.saveJobProgress(.backfill, JobProgress(
+            cursor: JobProgress.storableCursor(after: [], previous: cursor) ?? (try? migrator.client.store.jobProgress(.backfill))??.cursor,
+            done: Int64(done), total: (try? migrator.old.count()).map(Int64.init), startedAt: startedAt,
+            instance: migrator.client.instanceID, throttled: reason))
+    }
+
     /// Takes the cursor a previous run stored, once, when this backfill was made without one.
-    private func resumeIfStored() {
-        guard resumeFromStore.withLock({ resume in defer { resume = false }; return resume }) else { return }
-        guard let stored = try? migrator.client.store.jobProgress(.backfill), stored.cursor != nil else { return }
+    /// A store that cannot say now is asked again at the next step (starting over would walk
+    /// everything again and overwrite the stored progress).
+    private func resumeIfStored() throws {
+        guard resumeFromStore.withLock({ $0 }) else { return }
+        let stored = try migrator.client.store.jobProgress(.backfill)
+        resumeFromStore.withLock { $0 = false }
+        guard let stored, stored.cursor != nil else { return }
         progress.withLock { $0 = (stored.cursor, Int(clamping: stored.done), false) }
     }
 }

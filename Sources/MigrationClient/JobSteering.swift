@@ -2,16 +2,20 @@ import Foundation
 import MigrationCore
 import Synchronization
 
-/// What the backfill and the verifier share: the operators' brake and throttle. Before each
-/// batch a job asks ``nextBatch(size:)``, which reads the job's `job_control` row, says nil while
-/// it is paused (here or by an operator), and otherwise waits as long as the rate limit asks and
-/// gives the batch size to use. If the row cannot be read, the last settings read stay in force.
+/// What the backfill and the verifier share: the operators' brake and throttle, and the
+/// plan's health throttle. Before each batch a job asks ``nextBatch(size:)``, which reads the
+/// job's `job_control` row, says nil while it is paused (here, by an operator, or by a
+/// ``JobThrottle`` of the current phase), and otherwise waits as long as the rate limit (the
+/// operator's, or the throttle's if lower) asks, and gives the batch size to use. If the store
+/// cannot be read, the last settings read stay in force.
 final class JobSteering: Sendable {
     let job: Job
     private let client: MigrationClient
     private let paused = Atomic<Bool>(false)
     private let limiter = Mutex(RateLimiter())
     private let lastControl = Mutex<JobControl?>(nil)
+    /// The throttle in force and whether the job has recorded it since it changed.
+    private let throttle = Mutex<(decision: ThrottleDecision, recorded: Bool)>((.fullSpeed, true))
 
     init(_ job: Job, client: MigrationClient) {
         self.job = job
@@ -25,14 +29,32 @@ final class JobSteering: Sendable {
     /// The operators' settings as last read (``JobControl/standard`` until one is read).
     var control: JobControl { lastControl.withLock { $0 } ?? .standard }
 
+    /// Why the plan's health throttle slows or pauses the job now, or nil at full speed.
+    var throttled: String? { throttle.withLock { $0.decision.reason } }
+
+    /// The throttle's sentence once after it changed (`.some(nil)` when it lifted), for the job
+    /// to record in its progress row; nil when the job already recorded it.
+    func takeThrottleChange() -> String?? {
+        throttle.withLock { state in
+            defer { state.recorded = true }
+            return state.recorded ? nil : .some(state.decision.reason)
+        }
+    }
+
     /// How many rows the next batch takes, after waiting for the rate limit; nil while paused.
     /// - Parameter size: the application's batch size, used until an operator sets one.
     func nextBatch(size: Int) -> Int? {
         guard !isPaused else { return nil }
         let control = refreshControl()
         guard !control.paused else { return nil }
+        var rate = control.rate
+        switch refreshThrottle() {
+        case .pause: return nil
+        case .slow(let slow, _): rate = rate == 0 ? slow : min(rate, slow)
+        case .fullSpeed: break
+        }
         let rows = control.changedAt == nil ? size : control.batch
-        let wait = limiter.withLock { $0.delay(rows: rows, rate: control.rate, now: .now) }
+        let wait = limiter.withLock { $0.delay(rows: rows, rate: rate, now: .now) }
         if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
         return rows
     }
@@ -46,5 +68,24 @@ final class JobSteering: Sendable {
         } catch {
             return self.control
         }
+    }
+
+    /// The current phase's throttles against the gauges now; the last decision when the
+    /// gauges cannot be read.
+    private func refreshThrottle() -> ThrottleDecision {
+        let snapshot = client.current
+        let rules = snapshot.plan.phase(snapshot.state.phase)?.automation.throttle ?? []
+        let decision: ThrottleDecision
+        if rules.isEmpty {
+            decision = .fullSpeed
+        } else if let gauges = try? client.store.gauges() {
+            decision = ThrottleDecision.decide(rules, gauges: Dictionary(gauges.map { ($0.name, $0) }) { $1 }, now: client.store.now())
+        } else {
+            return throttle.withLock { $0.decision }
+        }
+        throttle.withLock { state in
+            if state.decision != decision { state = (decision, false) }
+        }
+        return decision
     }
 }

@@ -67,7 +67,10 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
             guard let asked = steering.refreshControl().changedAt, asked > finished else { return false }
             run.withLock { $0 = nil }
         }
-        guard let size = steering.nextBatch(size: batchSize) else { return false }
+        guard let size = steering.nextBatch(size: batchSize) else {
+            try recordThrottleChange()
+            return false
+        }
         var progress = try currentRun()
         guard progress.finishedAt == nil else { return false }
         let batch = try migrator.old.scan(progress.cursor, size)
@@ -78,6 +81,8 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
         progress.total = max(total, batch.count < size ? progress.done : 0)
         progress.mismatches = progress.mismatches.saturatingAdding(Int64(found.count))
         progress.instance = migrator.client.instanceID
+        _ = steering.takeThrottleChange()
+        progress.throttled = steering.throttled
         if batch.count < size { progress.finishedAt = Date() }
         // Recorded before counted: a batch whose record failed is judged again, not counted twice.
         var stored = progress
@@ -90,6 +95,17 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
         try migrator.client.gauge(CounterName.verifyFullDone, Double(done))
         try migrator.client.gauge(CounterName.verifyFullRemaining, Double(isFinished ? 0 : max(0, (progress.total ?? 0) - done)))
         return !isFinished
+    }
+
+    /// Why the plan's health throttle slows or pauses the verification now, or nil.
+    public var throttled: String? { steering.throttled }
+
+    /// Records the health throttle's change in the run under way, once per change.
+    private func recordThrottleChange() throws {
+        guard let reason = steering.takeThrottleChange(), var progress = run.withLock({ $0 }) else { return }
+        progress.throttled = reason
+        try migrator.client.store.saveJobProgress(.verify, progress, mismatches: [])
+        run.withLock { $0 = progress }
     }
 
     /// The run under way: the one in memory, else the stored one if it is unfinished and was

@@ -10,9 +10,10 @@ final class ControlFixture {
     let store: SQLiteControlStore
     let control: MigrationControl
 
-    init() throws {
+    /// - Parameter adjust: changes a phase of the ungated default plan (a throttle, say).
+    init(adjust: (inout Phase) -> Void = { _ in }) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; return phase })
+        let plan = Plan(phases: Plan.default.phases.map { var phase = $0; phase.gates = []; adjust(&phase); return phase })
         store = try SQLiteControlStore.create(at: folder.appending(path: "c.db").path, name: "users-v2", plan: plan, runbooks: [:], checklists: [:],
                                               by: Operator(name: "t", host: "h"), at: Date())
         control = MigrationControl(store: store, signer: Operator(name: "t", host: "h"))

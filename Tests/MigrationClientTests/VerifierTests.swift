@@ -184,6 +184,47 @@ struct VerifierTests {
     }
 }
 
+/// The plan's health throttle slows and pauses the backfill by itself, says why in its
+/// progress row, and lets it run again when the gauge recovers.
+struct ThrottledBackfillTests {
+    let fixture: ControlFixture
+    let client: MigrationClient
+    let stores = InMemoryStores()
+
+    init() throws {
+        let lag = JobThrottle(gauge: "replication.lag_seconds", slowAbove: 5, slowRate: 100, pauseAbove: 30, maxAgeSeconds: 60)
+        fixture = try ControlFixture { phase in
+            if phase.id == "backfill" { phase.automation.throttle = [lag] }
+        }
+        client = try MigrationClient(store: fixture.store, refreshInterval: .milliseconds(20), flushInterval: .milliseconds(50))
+    }
+
+    @Test func aLaggingReplicaSlowsThenPausesTheBackfillUntilItRecovers() throws {
+        stores.oldRecords.withLock { records in for i in 0..<40 { records[String(format: "k%02d", i)] = "v" } }
+        try fixture.move(to: "backfill")
+        client.refresh()
+        let backfill = Backfill(migrator: Migrator(client: client, old: stores.old, new: stores.new), batchSize: 10)
+
+        #expect(try !backfill.step(), "no lag reported yet: paused")
+        #expect(try fixture.store.jobProgress(.backfill)?.throttled == "paused: replication.lag_seconds has never been reported, and the plan throttles on it")
+
+        try fixture.store.setGauge("replication.lag_seconds", to: 45, at: Date())
+        #expect(try !backfill.step() && backfill.cursor == nil)
+        #expect(try fixture.store.jobProgress(.backfill)?.throttled == "paused: replication.lag_seconds is 45, above 30")
+
+        try fixture.store.setGauge("replication.lag_seconds", to: 10, at: Date())
+        let started = ContinuousClock.now
+        #expect(try backfill.step() && backfill.step() && backfill.cursor == "k19")
+        #expect(ContinuousClock.now - started >= .milliseconds(90), "10 rows a batch at 100 rows a second: 0.1 s between batches")
+        #expect(try fixture.store.jobProgress(.backfill)?.throttled?.hasPrefix("slowed to 100 rows a second") == true)
+
+        try fixture.store.setGauge("replication.lag_seconds", to: 1, at: Date())
+        while try backfill.step() {}
+        let done = try #require(try fixture.store.jobProgress(.backfill))
+        #expect(done.finishedAt != nil && done.throttled == nil && backfill.throttled == nil, "full speed again, and it says so")
+    }
+}
+
 extension SQLiteControlStore {
     /// The verifier's control is its own: the backfill's row was never written.
     func backfillUntouched() throws -> Bool { try jobControl(.backfill) == .standard }

@@ -23,14 +23,20 @@ public struct JobProgress: Sendable, Equatable {
     /// When the row was last written, as the store says (not written by ``ControlStore/saveJobProgress(_:_:mismatches:)``).
     public var updatedAt: Date?
 
-    /// The longest cursor the store keeps (characters).
+    /// The longest cursor the store keeps (Unicode scalars).
     public static let cursorLimit = 65_536
 
     /// The cursor to store after a batch of `keys` (in walk order) that followed `previous`: the
     /// last key that fits ``cursorLimit``. A longer key cannot be stored, so a job resumed from
     /// the store walks the keys after the one stored again (copies are insert-if-absent).
     public static func storableCursor(after keys: [String], previous: String?) -> String? {
-        keys.last { $0.count <= cursorLimit } ?? previous.flatMap { $0.count <= cursorLimit ? $0 : nil }
+        keys.last(where: isStorable) ?? previous.flatMap { isStorable($0) ? $0 : nil }
+    }
+
+    /// Whether every store can keep `key` as a cursor: at most ``cursorLimit`` characters and
+    /// no NUL (PostgreSQL text cannot hold one).
+    public static func isStorable(_ key: String) -> Bool {
+        key.unicodeScalars.count <= cursorLimit && !key.unicodeScalars.contains("\0")
     }
 
     public init(cursor: String?, done: Int64, total: Int64?, startedAt: Date, finishedAt: Date? = nil, instance: String,
@@ -67,12 +73,18 @@ public struct VerifyMismatch: Sendable, Equatable, Codable {
         self.foundAt = foundAt
     }
 
-    /// The longest key recorded whole; a longer one is cut here and ends with "…".
+    /// The longest key recorded whole (Unicode scalars); a longer one is cut and ends with "…".
     public static let keyLimit = 2000
 
-    /// `key` as a record keeps it: at most ``keyLimit`` characters.
+    /// `key` as a record keeps it: at most ``keyLimit`` Unicode scalars, a NUL (which
+    /// PostgreSQL text cannot hold) written as U+FFFD.
     public static func recorded(_ key: String) -> String {
-        key.count <= keyLimit ? key : String(key.prefix(keyLimit - 1)) + "…"
+        var scalars = String.UnicodeScalarView(key.unicodeScalars.prefix(keyLimit).map { $0 == "\0" ? "\u{FFFD}" : $0 })
+        if key.unicodeScalars.count > keyLimit {
+            scalars = String.UnicodeScalarView(scalars.prefix(keyLimit - 1))
+            scalars.append("…")
+        }
+        return String(scalars)
     }
 
     /// The digest of a side that holds no record.

@@ -35,13 +35,15 @@ import Yams
 ///
 /// What the guard (`migctl guard`) does by itself: `guards` (name, `when`: a counter, gauge,
 /// command or prometheus gate, `action`: notify, hold or rollback, `to: previous`), `ramp: {steps, every}` and
-/// `auto_advance: true` (into this phase, never an irreversible one).
+/// `auto_advance: true` (into this phase, never an irreversible one). What slows or pauses the
+/// backfill and the verification by themselves while the phase is current: `throttle` (gauge,
+/// slow_above and slow_rate, pause_above, max_age).
 ///
 /// Unknown keys are mistakes, not ignored: a misspelt `irreversable: true` must
 /// never silently make a point of no return reversible.
 public enum PlanFile {
     /// The keys a phase entry may have.
-    static let phaseKeys: Set<String> = ["id", "title", "reads", "writes", "irreversible", "ramp", "runbook", "gates", "guards", "auto_advance"]
+    static let phaseKeys: Set<String> = ["id", "title", "reads", "writes", "irreversible", "ramp", "runbook", "gates", "guards", "auto_advance", "throttle"]
     /// The keys of a guard entry.
     static let guardKeys: Set<String> = ["name", "when", "action", "to"]
 
@@ -264,6 +266,7 @@ private struct PlanReader {
         let gates = readGates(map["gates"], field: "\(field).gates")
         let guards = readGuards(map["guards"], field: "\(field).guards")
         let autoAdvance = optionalBool(map, "auto_advance", field) ?? false
+        let throttle = readThrottle(map["throttle"], field: "\(field).throttle")
         if let runbook {
             do {
                 try paths.checkRunbook(runbook)
@@ -279,7 +282,47 @@ private struct PlanReader {
         }
         guard problems.count == before, let id, let reads, let writes else { return nil }
         return Phase(id: id, title: title, reads: reads, writes: writes, irreversible: irreversible, ramp: ramp,
-                     runbook: runbook, gates: gates, automation: PhaseAutomation(guards: guards, ramp: schedule, autoAdvance: autoAdvance))
+                     runbook: runbook, gates: gates, automation: PhaseAutomation(guards: guards, ramp: schedule, autoAdvance: autoAdvance, throttle: throttle))
+    }
+
+    /// `throttle: [{gauge: replication.lag_seconds, slow_above: 5, slow_rate: 200, pause_above: 30, max_age: 1m}]`.
+    mutating func readThrottle(_ node: Node?, field: String) -> [JobThrottle] {
+        guard let node else { return [] }
+        guard case .sequence(let entries) = node, entries.count <= Limits.gatesPerPhase else {
+            problem(node, field, "must be a list of at most \(Limits.gatesPerPhase) rules like {gauge: replication.lag_seconds, pause_above: 30}")
+            return []
+        }
+        let keys: Set<String> = ["gauge", "slow_above", "slow_rate", "pause_above", "max_age"]
+        return entries.enumerated().compactMap { i, entry -> JobThrottle? in
+            let field = "\(field)[\(i + 1)]"
+            guard case .mapping(let map) = entry else {
+                problem(entry, field, "must be a mapping with gauge and slow_above/slow_rate or pause_above")
+                return nil
+            }
+            for (key, _) in map where !keys.contains(key.string ?? "") {
+                problem(key, "\(field).\(key.string ?? "?")", "is not a field of a throttle; use \(keys.sorted().joined(separator: ", "))")
+            }
+            let before = problems.count
+            let gauge = requiredString(map, "gauge", field)
+            if let gauge, !Names.isValidMetricName(gauge) { problem(map["gauge"], "\(field).gauge", "'\(gauge)' is not a valid gauge name") }
+            let slowAbove = number(map, "slow_above", field), pauseAbove = number(map, "pause_above", field)
+            let slowRate = wholeNumber(map, "slow_rate", field)
+            let maxAge = duration(map, "max_age", field, required: false) ?? 60
+            if slowAbove == nil && pauseAbove == nil {
+                problem(entry, field, "says neither slow_above nor pause_above; give one or both")
+            }
+            if (slowAbove == nil) != (slowRate == nil) {
+                problem(map["slow_above"] ?? map["slow_rate"], "\(field).slow_rate", "slow_above and slow_rate go together: above what, and how many rows a second")
+            }
+            if let slowRate, !(1...JobControl.rates.upperBound).contains(slowRate) {
+                problem(map["slow_rate"], "\(field).slow_rate", "is 1 to \(JobControl.rates.upperBound) rows a second, not \(slowRate)")
+            }
+            if let slowAbove, let pauseAbove, slowAbove >= pauseAbove {
+                problem(map["slow_above"], "\(field).slow_above", "\(GateFormat.number(slowAbove)) is not below pause_above \(GateFormat.number(pauseAbove))")
+            }
+            guard problems.count == before, let gauge else { return nil }
+            return JobThrottle(gauge: gauge, slowAbove: slowAbove, slowRate: slowRate, pauseAbove: pauseAbove, maxAgeSeconds: maxAge)
+        }
     }
 
     /// `ramp: true|false`, or `ramp: {steps: [1, 5, 25, 50, 100], every: 30m}` (a ramped phase the

@@ -44,18 +44,44 @@ public struct PhaseAutomation: Sendable, Equatable, Codable {
     public var ramp: RampSchedule?
     /// The guard may advance into this phase by itself when every gate passes.
     public var autoAdvance: Bool
+    /// While this phase is current, the long jobs slow down or pause by themselves on these
+    /// health gauges (``JobThrottle``).
+    public var throttle: [JobThrottle]
 
-    public init(guards: [PhaseGuard] = [], ramp: RampSchedule? = nil, autoAdvance: Bool = false) {
+    public init(guards: [PhaseGuard] = [], ramp: RampSchedule? = nil, autoAdvance: Bool = false, throttle: [JobThrottle] = []) {
         self.guards = guards
         self.ramp = ramp
         self.autoAdvance = autoAdvance
+        self.throttle = throttle
     }
 
-    public var isEmpty: Bool { guards.isEmpty && ramp == nil && !autoAdvance }
+    public var isEmpty: Bool { guards.isEmpty && ramp == nil && !autoAdvance && throttle.isEmpty }
 
     /// The JSON of the `automation` column, or nil when there is nothing to store.
     public var storedText: String? {
         guard !isEmpty else { return nil }
         return SortedJSON.text(self)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case guards, ramp, autoAdvance, throttle
+    }
+
+    /// Automation stored before throttles existed has none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(guards: try c.decode([PhaseGuard].self, forKey: .guards), ramp: try c.decodeIfPresent(RampSchedule.self, forKey: .ramp),
+                  autoAdvance: try c.decode(Bool.self, forKey: .autoAdvance),
+                  throttle: try c.decodeIfPresent([JobThrottle].self, forKey: .throttle) ?? [])
+    }
+
+    /// Leaves `throttle` out when there is none, so a plan without throttles is stored (and
+    /// hashed) as it was before they existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(guards, forKey: .guards)
+        try c.encodeIfPresent(ramp, forKey: .ramp)
+        try c.encode(autoAdvance, forKey: .autoAdvance)
+        if !throttle.isEmpty { try c.encode(throttle, forKey: .throttle) }
     }
 }
