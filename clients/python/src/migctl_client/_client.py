@@ -21,6 +21,7 @@ from ._postgres import PostgresLink, is_url
 from ._sqlite import SQLiteLink
 from ._store import JobControl, JobProgress, Mismatch, Refused, holds, recorded
 from ._text import safe
+from ._throttle import Gauge
 from .errors import MigctlClientError
 
 
@@ -108,6 +109,7 @@ class Client:
         self._counters: Dict[str, Counter] = getattr(self, "_counters", {})
         self._carried: Dict[str, int] = {}
         self._gauges: Dict[str, float] = {}
+        self._said = set()
         self._refresh_errors = 0
         self._last_refreshed = time.monotonic()
         self.instance_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4).upper()}"
@@ -271,6 +273,25 @@ class Client:
         except Exception as error:
             self._log(incident.WARNING, f"could not read the {job} job's control: {safe(str(error))}")
             return None
+
+    def _stored_gauges(self) -> Optional[Tuple[Dict[str, Gauge], float]]:
+        """Every gauge as stored now and the clock they are judged by (the store's), for the
+        jobs' health throttle; None when the store cannot say (the job keeps its last decision).
+        Never raises."""
+        try:
+            with self._reader.using() as (link, _):
+                return link.gauges()
+        except Exception as error:
+            self._log(incident.WARNING, f"could not read the gauges the plan throttles on: {safe(str(error))}")
+            return None
+
+    def _say_once(self, level: int, message: str) -> None:
+        """Logs ``message`` the first time only (a damaged plan is said once, not at every batch)."""
+        with self._names_lock:
+            if message in self._said:
+                return
+            self._said.add(message)
+        self._log(level, message)
 
     # ---- the jobs' records (Backfill, Verifier) -----------------------------------------------
 

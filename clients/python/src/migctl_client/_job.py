@@ -1,13 +1,16 @@
 """What the ``Backfill`` and the ``Verifier`` share: pausing from the application, the operators'
-settings read before each batch (`migctl backfill|verify pause|resume|rate|batch`), the rate
-limit, and the cursor kept in the store so that a job made again after a crash goes on."""
+settings read before each batch (`migctl backfill|verify pause|resume|rate|batch`), the plan's
+health throttle (the Swift client's ``JobSteering``), the rate limit, and the cursor kept in the
+store so that a job made again after a crash goes on."""
 from __future__ import annotations
 
 import threading
 import time
 from typing import List, Optional, Tuple
 
+from . import _incidents as incident
 from ._store import STANDARD_JOB, JobControl
+from ._throttle import FULL_SPEED, Decision, decide, unreadable
 from .migrator import Migrator
 
 
@@ -42,12 +45,21 @@ class Job:
         self._paused = threading.Event()
         self._control = STANDARD_JOB
         self._limiter = RateLimiter()
+        self._rate = 0                      # rows a second for the next batch: the operator's, or the throttle's if lower
+        self._throttle = FULL_SPEED         # the plan's health throttle as last decided
+        self._throttle_recorded = True      # whether the store has it since it changed
         self._finished = False
 
     @property
     def control(self) -> JobControl:
         """What the operators asked of the job, as last read."""
         return self._control
+
+    @property
+    def throttled(self) -> Optional[str]:
+        """Why the plan's health throttle slows or pauses the job now (the sentence it records
+        in ``job_progress.throttled``), None at full speed."""
+        return self._throttle.reason
 
     @property
     def is_paused(self) -> bool:
@@ -65,35 +77,84 @@ class Job:
         return self._finished
 
     def step(self) -> bool:
-        """Walks one batch; returns False when paused (here or by an operator) or finished. The
-        stores' exceptions are the caller's, the control store's as :class:`MigctlClientError`."""
+        """Walks one batch; returns False when paused (here, by an operator or by the plan's
+        health throttle) or finished. The stores' exceptions are the caller's, the control
+        store's as :class:`MigctlClientError`."""
         if self.is_paused:
             return False
         with self._lock:
             if self._finished and not self._again():
                 return False
+            self._prepare()
             size = self._steer()
-            return False if size is None else self._walk(size)
+            if size is None:
+                self._record_throttle_change()
+                return False
+            return self._walk(size)
 
     def _again(self) -> bool:
         """Whether a finished job starts over (a new run), now; it does not by default."""
         return False
+
+    def _prepare(self) -> None:
+        """What a job reads before it steers (the backfill: its stored cursor)."""
+
+    def _record_throttle_change(self) -> None:
+        """Records in the store, once per change, that the health throttle paused the job."""
+        raise NotImplementedError
 
     def _walk(self, size: int) -> bool:
         """One batch of at most ``size`` records, under the job's lock; whether more may follow."""
         raise NotImplementedError
 
     def _steer(self) -> Optional[int]:
-        """Reads the operators' settings (keeping the last ones when the store cannot say):
-        None while they say paused, else the batch size, after waiting for the rate limit."""
+        """Reads the operators' settings (keeping the last ones when the store cannot say), then
+        the plan's health throttle: None while either says paused, else the batch size, the
+        rate to wait for set (the operator's, or the throttle's when it is lower)."""
         control = self.migrator.client.job_control(self._job) or self._control
         self._control = control
         if control.paused:
             return None
+        throttle = self._refresh_throttle()
+        if throttle.paused:
+            return None
+        rate = control.rate
+        if throttle.rate is not None:
+            rate = throttle.rate if rate == 0 else min(rate, throttle.rate)
+        self._rate = rate
         return control.batch if control.set else self.batch_size
 
+    def _refresh_throttle(self) -> Decision:
+        """The current phase's throttle rules against the gauges now; the last decision when the
+        gauges cannot be read. A change is left for the job to record."""
+        client = self.migrator.client
+        snapshot = client.current
+        phase = next(p for p in snapshot.phases if p.id == snapshot.phase)
+        if phase.throttle_problem is not None:
+            decision = unreadable(phase.id, phase.throttle_problem)
+            client._say_once(incident.ERROR, f"the {self._job} job pauses: {decision.reason}")
+        elif not phase.throttle:
+            decision = FULL_SPEED
+        else:
+            read = client._stored_gauges()
+            if read is None:
+                return self._throttle
+            decision = decide(phase.throttle, *read)
+        if decision != self._throttle:
+            self._throttle, self._throttle_recorded = decision, False
+        return decision
+
+    def _throttle_change(self) -> Tuple[bool, Optional[str]]:
+        """Whether the throttle changed since the store last had it, and its sentence now."""
+        return not self._throttle_recorded, self._throttle.reason
+
+    def _throttle_saved(self) -> None:
+        """A save carried the throttle's sentence: the change is recorded (a failed save leaves
+        it for the next one)."""
+        self._throttle_recorded = True
+
     def _wait_for_rate(self, rows: int) -> None:
-        wait = self._limiter.delay(rows, self._control.rate, time.monotonic())
+        wait = self._limiter.delay(rows, self._rate, time.monotonic())
         if wait > 0:
             time.sleep(wait)
 

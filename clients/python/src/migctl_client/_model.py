@@ -11,6 +11,7 @@ import re
 from typing import NamedTuple, Optional, Tuple
 
 from ._text import safe
+from ._throttle import Throttle, rules_from_automation
 
 READ_MODES = ("old", "new-fallback-old", "new")
 STORES = ("old", "new")
@@ -34,6 +35,12 @@ class Phase(NamedTuple):
     #: Deletes leave tombstones in the new store: the store's own `phases.tombstones` column,
     #: so the rule is the contract version's (schema 5: wherever reads fall back).
     tombstones: bool
+    #: While this phase is current, these health gauges slow or pause the ``Backfill`` and the
+    #: ``Verifier`` (``phases.automation``'s ``throttle``; empty when the phase has none).
+    throttle: Tuple[Throttle, ...] = ()
+    #: What of ``phases.automation`` cannot be read as throttle rules; the jobs pause while
+    #: it is so (routing goes on: the rules are the jobs' alone).
+    throttle_problem: Optional[str] = None
 
     @property
     def primary(self) -> str:
@@ -139,8 +146,10 @@ def _fleet_heartbeats(gates) -> Tuple[int, ...]:
     return tuple(windows)
 
 
-def phase_from_row(position, phase_id, reads, writes, irreversible, gates, tombstones) -> Phase:
-    """A ``phases`` row, checked: a known read mode, one or two distinct known stores written."""
+def phase_from_row(position, phase_id, reads, writes, irreversible, gates, tombstones, automation=None) -> Phase:
+    """A ``phases`` row, checked: a known read mode, one or two distinct known stores written.
+    Throttle rules that cannot be read are no reason to stop routing: the phase says so in
+    ``throttle_problem`` and the jobs pause."""
     position = _integer("phases", "position", position, 1, 10_000)
     phase_id = _text("phases", "id", phase_id)
     if reads not in READ_MODES:
@@ -150,8 +159,9 @@ def phase_from_row(position, phase_id, reads, writes, irreversible, gates, tombs
     if not 1 <= len(stores) <= 2 or len(set(stores)) != len(stores) or any(s not in STORES for s in stores):
         raise StateProblem(f"{_where('phases', 'writes', writes)} for phase '{safe(phase_id)}', "
                            "which is not one or two distinct stores of old and new, primary first")
+    throttle, problem = rules_from_automation(automation)
     return Phase(position, phase_id, reads, stores, _flag("phases", "irreversible", irreversible),
-                 _fleet_heartbeats(gates), _flag("phases", "tombstones", tombstones))
+                 _fleet_heartbeats(gates), _flag("phases", "tombstones", tombstones), throttle, problem)
 
 
 def snapshot_from_rows(migration, phase_rows, state) -> Snapshot:

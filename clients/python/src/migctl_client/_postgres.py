@@ -19,6 +19,7 @@ from ._model import Snapshot, snapshot_from_rows
 from ._store import (SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, JobProgress, Mismatch, Refused,
                      job_control_from_row, job_progress_from_row)
 from ._text import safe
+from ._throttle import Gauge, gauge_from_row
 from .errors import MigctlClientError
 
 psycopg = sql = None   # imported by the first PostgresLink: an application on SQLite never loads libpq
@@ -186,7 +187,8 @@ class PostgresLink:
                             and tuple(state) == (known.phase, known.rollout, known.version):
                         return known   # the plan is read again only with a new state (see SQLiteLink.read)
                     phases = self.conn.execute(sql.SQL(
-                        "SELECT position, id, reads, writes, irreversible, gates, tombstones FROM {}.phases ORDER BY position").format(s)).fetchall()
+                        "SELECT position, id, reads, writes, irreversible, gates, tombstones, automation "
+                        "FROM {}.phases ORDER BY position").format(s)).fetchall()
             except psycopg.Error as error:
                 raise self._failed(error) from None
         return snapshot_from_rows(migration, phases, state)
@@ -232,6 +234,23 @@ class PostgresLink:
             except psycopg.Error as error:
                 raise self._failed(error) from None
         return job_control_from_row(row)
+
+    def gauges(self) -> Tuple[Dict[str, Gauge], float]:
+        """Every gauge whose row reads as the contract says, and now by the server's clock (which
+        stamps them), as measured when the connection opened."""
+        with self.lock:
+            try:
+                rows = self.conn.execute(sql.SQL("SELECT name, value, extract(epoch FROM updated_at)::float8 FROM {}.gauges")
+                                         .format(self._s)).fetchall()
+            except psycopg.Error as error:
+                raise self._failed(error) from None
+        now = time.time() + self.offset
+        gauges = {}
+        for name, value, updated_at in rows:
+            gauge = gauge_from_row(value, updated_at)
+            if gauge is not None and isinstance(name, str):
+                gauges[name] = gauge
+        return gauges, now
 
     def _has_table(self, name: str) -> bool:
         return self.conn.execute("SELECT to_regclass(%s)", (f"{self.schema}.{name}",)).fetchone()[0] is not None
@@ -282,14 +301,14 @@ class PostgresLink:
                     self.conn.execute(sql.SQL(
                         "INSERT INTO {}.job_progress (job, cursor, done, total, started_at, finished_at, since_phase, "
                         "phase_entered_at, mismatches, instance, throttled) VALUES (%s, %s, %s, %s, %s::timestamptz, "
-                        "%s::timestamptz, %s, %s::timestamptz, %s, %s, NULL) ON CONFLICT (job) DO UPDATE SET "
+                        "%s::timestamptz, %s, %s::timestamptz, %s, %s, %s) ON CONFLICT (job) DO UPDATE SET "
                         "cursor = excluded.cursor, done = excluded.done, total = excluded.total, "
                         "started_at = excluded.started_at, finished_at = excluded.finished_at, "
                         "since_phase = excluded.since_phase, phase_entered_at = excluded.phase_entered_at, "
                         "mismatches = excluded.mismatches, instance = excluded.instance, throttled = excluded.throttled"
                         ).format(s),
                         (job, p.cursor, p.done, p.total, p.started_at, p.finished_at, p.since_phase, p.phase_entered_at,
-                         p.mismatches, p.instance))
+                         p.mismatches, p.instance, p.throttled))
                 return True
             except psycopg.Error as error:
                 if _refusal(error):

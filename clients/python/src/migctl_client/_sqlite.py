@@ -20,6 +20,7 @@ from ._model import Snapshot, StateProblem, snapshot_from_rows
 from ._store import (SCHEMA_VERSIONS, STANDARD_JOB, Foreign, Heartbeat, JobControl, JobProgress, Mismatch, Refused,
                      job_control_from_row, job_progress_from_row)
 from ._text import safe
+from ._throttle import Gauge, gauge_from_row, instant_seconds
 from .errors import MigctlClientError
 
 #: How long a write waits for SQLite's write lock before the flush gives up and keeps its counts.
@@ -133,8 +134,9 @@ class SQLiteLink:
                 if known is not None and migration == (known.salt, known.created_at) and state is not None \
                         and tuple(state) == (known.phase, known.rollout, known.version):
                     return known
-                phases = db.execute(
-                    "SELECT position, id, reads, writes, irreversible, gates, tombstones FROM phases ORDER BY position").fetchall()
+                # automation as bytes: text that is not UTF-8 there costs the jobs their throttle, not routing.
+                phases = db.execute("SELECT position, id, reads, writes, irreversible, gates, tombstones, "
+                                    "CAST(automation AS BLOB) FROM phases ORDER BY position").fetchall()
             finally:
                 if db.in_transaction:
                     db.execute("ROLLBACK")   # read only: nothing to keep, and it never hides the error
@@ -198,6 +200,27 @@ class SQLiteLink:
         except ValueError:   # text that is not UTF-8
             return job_control_from_row(("bad", None, None, None))
 
+    def gauges(self) -> Tuple[Dict[str, Gauge], float]:
+        """Every gauge whose row reads as the contract says (another reads as never reported, as
+        the Swift client skips it), and now by this host's clock, which stamps them."""
+        try:
+            rows = self.db.execute(
+                "SELECT CAST(name AS BLOB), CASE WHEN typeof(value) IN ('integer', 'real') THEN value END, "
+                "CAST(updated_at AS BLOB) FROM gauges").fetchall()
+        except sqlite3.Error as error:
+            raise MigctlClientError(_sentence(error, self.path)) from None
+        now = time.time()
+        gauges = {}
+        for name, value, updated_at in rows:
+            try:
+                name, stamp = name.decode("utf-8"), updated_at.decode("utf-8")
+            except (AttributeError, UnicodeDecodeError):   # NULL, or text that is not UTF-8
+                continue
+            gauge = gauge_from_row(value, instant_seconds(stamp))
+            if gauge is not None:
+                gauges[name] = gauge
+        return gauges, now
+
     def _has_table(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
@@ -241,13 +264,13 @@ class SQLiteLink:
                 p = progress
                 db.execute(
                     "INSERT INTO job_progress (job, cursor, done, total, started_at, updated_at, finished_at, since_phase, "
-                    "phase_entered_at, mismatches, instance, throttled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) "
+                    "phase_entered_at, mismatches, instance, throttled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, done = excluded.done, total = excluded.total, "
                     "started_at = excluded.started_at, updated_at = excluded.updated_at, finished_at = excluded.finished_at, "
                     "since_phase = excluded.since_phase, phase_entered_at = excluded.phase_entered_at, "
                     "mismatches = excluded.mismatches, instance = excluded.instance, throttled = excluded.throttled",
                     (job, p.cursor, p.done, p.total, p.started_at, now, p.finished_at, p.since_phase, p.phase_entered_at,
-                     p.mismatches, p.instance))
+                     p.mismatches, p.instance, p.throttled))
                 db.execute("COMMIT")
                 return True
             finally:

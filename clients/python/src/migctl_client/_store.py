@@ -59,7 +59,8 @@ class JobProgress(NamedTuple):
     """Where a job is (`job_progress`): the last key walked (None: none yet), how many records
     it walked of how many, when this run started and finished (instants as stored), the client
     instance that runs it; for the verifier also the phase the run started in, when that phase
-    was entered, and how many mismatches the run found."""
+    was entered, and how many mismatches the run found; why the plan's health throttle slows or
+    pauses the job (written, never read back: each save says what holds then)."""
     cursor: Optional[str]
     done: int
     total: Optional[int]
@@ -69,6 +70,7 @@ class JobProgress(NamedTuple):
     since_phase: Optional[str] = None
     phase_entered_at: Optional[str] = None
     mismatches: int = 0
+    throttled: Optional[str] = None
 
 
 class Mismatch(NamedTuple):

@@ -20,6 +20,12 @@ class Backfill(Job):
     operator's batch size once one is set, and sleeps as long as the rate limit asks. If the
     store cannot say, the last settings read stay in force.
 
+    The plan steers it too: while the current phase has ``throttle`` rules, a gauge above its
+    ``slow_above`` slows it to ``slow_rate`` rows a second (or the operator's rate if lower) and
+    one above ``pause_above``, never reported, stale or from the future pauses it, until the
+    gauge recovers (:attr:`throttled` says why). The reason is recorded in ``job_progress``
+    (``throttled``) when the throttle pauses it, once per change, and with every batch.
+
     It counts ``backfill`` (records copied, each as it is copied) and sets the gauges
     ``backfill.total``, ``backfill.done`` (records walked) and ``backfill.remaining``. It can be
     paused and resumed from another thread.
@@ -55,7 +61,6 @@ class Backfill(Job):
 
     def _walk(self, size: int) -> bool:
         """Copies one batch: the cursor only moves past a batch that was copied in full."""
-        self._resume_if_stored()
         self._wait_for_rate(size)
         migrator = self.migrator
         batch = migrator.old.scan(self._cursor, size)
@@ -77,8 +82,28 @@ class Backfill(Job):
         cursor, walked = self._saved
         migrator.client._save_job_progress("backfill", JobProgress(
             cursor, self._done if self._finished else walked, total, self._started_at,
-            instant(time.time()) if self._finished else None, migrator.client.instance_id))
+            instant(time.time()) if self._finished else None, migrator.client.instance_id, throttled=self.throttled))
+        self._throttle_saved()
         return not self._finished
+
+    def _record_throttle_change(self) -> None:
+        """Records that the health throttle paused the backfill (or lifted), once per change,
+        where it stands: operators see why a backfill stands still."""
+        changed, reason = self._throttle_change()
+        if not changed:
+            return
+        client = self.migrator.client
+        try:
+            total = self.migrator.old.count()
+        except Exception:   # only a figure of the record: the Swift client leaves it out too
+            total = None
+        cursor, walked = self._saved
+        client._save_job_progress("backfill", JobProgress(cursor, walked, total, self._started_at, None,
+                                                          client.instance_id, throttled=reason))
+        self._throttle_saved()
+
+    def _prepare(self) -> None:
+        self._resume_if_stored()
 
     def _resume_if_stored(self) -> None:
         """Takes the cursor a previous run stored, once, when this backfill was made without one."""

@@ -56,7 +56,10 @@ class Verifier(Job):
     and started in the phase the migration is in, in this visit of it; else it starts a new run
     (recording the phase and when it was entered, for the gate). Operators steer it like the
     backfill (``migctl verify pause|resume|rate|batch``) and ask a finished one for a new run
-    (``migctl verify restart``); the application can :meth:`pause` it::
+    (``migctl verify restart``); the plan's health throttle slows or pauses it as it does the
+    backfill (recorded in the run under way, ``job_progress.throttled``; a verifier paused
+    before its first batch has no run to record it in, as in the Swift client); the
+    application can :meth:`pause` it::
 
         verifier = Verifier(migrator, supersedes=lambda old, new: new["updated"] > old["updated"])
         while verifier.step():
@@ -121,13 +124,14 @@ class Verifier(Job):
         walked = run._replace(cursor=keys[-1] if keys else run.cursor, done=done,
                               total=max(total, done) if finished else total,   # as the Swift client records it
                               mismatches=run.mismatches + len(found), instance=migrator.client.instance_id,
-                              finished_at=instant(time.time()) if finished else None)
+                              finished_at=instant(time.time()) if finished else None, throttled=self.throttled)
         saved = self._saved_cursor(keys, run.done, self._saved)
         stored = walked._replace(cursor=saved[0], done=walked.done if finished else saved[1])
         if not migrator.client._save_job_progress("verify", stored, found):
             raise MigctlClientError("the control store has no verification tables (schema version 4); "
                                     "run 'migctl upgrade' to version 5 first")
         self._run, self._saved, self._finished = walked, saved, finished
+        self._throttle_saved()
         counter = migrator.client.counter
         counter(names.VERIFY_FULL_MATCH).add(len(batch) - len(found))
         counter(names.VERIFY_FULL_MISMATCH).add(len(found))
@@ -135,6 +139,17 @@ class Verifier(Job):
         migrator.client.gauge(names.VERIFY_FULL_DONE, done)
         migrator.client.gauge(names.VERIFY_FULL_REMAINING, 0 if finished else max(0, walked.total - done))
         return not finished
+
+    def _record_throttle_change(self) -> None:
+        """Records the health throttle's change in the run under way, once per change."""
+        changed, reason = self._throttle_change()
+        if not changed:
+            return
+        if self._run is not None:
+            cursor, done = self._saved   # what the store has of the run's walk (see _walk)
+            progress = self._run._replace(cursor=cursor, done=done, throttled=reason)
+            self.migrator.client._save_job_progress("verify", progress)
+        self._throttle_saved()
 
     def _again(self) -> bool:
         """A finished verifier starts a new run once an operator changed its control after the
