@@ -85,11 +85,12 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         try migrator.client.gauge(CounterName.backfillDone, Double(min(done, total)))
         try migrator.client.gauge(CounterName.backfillRemaining, Double(isFinished ? 0 : max(0, total - done)))
         let walked = progress.withLock { $0.done }
-        _ = steering.takeThrottleChange()
+        let throttled = steering.throttled
         try migrator.client.store.saveJobProgress(.backfill, JobProgress(
             cursor: JobProgress.storableCursor(after: batch.map(\.key), previous: cursor), done: Int64(walked), total: Int64(total),
             startedAt: startedAt, finishedAt: isFinished ? Date() : nil, instance: migrator.client.instanceID,
-            throttled: steering.throttled))
+            throttled: throttled))
+        steering.recorded(throttled)
         return !isFinished
     }
 
@@ -99,12 +100,13 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
     /// Records in the store that the health throttle paused the backfill, or lifted, once per
     /// change, so operators see why a backfill stands still.
     private func recordThrottleChange() throws {
-        guard let reason = steering.takeThrottleChange() else { return }
+        guard let reason = steering.unrecordedThrottle else { return }
         let (cursor, done) = progress.withLock { ($0.cursor, $0.done) }
         try migrator.client.store.saveJobProgress(.backfill, JobProgress(
             cursor: JobProgress.storableCursor(after: [], previous: cursor) ?? (try? migrator.client.store.jobProgress(.backfill))??.cursor,
             done: Int64(done), total: (try? migrator.old.count()).map(Int64.init), startedAt: startedAt,
             instance: migrator.client.instanceID, throttled: reason))
+        steering.recorded(reason)
     }
 
     /// Takes the cursor a previous run stored, once, when this backfill was made without one.

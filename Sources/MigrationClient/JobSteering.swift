@@ -32,12 +32,16 @@ final class JobSteering: Sendable {
     /// Why the plan's health throttle slows or pauses the job now, or nil at full speed.
     var throttled: String? { throttle.withLock { $0.decision.reason } }
 
-    /// The throttle's sentence once after it changed (`.some(nil)` when it lifted), for the job
-    /// to record in its progress row; nil when the job already recorded it.
-    func takeThrottleChange() -> String?? {
+    /// The throttle's sentence while the job has not recorded it since it changed (`.some(nil)`
+    /// when it lifted); nil once recorded.
+    var unrecordedThrottle: String?? {
+        throttle.withLock { $0.recorded ? nil : .some($0.decision.reason) }
+    }
+
+    /// The job saved its progress with `reason`: recorded, unless the throttle changed meanwhile.
+    func recorded(_ reason: String?) {
         throttle.withLock { state in
-            defer { state.recorded = true }
-            return state.recorded ? nil : .some(state.decision.reason)
+            if state.decision.reason == reason { state.recorded = true }
         }
     }
 

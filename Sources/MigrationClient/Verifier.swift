@@ -81,13 +81,13 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
         progress.total = max(total, batch.count < size ? progress.done : 0)
         progress.mismatches = progress.mismatches.saturatingAdding(Int64(found.count))
         progress.instance = migrator.client.instanceID
-        _ = steering.takeThrottleChange()
         progress.throttled = steering.throttled
         if batch.count < size { progress.finishedAt = Date() }
         // Recorded before counted: a batch whose record failed is judged again, not counted twice.
         var stored = progress
         stored.cursor = JobProgress.storableCursor(after: batch.map(\.key), previous: run.withLock { $0?.cursor })
         try migrator.client.store.saveJobProgress(.verify, stored, mismatches: found)
+        steering.recorded(progress.throttled)
         run.withLock { $0 = progress }
         migrator.client.count(CounterName.verifyFullMatch, by: Int64(batch.count - found.count))
         migrator.client.count(CounterName.verifyFullMismatch, by: Int64(found.count))
@@ -102,9 +102,10 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
 
     /// Records the health throttle's change in the run under way, once per change.
     private func recordThrottleChange() throws {
-        guard let reason = steering.takeThrottleChange(), var progress = run.withLock({ $0 }) else { return }
+        guard let reason = steering.unrecordedThrottle, var progress = run.withLock({ $0 }) else { return }
         progress.throttled = reason
         try migrator.client.store.saveJobProgress(.verify, progress, mismatches: [])
+        steering.recorded(reason)
         run.withLock { $0 = progress }
     }
 

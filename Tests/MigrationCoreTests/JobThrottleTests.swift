@@ -22,6 +22,14 @@ struct JobThrottleTests {
                 "a gauge that is not a number is not healthy")
     }
 
+    /// A slow rate the plan file refuses, written into the stored plan behind migctl's back,
+    /// pauses instead of reading as "no limit" while the job says it is slowed.
+    @Test func aTamperedSlowRatePauses() {
+        let tampered = JobThrottle(gauge: "replication.lag_seconds", slowAbove: 5, slowRate: 0)
+        #expect(ThrottleDecision.decide([tampered], gauges: gauges(["replication.lag_seconds": (9, 1)]), now: now).reason
+            == "paused: the throttle on replication.lag_seconds has a slow rate of 0, not 1 to 1000000000 rows a second")
+    }
+
     @Test func aMissingStaleOrFutureGaugePauses() {
         #expect(ThrottleDecision.decide([lag], gauges: [:], now: now).reason == "paused: replication.lag_seconds has never been reported, and the plan throttles on it")
         #expect(ThrottleDecision.decide([lag], gauges: gauges(["replication.lag_seconds": (1, 120)]), now: now).reason?.contains("older than 1m") == true)

@@ -60,7 +60,26 @@ public struct ConsoleData: Sendable {
     public var guardFirings: [GuardFiring] = []
     /// Why the guard's lease could not be read, if it could not; the rest of the console still works.
     public var guardProblem: String?
+    /// The long jobs' settings and progress (both, in ``Job`` order).
+    public var jobs: [JobSnapshot] = []
+    /// The newest verification run's first mismatches (at most ``mismatchLimit``).
+    public var mismatches: [VerifyMismatch] = []
     public var now: Date
+
+    /// One long job as the console shows and steers it.
+    public struct JobSnapshot: Sendable, Equatable {
+        public var job: Job
+        public var control: JobControl
+        public var progress: JobProgress?
+
+        public init(job: Job, control: JobControl, progress: JobProgress?) {
+            self.job = job
+            self.control = control
+            self.progress = progress
+        }
+    }
+
+    public static let mismatchLimit = 200
 
     public init(
         location: String, migration: MigrationInfo, plan: Plan, state: MigrationState, recentEvents: [AuditEvent],
@@ -109,6 +128,12 @@ public struct ConsoleData: Sendable {
             data.guardProblem = error.description
         }
         data.guardFirings = try store.guardFirings(openOnly: true, limit: guardFiringLimit)
+        data.jobs = try Job.allCases.map { job throws(ControlStoreError) in
+            JobSnapshot(job: job, control: try store.jobControl(job), progress: try store.jobProgress(job))
+        }
+        if let run = data.jobs.first(where: { $0.job == .verify })?.progress, run.mismatches > 0 {
+            data.mismatches = try store.verifyMismatches(runStartedAt: run.startedAt, limit: mismatchLimit)
+        }
         data.skippedRows = store.takeRowProblems()
         return data
     }
@@ -144,4 +169,19 @@ public struct ConsoleData: Sendable {
 
     /// A gauge's value, if reported.
     public func gauge(_ name: String) -> Gauge? { gauges.first { $0.name == name } }
+
+    /// The job `p` and `R` steer: in the `backfill` phase (or any phase where a job reported
+    /// progress) the backfill until it finished, then the verification; nil when neither runs.
+    public var steerableJob: JobSnapshot? {
+        let backfill = jobs.first { $0.job == .backfill }, verify = jobs.first { $0.job == .verify }
+        let inBackfill = state.phase == "backfill"
+        if let backfill, backfill.progress?.finishedAt == nil, inBackfill || backfill.progress != nil { return backfill }
+        if let verify, inBackfill || verify.progress.map({ $0.finishedAt == nil }) == true { return verify }
+        return nil
+    }
+
+    /// The jobs worth a dashboard line: those that reported progress, and both in `backfill`.
+    public var shownJobs: [JobSnapshot] {
+        jobs.filter { $0.progress != nil || state.phase == "backfill" }
+    }
 }

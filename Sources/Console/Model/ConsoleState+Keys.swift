@@ -128,8 +128,36 @@ extension ConsoleState {
         case .rolloutPrompt:
             dialog = Dialog(kind: .rolloutPrompt, title: "Set rollout")
         case .clearGuard: openClearGuard(data)
+        case .mismatches:
+            view = .mismatches
+            logScroll = 0
+        case .toggleJob:
+            guard let job = data?.steerableJob else {
+                message = Message(Self.noJob, isError: true)
+                return .none
+            }
+            return .changeJob(job.job, job.control.paused ? .resume : .pause)
+        case .jobRatePrompt:
+            guard let job = data?.steerableJob else {
+                message = Message(Self.noJob, isError: true)
+                return .none
+            }
+            dialog = Dialog(kind: .jobRatePrompt(job.job), title: "Rate limit of the \(job.job.rawValue)")
         }
         return .none
+    }
+
+    private static let noJob = "no backfill or verification in this phase: nothing to steer"
+
+    /// Records the outcome of a ``Effect/changeJob(_:_:)``.
+    public mutating func finishJobChange(_ job: Job, _ change: JobControlChange, _ result: Result<Void, ControlStoreError>) {
+        switch result {
+        case .success:
+            dialog = nil
+            message = Message("\(job.rawValue) \(change.summary) (audited)")
+        case .failure(let error):
+            if dialog != nil { dialog?.error = error.description } else { message = Message(error.description, isError: true) }
+        }
     }
 
     /// Opens the clear-guard dialog: straight to the reason when one guard is fired, a choice first
@@ -249,6 +277,16 @@ extension ConsoleState {
         case .refusal:
             self.dialog = nil
             return .none
+        case .jobRatePrompt(let job):
+            guard let rate = Int64(dialog.input.trimmingCharacters(in: .whitespaces)) else {
+                dialog.error = "type a whole number of rows a second (0 lifts the limit)"
+                return .none
+            }
+            if let problem = JobControlChange.rate(rate).problem {
+                dialog.error = problem
+                return .none
+            }
+            return .changeJob(job, .rate(rate))
         case .rolloutPrompt:
             do {
                 let rollout = try Rollout(percent: dialog.input)
@@ -344,7 +382,7 @@ extension ConsoleState {
 
     /// Scroll keys of the log view.
     private mutating func scrollLog(_ key: Key, data: ConsoleData?) -> Bool {
-        guard view == .log else { return false }
+        guard view == .log || view == .mismatches else { return false }
         let delta: Int
         switch key {
         case .up, .character("k"): delta = -1
@@ -355,7 +393,8 @@ extension ConsoleState {
         case .end: delta = Int.max / 2
         default: return false
         }
-        let limit = max(0, (data?.recentEvents.count ?? 0) - 1)
+        let rows = view == .log ? data?.recentEvents.count : data?.mismatches.count
+        let limit = max(0, (rows ?? 0) - 1)
         logScroll = min(max(0, logScroll + delta), limit)
         return true
     }

@@ -7,6 +7,8 @@ public struct ConsoleState: Sendable, Equatable {
         case dashboard
         case log
         case runbook
+        /// The newest verification run's mismatches.
+        case mismatches
     }
 
     /// A line under the view: the outcome of the last action.
@@ -59,4 +61,7 @@ public enum Effect: Sendable, Equatable {
     /// Clear the fired guard `firing` (if it is still the open firing of its guard) with an audit
     /// event by the console's operator, then call ``ConsoleState/finishClear(_:_:)``.
     case clearGuard(GuardFiring, reason: String)
+    /// Make `change` to `job`'s control with an audit event by the console's operator, as
+    /// `migctl backfill|verify …` does, then call ``ConsoleState/finishJobChange(_:_:_:)``.
+    case changeJob(Job, JobControlChange)
 }

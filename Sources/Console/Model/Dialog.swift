@@ -9,6 +9,8 @@ public struct Dialog: Sendable, Equatable {
         case advance(GateReport, preview: MigrationState, version: Int64, confirmed: Bool)
         /// Type a rollout percentage for the current phase.
         case rolloutPrompt
+        /// Type a rate limit (rows a second, 0: none) for `job`.
+        case jobRatePrompt(Job)
         /// The move is refused; say why, with any runbook text that helps (e.g. how to reconcile).
         case refusal(String, detail: [String])
         /// Clear one of the fired guards `firings` (as read when the dialog opened): choose it

@@ -3,6 +3,12 @@
 public enum ConsoleAction: Sendable, Equatable {
     case help, quit, advance, rollback, rolloutUp, rolloutDown, rolloutPrompt, clearGuard
     case log, runbook, dashboard, cycleWindow, redraw
+    /// Pause or resume the job of the current phase (the backfill, then the verification).
+    case toggleJob
+    /// Type a rate limit for the job of the current phase.
+    case jobRatePrompt
+    /// The newest verification run's mismatching keys.
+    case mismatches
 }
 
 /// One key binding: the keys, how the footer and help name it, and whether it changes the migration.
@@ -25,6 +31,9 @@ public struct KeyBinding: Sendable {
         KeyBinding(keys: [.character("+"), .character("=")], label: "+/-", footer: "ramp", help: "ramp the rollout up the ladder 0 1 5 10 25 50 100", action: .rolloutUp, changes: true),
         KeyBinding(keys: [.character("-")], label: "-", footer: nil, help: "ramp the rollout down the ladder", action: .rolloutDown, changes: true),
         KeyBinding(keys: [.character("%")], label: "%", footer: "set", help: "set the rollout to any percentage", action: .rolloutPrompt, changes: true),
+        KeyBinding(keys: [.character("p")], label: "p", footer: nil, help: "pause or resume the backfill or verification (audited)", action: .toggleJob, changes: true),
+        KeyBinding(keys: [.character("R")], label: "R", footer: nil, help: "set the backfill's or verification's rows/s limit (audited)", action: .jobRatePrompt, changes: true),
+        KeyBinding(keys: [.character("m")], label: "m", footer: nil, help: "the keys the newest verification found mismatching", action: .mismatches, changes: false),
         KeyBinding(keys: [.character("G")], label: "G", footer: nil, help: "clear a fired guard (choose it, type a reason; audited)", action: .clearGuard, changes: true),
         KeyBinding(keys: [.character("w")], label: "w", footer: "window", help: "cycle the chart window: 15m, 1h, 24h, 7d", action: .cycleWindow, changes: false),
         KeyBinding(keys: [.character("l")], label: "l", footer: "log", help: "the audit log (arrows, j/k, PgUp/PgDn scroll)", action: .log, changes: false),

@@ -105,6 +105,14 @@ public final class ConsoleSession {
         case .clearGuard(let firing, let reason):
             state.finishClear(firing, clearGuard(firing, reason: reason))
             reload()
+        case .changeJob(let job, let change):
+            let result = Result { () throws(ControlStoreError) in
+                let signer = control.signer
+                try control.store.changeJobControl(job, change, event: AuditEvent(
+                    at: now(), actor: signer.name, host: signer.host, action: job.auditAction.rawValue, details: change.summary))
+            }
+            state.finishJobChange(job, change, result)
+            reload()
         case .tick(let phase, let item, let ticked):
             do {
                 try control.store.setTick(phase: phase, item: item, ticked: ticked, by: control.signer, at: now())

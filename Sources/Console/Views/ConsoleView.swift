@@ -33,6 +33,7 @@ public enum ConsoleView {
             case .dashboard: renderDashboard(data, readOnly: state.readOnly, in: body, context: context, into: &screen)
             case .log: AuditView.renderLog(data, scroll: state.logScroll, in: body.inset(1), context: context, into: &screen)
             case .runbook: RunbookView.render(data, cursor: state.runbookCursor, in: body.inset(1), context: context, into: &screen)
+            case .mismatches: MismatchView.render(data, scroll: state.logScroll, in: body.inset(1), into: &screen)
             }
         } else {
             screen.put("reading the control database…", row: body.top + 1, column: 1, style: .dim)
@@ -65,7 +66,7 @@ public enum ConsoleView {
     }
 
     static func renderDashboard(_ data: ConsoleData, readOnly: Bool, in body: Rect, context: RenderContext, into screen: inout Screen) {
-        let guardLines = GuardView.lines(data, readOnly: readOnly, glyphs: context.glyphs, width: body.width - 2)
+        let guardLines = JobView.lines(data, readOnly: readOnly) + GuardView.lines(data, readOnly: readOnly, glyphs: context.glyphs, width: body.width - 2)
         let layout = DashboardLayout(body, guardRows: guardLines.count)
         PipelineView.render(data, in: layout.pipeline, context: context, into: &screen)
         ChartView.render(data, in: layout.chart, context: context, into: &screen)

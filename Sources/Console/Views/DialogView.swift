@@ -58,6 +58,11 @@ enum DialogView {
         case .clearGuard(let firings, let selected, let chosen):
             lines += clearGuardLines(firings, selected: selected, chosen: chosen, input: dialog.input, data: data, inner: inner,
                                      glyphs: context.glyphs)
+        case .jobRatePrompt(let job):
+            let control = data?.jobs.first { $0.job == job }?.control ?? .standard
+            lines.append(("the \(job.rawValue) is \(control.rate == 0 ? "not rate-limited" : "limited to \(control.rate) rows a second")", .dim))
+            lines.append(("Rows a second (0 lifts the limit):", .plain))
+            lines.append(("> \(dialog.input.terminalSafe)_", .bold))
         case .rolloutPrompt:
             let current = data.map { "\($0.state.phase.terminalSafe) is at \($0.state.rollout)" } ?? ""
             lines.append((current, .dim))

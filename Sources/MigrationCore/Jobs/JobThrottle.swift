@@ -84,6 +84,11 @@ public enum ThrottleDecision: Sendable, Equatable {
             return .pause(reason: "paused: \(rule.gauge) is \(value), above \(GateFormat.number(limit))")
         }
         if let limit = rule.slowAbove, let rate = rule.slowRate, !(gauge.value <= limit) {
+            // A rate the plan file never allows (a row written behind migctl's back) must not
+            // read as "no limit" while the job reports itself slowed.
+            guard JobControl.rates.contains(rate), rate > 0 else {
+                return .pause(reason: "paused: the throttle on \(rule.gauge) has a slow rate of \(rate), not 1 to \(JobControl.rates.upperBound) rows a second")
+            }
             return .slow(rate: rate, reason: "slowed to \(rate) rows a second: \(rule.gauge) is \(value), above \(GateFormat.number(limit))")
         }
         return .fullSpeed

@@ -143,7 +143,7 @@ struct JobReport: Encodable, Equatable {
         changedAt = control.changedAt.map(Timestamp.string)
         changedBy = control.changedBy
         if let progress = try store.jobProgress(job) {
-            let figures = ProgressFigures(progress, now: store.now())
+            let figures = JobFigures(progress, now: store.now())
             total = figures.total
             done = figures.done
             remaining = figures.remaining

@@ -5,11 +5,11 @@ import Foundation
 /// should be done at that pace. Pure: the caller passes the clock.
 ///
 /// ```swift
-/// let figures = ProgressFigures(progress, now: Date())
+/// let figures = JobFigures(progress, now: Date())
 /// figures.rowsPerSecond   // 1250.0
 /// figures.etaSeconds      // 312
 /// ```
-public struct ProgressFigures: Sendable, Equatable, Encodable {
+public struct JobFigures: Sendable, Equatable, Encodable {
     public var done: Int64
     public var total: Int64?
     /// Rows left to walk; 0 once finished, nil while the total is unknown.
