@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "MigctlBench",
             dependencies: [
-                "MigrationClient", "Console", "Runbook", "PostgresStore", "Monitoring", .product(name: "GRDB", package: "GRDB.swift"),
+                "MigrationClient", "Console", "Runbook", "PostgresStore", "Monitoring", "DemoService", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
