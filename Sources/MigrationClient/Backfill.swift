@@ -77,7 +77,8 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         let total = try migrator.old.count()
         let done = progress.withLock { state in
             state.cursor = batch.last?.key ?? state.cursor
-            state.done += batch.count
+            let (sum, overflow) = state.done.addingReportingOverflow(batch.count)   // a stored count may be at the limit
+            state.done = overflow ? .max : sum
             state.finished = batch.count < batchSize
             return state.finished ? max(state.done, total) : state.done
         }
