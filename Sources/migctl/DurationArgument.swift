@@ -28,6 +28,6 @@ enum DurationArgument {
 
     /// `10ms`, `1s`, `1h`, `1d`: a bound as people write it.
     static func describe(_ seconds: Double) -> String {
-        seconds < 1 ? "\(Int((seconds * 1000).rounded()))ms" : GateFormat.duration(Int64(seconds.rounded()))
+        seconds < 1 ? "\(Int(clamping: (seconds * 1000).rounded()))ms" : GateFormat.duration(Int64(clamping: seconds.rounded()))
     }
 }

@@ -59,6 +59,32 @@ struct VerifiedGateTests {
         #expect(result(Verification(run: run(done: 90, total: 100))).status == .fail)
     }
 
+    /// A verifier whose host clock runs ahead stamps its run in the future: a rollback made
+    /// after the run, but before the run's (future) start, used to go unseen, and the gate
+    /// passed after the migration came back. Moves are watched from when the run's phase was
+    /// entered (the state's own clock), and a run from the future, or from a phase the
+    /// migration has not reached, is not believed.
+    @Test func aRunStampedInTheFutureOrInALaterPhaseDoesNotPass() {
+        var ahead = run()
+        ahead.startedAt = now.addingTimeInterval(3600)
+        ahead.finishedAt = now.addingTimeInterval(3660)
+        let future = result(Verification(run: ahead))
+        #expect(future.status == .fail && future.sentence.contains("in the future"), "\(future.sentence)")
+
+        var skewed = run()   // a clock 50 s ahead: believed, but moves are watched from the phase's entry
+        skewed.startedAt = now.addingTimeInterval(-10)   // really started at now - 60
+        skewed.finishedAt = now.addingTimeInterval(40)
+        let back = AuditEvent(at: now.addingTimeInterval(-40), actor: "guard@h", host: "h", action: "rollback", fromPhase: "backfill", toPhase: "new-only")
+        let forth = AuditEvent(at: now.addingTimeInterval(-30), actor: "ana", host: "h", action: "advance", fromPhase: "new-only", toPhase: "backfill")
+        let verification = Verification(run: skewed, movesSince: [back, forth])
+        #expect(verification.watchedSince == skewed.phaseEnteredAt)
+        let moved = result(verification)
+        #expect(moved.status == .fail && moved.sentence.contains("moved back from backfill to new-only"), "\(moved.sentence)")
+
+        let later = result(Verification(run: run(in: "complete")))
+        #expect(later.status == .fail && later.sentence.contains("'complete'") && later.sentence.contains("'backfill'"), "\(later.sentence)")
+    }
+
     @Test func thePlanFileTakesAVerifiedGateOnlyAfterItsPhase() throws {
         func plan(_ since: String) -> String {
             """

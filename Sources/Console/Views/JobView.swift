@@ -30,7 +30,7 @@ enum JobView {
         if figures.finished {
             parts.append("done \(Format.moment(progress.finishedAt ?? data.now, now: data.now))")
         } else {
-            if let pace = figures.rowsPerSecond { parts.append("\(Format.count(Int64(pace.rounded())))/s") }
+            if let pace = figures.rowsPerSecond { parts.append("\(Format.count(Int64(clamping: pace.rounded())))/s") }
             if let eta = figures.etaSeconds { parts.append("ETA \(Format.duration(TimeInterval(eta)))") }
         }
         line.append((" · " + parts.joined(separator: " · "), .plain))

@@ -123,8 +123,9 @@ extension ControlStore {
         guard let run = try jobProgress(.verify) else { return nil }
         let keys = run.mismatches > 0 ? try verifyMismatches(runStartedAt: run.startedAt, limit: Verification.keysNamed).map(\.key) : []
         let recent = try auditLog(limit: Verification.movesRead)
-        let since = recent.filter { $0.at >= run.startedAt }
-        let complete = recent.count < Verification.movesRead || (recent.last.map { $0.at < run.startedAt } ?? true)
+        let watched = Verification(run: run).watchedSince
+        let since = recent.filter { $0.at >= watched }
+        let complete = recent.count < Verification.movesRead || (recent.last.map { $0.at < watched } ?? true)
         let moves = since.filter { $0.fromPhase != nil && $0.toPhase != nil && $0.fromPhase != $0.toPhase }.reversed()
         return Verification(run: run, firstMismatches: keys, movesSince: Array(moves), movesComplete: complete)
     }

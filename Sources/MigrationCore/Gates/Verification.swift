@@ -26,10 +26,15 @@ public struct Verification: Sendable, Equatable {
     /// How many mismatching keys a gate names.
     public static let keysNamed = 3
 
+    /// Since when moves back count against the run: its start, or the entry into its phase if
+    /// earlier. A verifier's host clock may run ahead of the clock that stamps phase changes;
+    /// the entry is stamped by that clock, and no honest run saw a move between the two.
+    public var watchedSince: Date { min(run.startedAt, run.phaseEnteredAt ?? run.startedAt) }
+
     /// The first move back to an earlier phase of `phases` since the run started, if any.
     func firstMoveBack(in phases: [String]) -> AuditEvent? {
         movesSince.first { event in
-            guard event.at >= run.startedAt, let from = event.fromPhase.flatMap(phases.firstIndex(of:)),
+            guard event.at >= watchedSince, let from = event.fromPhase.flatMap(phases.firstIndex(of:)),
                   let to = event.toPhase.flatMap(phases.firstIndex(of:)) else { return false }
             return to < from
         }
@@ -60,6 +65,14 @@ extension GateEvaluation {
         if let back = verification.firstMoveBack(in: phases) {
             return result(label, .fail, observed, bound,
                           "the migration moved back from \(back.fromPhase ?? "?") to \(back.toPhase ?? "?") at \(Timestamp.string(back.at)), after the verification started; \(again)", nil)
+        }
+        if let current = phases.firstIndex(of: inputs.state.phase), start > current {
+            return result(label, .fail, observed, bound,
+                          "the newest verification claims to have started in '\(phases[start])', a phase the migration at '\(phases[current])' has not reached; its record is wrong; \(again)", nil)
+        }
+        if run.startedAt.timeIntervalSince(inputs.now) > FleetInstance.clockSkewSeconds {
+            return result(label, .fail, observed, bound,
+                          "the newest verification started at \(Timestamp.string(run.startedAt)), in the future: the verifier's host clock or its record is wrong; \(again)", nil)
         }
         if !verification.movesComplete {
             return result(label, .unknown, observed, bound,

@@ -86,7 +86,7 @@ struct JobStatus<Steered: SteeredJob>: ParsableCommand {
             line += ", finished at \(report.finishedAt ?? "?")"
         } else {
             line += ", \(report.remaining.map(String.init) ?? "?") remaining"
-            if let pace = report.rowsPerSecond { line += ", \(Int(pace.rounded())) rows/s" }
+            if let pace = report.rowsPerSecond { line += ", \(Int(clamping: pace.rounded())) rows/s" }
             if let eta = report.etaSeconds { line += ", about \(DurationArgument.describe(Double(eta))) left" }
         }
         say(line + "; reported at \(report.reportedAt ?? "?")")
