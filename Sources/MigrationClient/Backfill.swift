@@ -69,7 +69,7 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         }
         let (cursor, finished) = progress.withLock { ($0.cursor, $0.finished) }
         guard !finished else { return false }
-        let batch = try migrator.old.scan(cursor, batchSize)
+        let batch = try migrator.old.batch(after: cursor, limit: batchSize)
         let copied = migrator.client.counter(CounterName.backfill)
         for record in batch where try migrator.new.putIfAbsent(record.key, record.value, .backfill) {
             copied.add()

@@ -33,6 +33,35 @@ public struct OldStore<Value: Sendable & Equatable>: Sendable {
     }
 }
 
+extension OldStore {
+    /// The next batch a job walks: ``scan`` checked to return keys strictly after `cursor`, in
+    /// increasing order. A scan that returns the cursor again (`>=` for `>`) or keys out of
+    /// order would make a job walk the same keys forever or skip some; it is refused instead.
+    /// - Throws: ``ScanOrderError``, or the store's own error.
+    func batch(after cursor: String?, limit: Int) throws -> [(key: String, value: Value)] {
+        let batch = try scan(cursor, limit)
+        var previous = cursor
+        for record in batch {
+            if let previous, !(record.key > previous) { throw ScanOrderError(cursor: cursor, previous: previous, key: record.key) }
+            previous = record.key
+        }
+        return batch
+    }
+}
+
+/// The old store's `scan` returned a key that is not after the one before it.
+public struct ScanOrderError: Error, CustomStringConvertible {
+    public let cursor: String?
+    public let previous: String
+    public let key: String
+
+    public var description: String {
+        let shown = { (key: String) in "'\(key.prefix(64))\(key.count > 64 ? "…" : "")'" }
+        return "the old store's scan after \(cursor.map(shown) ?? "the start") returned \(shown(key)), not after \(shown(previous)): "
+            + "scan(after:limit:) must return keys strictly after the cursor, in increasing order (as Swift's < compares strings); nothing was copied or verified from this batch"
+    }
+}
+
 /// Why a record reached the new store: kept with it, so counters can be checked against the store.
 public enum CopyOrigin: String, Sendable {
     /// The application wrote it.

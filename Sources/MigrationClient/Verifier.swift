@@ -73,7 +73,7 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
         }
         var progress = try currentRun()
         guard progress.finishedAt == nil else { return false }
-        let batch = try migrator.old.scan(progress.cursor, size)
+        let batch = try migrator.old.batch(after: progress.cursor, limit: size)
         let found = try batch.compactMap { record in try judge(record.key, record.value, run: progress.startedAt) }
         let total = Int64(try migrator.old.count())
         progress.cursor = batch.last?.key ?? progress.cursor

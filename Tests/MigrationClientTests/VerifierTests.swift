@@ -166,6 +166,26 @@ struct VerifierTests {
         #expect(try fixture.store.backfillUntouched())
     }
 
+    /// A scan written with `>=` for `>` returns the cursor again: with batches of one the jobs
+    /// walked the same key forever (the hostile probe saw done = 51 of 3). Both refuse it now.
+    @Test func aScanThatReturnsTheCursorAgainIsRefusedNotLoopedOn() throws {
+        seed(3)
+        try at("backfill")
+        var careless = stores.old
+        let stores = stores
+        careless.scan = { after, limit in
+            stores.oldRecords.withLock { all in all.filter { $0.key >= (after ?? "") }.sorted { $0.key < $1.key }.prefix(limit).map { (key: $0.key, value: $0.value) } }
+        }
+        let migrator = Migrator(client: client, old: careless, new: stores.new)
+        let verifier = Verifier(migrator: migrator, batchSize: 1)
+        #expect(try verifier.step())
+        #expect(throws: ScanOrderError.self) { try verifier.step() }
+        #expect(verifier.progress?.done == 1, "nothing counted from the refused batch")
+        let backfill = Backfill(migrator: migrator, batchSize: 1)
+        #expect(try backfill.step())
+        #expect(throws: ScanOrderError.self) { try backfill.step() }
+    }
+
     /// A key longer than the store keeps in a cursor or a record: the jobs go on, the stored
     /// cursor stays at the last key that fits, and the mismatch is recorded with its key cut.
     @Test func aKeyTooLongForTheStoreIsCutNotFatal() throws {
