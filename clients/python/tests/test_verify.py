@@ -14,7 +14,7 @@ import pytest
 
 from conftest import UNGATED_PLAN, run_job_child, wait_for
 from demo_stores import NewUsers, OldUsers, User, key, seeded_user
-from migctl_client import Client, MigctlClientError, Migrator, Stored, Verifier
+from migctl_client import Backfill, Client, MigctlClientError, Migrator, ScanOrderError, Stored, Verifier
 from test_migrator import NewDict, OldDict
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
@@ -298,6 +298,94 @@ def test_keys_the_store_cannot_hold_as_they_are(world, store):
     assert (progress["cursor"], progress["done"], progress["total"]) == ("zebra", 6, 6)
     assert [row[1] for row in store.mismatches()][5:] == [cut, "zebra"], \
         "nothing skipped; the key after the stored cursor is found again"
+
+
+class CarelessScan(OldDict):
+    """An old store whose scan is written with ``>=`` for ``>``: it returns the cursor again."""
+
+    def scan(self, after, limit):
+        keys = sorted(k for k in self.rows if after is None or k >= after)[:limit]
+        return [(k, self.rows[k]) for k in keys]
+
+
+class MisorderedScan(OldDict):
+    """An old store whose scan forgets ``ORDER BY``, or its cursor, as ``self.fault`` says."""
+
+    fault = "descending"
+
+    def scan(self, after, limit):
+        if self.fault == "descending":
+            keys = sorted((k for k in self.rows if after is None or k > after), reverse=True)[:limit]
+        else:   # "from the start": the cursor ignored
+            keys = sorted(self.rows)[:limit]
+        return [(k, self.rows[k]) for k in keys]
+
+
+def test_a_scan_that_returns_the_cursor_again_is_refused_not_looped_on(store):
+    # With batches of one, both jobs walked the same key forever (the Swift hostile probe saw done = 51 of 3).
+    world = World(store)
+    try:
+        world.old = world.migrator.old = CarelessScan()
+        world.phase("backfill")   # the old store is no longer written: an absent key is a mismatch
+        world.old.rows.update({"a": 1, "b": 2, "c": 3})
+        verifier = Verifier(world.migrator, batch_size=1)
+        assert verifier.step() and verifier.done == 1 and verifier.mismatches == 1
+        with pytest.raises(ScanOrderError) as refused:
+            verifier.step()
+        assert str(refused.value) == (
+            "the old store's scan after 'a' returned 'a', not after 'a': scan(after, limit) must return keys strictly "
+            "after the cursor, in increasing order (as Python's < compares str, by code point); nothing was copied "
+            "or verified from this batch")
+        assert isinstance(refused.value, MigctlClientError) and (refused.value.cursor, refused.value.key) == ("a", "a")
+        assert (verifier.done, verifier.mismatches, verifier.cursor) == (1, 1, "a"), "nothing counted from the refused batch"
+        assert (store.progress("verify")["done"], len(store.mismatches())) == (1, 1), "nor recorded"
+        backfill = Backfill(world.migrator, batch_size=1)
+        assert backfill.step() and backfill.done == 1
+        with pytest.raises(ScanOrderError, match="scan after 'a' returned 'a', not after 'a'"):
+            backfill.step()
+        assert (backfill.done, backfill.cursor, store.progress("backfill")["done"]) == (1, "a", 1)
+        assert set(world.new.rows) == {"a"}
+        assert world.counters() == {"verify.full.mismatch": 1, "backfill": 1}
+    finally:
+        world.client.shutdown()
+
+
+def test_a_scan_out_of_order_is_refused_before_anything_is_walked(store):
+    world = World(store)
+    try:
+        old = world.old = world.migrator.old = MisorderedScan()
+        world.phase("backfill")
+        old.rows.update({"a": 1, "b\x1b[2J": 2, "c": 3})
+        for job in (Verifier(world.migrator, batch_size=2), Backfill(world.migrator, batch_size=2)):
+            old.fault, recorded = "descending", len(store.mismatches())
+            with pytest.raises(ScanOrderError) as refused:
+                job.step()
+            assert str(refused.value).startswith("the old store's scan after the start returned 'b?[2J', not after 'c': "), \
+                "a key reaches the sentence terminal-safe"
+            assert job.done == 0 and world.new.rows == {} and len(store.mismatches()) == recorded
+            old.fault = "from the start"
+            assert job.step() and job.done == 2
+            with pytest.raises(ScanOrderError, match="scan after 'b\\?\\[2J' returned 'a', not after 'b\\?\\[2J'"):
+                job.step()
+            assert job.done == 2 and job.cursor == "b\x1b[2J"
+        assert set(world.new.rows) == {"a", "b\x1b[2J"} and len(store.mismatches()) == 2
+    finally:
+        world.client.shutdown()
+
+
+def test_keys_are_walked_in_code_point_order_not_swifts(world):
+    # Swift's String < compares canonical equivalents as equal and orders by their NFC form, so
+    # U+212B ANGSTROM SIGN (NFC: U+00C5) sorts before U+00C6 there, and "e\u0301" equals "\u00e9".
+    # Python's str orders by code point, as SQLite's BINARY collation does: the Python jobs walk
+    # such keys in the order a store sorting by code point scans them.
+    world.phase("backfill")
+    keys = ["e\u0301", "\u00c6", "\u00e9", "\u212b"]
+    world.old.rows.update({k: 1 for k in keys})
+    backfill = Backfill(world.migrator, batch_size=2)
+    while backfill.step():
+        pass
+    assert backfill.done == 4 and set(world.new.rows) == set(keys)
+    assert world.verify(batch_size=2).done == 4
 
 
 VERIFIED_PLAN = UNGATED_PLAN.replace("{id: cleanup, reads: new, writes: [new], ramp: false}",

@@ -14,11 +14,11 @@ from ._flush import CARRIED_NAMES_LIMIT
 from ._counter import Counter
 from ._model import Phase, Route, Snapshot
 from .backfill import Backfill
-from .errors import MigctlClientError
+from .errors import MigctlClientError, ScanOrderError
 from . import names
 from .migrator import FailedWrite, Migrator, NewStore, OldStore, Stored
 from .verify import Verifier
 
 __all__ = ["names", "ACCELERATED", "Backfill", "CARRIED_NAMES_LIMIT", "Client", "Counter", "FailedWrite", "InvalidKey",
-           "MigctlClientError", "Migrator", "NewStore", "OldStore", "Phase", "Route", "Snapshot", "Stored", "Verifier", "bucket"]
+           "MigctlClientError", "Migrator", "NewStore", "OldStore", "Phase", "Route", "ScanOrderError", "Snapshot", "Stored", "Verifier", "bucket"]
 __version__ = "0.2.0"

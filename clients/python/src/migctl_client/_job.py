@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from . import _incidents as incident
 from ._store import STANDARD_JOB, JobControl
 from ._throttle import FULL_SPEED, Decision, decide, unreadable
+from .errors import ScanOrderError
 from .migrator import Migrator
 
 
@@ -157,6 +158,21 @@ class Job:
         wait = self._limiter.delay(rows, self._rate, time.monotonic())
         if wait > 0:
             time.sleep(wait)
+
+    def _batch(self, cursor: Optional[str], size: int) -> List[Tuple[str, Any]]:
+        """The next batch to walk: the old store's ``scan``, checked to return keys strictly
+        after ``cursor`` in increasing order. A scan that returns the cursor again (``>=`` for
+        ``>``) would make the job walk the same key forever, one out of order skip keys; the
+        batch is refused whole, before anything of it is copied, judged or counted.
+
+        Raises :class:`ScanOrderError`, or the store's own exception."""
+        batch = self.migrator.old.scan(cursor, size)
+        previous = cursor
+        for key, _ in batch:
+            if previous is not None and not key > previous:
+                raise ScanOrderError(cursor, previous, key)
+            previous = key
+        return batch
 
     def _saved_cursor(self, keys: List[str], done_before: int, saved: Tuple[Optional[str], int]):
         """The cursor and count to store after walking ``keys`` (``done_before`` walked before

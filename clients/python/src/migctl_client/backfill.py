@@ -63,7 +63,7 @@ class Backfill(Job):
         """Copies one batch: the cursor only moves past a batch that was copied in full."""
         self._wait_for_rate(size)
         migrator = self.migrator
-        batch = migrator.old.scan(self._cursor, size)
+        batch = self._batch(self._cursor, size)
         copied = migrator.client.counter(names.BACKFILL)
         for key, value in batch:
             if migrator.new.put_if_absent(key, value, "backfill"):

@@ -36,7 +36,9 @@ class OldStore(Protocol[V]):
     def put(self, key: str, value: V) -> None: ...
     def delete(self, key: str) -> None: ...
     def scan(self, after: Optional[str], limit: int) -> List[Tuple[str, V]]:
-        """Up to ``limit`` records with keys after ``after`` (None: from the start), in key order."""
+        """Up to ``limit`` records with keys strictly after ``after`` (None: from the start), in
+        increasing key order as Python compares ``str``; the jobs refuse any other batch
+        (:class:`ScanOrderError`)."""
     def count(self) -> int: ...
 
 

@@ -115,7 +115,7 @@ class Verifier(Job):
         run = self._run or self._begin()
         self._wait_for_rate(size)
         migrator = self.migrator
-        batch = migrator.old.scan(run.cursor, size)
+        batch = self._batch(run.cursor, size)
         found = [m for m in (self._judge(key, value) for key, value in batch) if m is not None]
         total = migrator.old.count()
         keys = [key for key, _ in batch]
