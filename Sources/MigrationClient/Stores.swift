@@ -35,14 +35,17 @@ public struct OldStore<Value: Sendable & Equatable>: Sendable {
 
 extension OldStore {
     /// The next batch a job walks: ``scan`` checked to return keys strictly after `cursor`, in
-    /// increasing order. A scan that returns the cursor again (`>=` for `>`) or keys out of
+    /// increasing order of their Unicode scalars (code points: the order of SQLite's `ORDER BY`
+    /// and PostgreSQL's `COLLATE "C"`; Swift's own `<` would treat `é` and `e` + U+0301 as equal). A scan that returns the cursor again (`>=` for `>`) or keys out of
     /// order would make a job walk the same keys forever or skip some; it is refused instead.
     /// - Throws: ``ScanOrderError``, or the store's own error.
     func batch(after cursor: String?, limit: Int) throws -> [(key: String, value: Value)] {
         let batch = try scan(cursor, limit)
         var previous = cursor
         for record in batch {
-            if let previous, !(record.key > previous) { throw ScanOrderError(cursor: cursor, previous: previous, key: record.key) }
+            if let previous, !previous.unicodeScalars.lexicographicallyPrecedes(record.key.unicodeScalars) {
+                throw ScanOrderError(cursor: cursor, previous: previous, key: record.key)
+            }
             previous = record.key
         }
         return batch
@@ -56,9 +59,11 @@ public struct ScanOrderError: Error, CustomStringConvertible {
     public let key: String
 
     public var description: String {
-        let shown = { (key: String) in "'\(key.prefix(64))\(key.count > 64 ? "…" : "")'" }
+        let shown = { (key: String) in
+            "'\(String(String.UnicodeScalarView(key.unicodeScalars.prefix(64))).terminalSafe)\(key.unicodeScalars.count > 64 ? "…" : "")'"
+        }
         return "the old store's scan after \(cursor.map(shown) ?? "the start") returned \(shown(key)), not after \(shown(previous)): "
-            + "scan(after:limit:) must return keys strictly after the cursor, in increasing order (as Swift's < compares strings); nothing was copied or verified from this batch"
+            + "scan(after:limit:) must return keys strictly after the cursor, in increasing code point order (SQLite's ORDER BY, PostgreSQL's COLLATE \"C\"); nothing was copied or verified from this batch"
     }
 }
 

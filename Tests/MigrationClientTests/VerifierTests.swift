@@ -186,6 +186,30 @@ struct VerifierTests {
         #expect(throws: ScanOrderError.self) { try backfill.step() }
     }
 
+    /// Keys in code point order, as SQLite and PostgreSQL's "C" collation return them, are walked
+    /// even where Swift's own `<` (canonical equivalence) disagrees: the Angstrom sign U+212B
+    /// sorts after Æ U+00C6 by code point, but before it in Swift (it is canonically Å U+00C5).
+    /// (The order check first compared with Swift's `<` and refused such a batch every time.)
+    @Test func keysInCodePointOrderAreWalkedWhereSwiftsOrderDisagrees() throws {
+        let keys = ["a", "\u{C6}", "\u{212B}", "z\u{301}"]   // code point order
+        stores.oldRecords.withLock { records in for key in keys { records[key] = "v" } }
+        try at("backfill")
+        var inOrder = stores.old
+        let stores = stores
+        inOrder.scan = { after, limit in
+            stores.oldRecords.withLock { all in
+                all.filter { record in after.map { $0.unicodeScalars.lexicographicallyPrecedes(record.key.unicodeScalars) } ?? true }
+                    .sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+                    .prefix(limit).map { (key: $0.key, value: $0.value) }
+            }
+        }
+        let migrator = Migrator(client: client, old: inOrder, new: stores.new)
+        let backfill = Backfill(migrator: migrator, batchSize: 10)
+        while try backfill.step() {}
+        #expect("\u{212B}" < "\u{C6}", "Swift's order disagrees, or this test proves nothing")
+        #expect(stores.newRecords.withLock { $0.count } == 4)
+    }
+
     /// A key longer than the store keeps in a cursor or a record: the jobs go on, the stored
     /// cursor stays at the last key that fits, and the mismatch is recorded with its key cut.
     @Test func aKeyTooLongForTheStoreIsCutNotFatal() throws {
