@@ -52,7 +52,7 @@ extension GateEvaluation {
         let bound = "every key, 0 mismatches"
         let again = "run a full verification again ('migctl verify status' shows it)"
         guard let verification = inputs.verification else {
-            return result(label, .unknown, "never run", bound, "no full verification has run yet; start the verifier (the demo: 'migctl demo --verify')", nil)
+            return result(label, .unknown, "never run", bound, "no full verification has run yet: the application's Verifier walks every key once the backfill is done (the demo's service starts it by itself); 'migctl verify status' shows it", nil)
         }
         let run = verification.run
         let total = run.total.map(String.init) ?? "?"
