@@ -61,6 +61,8 @@ struct JobKeyTests {
         #expect(text.contains("Verify   running · 40/100 · 40.0% · 0/s") && text.contains("2 mismatches (m lists them)"), "\(text)")
         #expect(text.contains("paused: replication.lag_seconds is 45, above 30"), "\(text)")
         #expect(!frame(Fixtures.data(), width: 160, height: 40).text.contains("Backfill running"), "no job line outside the jobs' phases")
+        let one = data(verify: progress(done: 40, total: 100, mismatches: 1))
+        #expect(frame(one, width: 160, height: 40).text.contains("· 1 mismatch (m lists them)"), "one mismatch, not '1 mismatches'")
     }
 
     @Test func mListsTheMismatchesWithHostileKeysMadeSafe() {

@@ -37,7 +37,7 @@ enum JobView {
         if snapshot.job == .verify {
             let keys = KeyBinding.label(for: .mismatches)
             line.append(progress.mismatches == 0 ? (" · 0 mismatches", .good)
-                                                 : (" · \(Format.count(progress.mismatches)) mismatches (\(keys) lists them)", .danger))
+                                                 : (" · \(Format.count(progress.mismatches)) mismatch\(progress.mismatches == 1 ? "" : "es") (\(keys) lists them)", .danger))
         }
         if let throttled = progress.throttled {
             line.append((" · \(throttled.terminalSafe)", .warning))

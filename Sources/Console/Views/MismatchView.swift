@@ -13,7 +13,7 @@ enum MismatchView {
         }
         let state = run.finishedAt.map { "finished \(Format.moment($0, now: data.now))" } ?? "under way"
         let title = "Verification · run started \(Format.moment(run.startedAt, now: data.now)) in \((run.sincePhase ?? "?").terminalSafe) · \(state) · "
-            + "\(Format.count(run.done)) keys walked · \(Format.count(run.mismatches)) mismatches"
+            + "\(Format.count(run.done)) keys walked · \(Format.count(run.mismatches)) mismatch\(run.mismatches == 1 ? "" : "es")"
         screen.put(title, row: rect.top, column: rect.left, style: .bold, maxWidth: rect.width)
         if data.mismatches.isEmpty {
             screen.put(run.mismatches == 0 ? "every key walked so far is as it should be" : "the mismatches could not be read",
@@ -21,16 +21,12 @@ enum MismatchView {
             return
         }
         for (i, mismatch) in data.mismatches.dropFirst(scroll).prefix(rect.height - 1).enumerated() {
-            let line = "\(mismatch.key.terminalSafe)  old \(short(mismatch.oldDigest))  new \(short(mismatch.newDigest))"
+            let line = "\(mismatch.key.terminalSafe)  old \(VerifyMismatch.shortDigest(mismatch.oldDigest))  new \(VerifyMismatch.shortDigest(mismatch.newDigest))"
             screen.put(line, row: rect.top + 1 + i, column: rect.left, maxWidth: rect.width)
         }
         if run.mismatches > Int64(data.mismatches.count), rect.height - 1 > data.mismatches.count - scroll {
             screen.put("… \(run.mismatches - Int64(data.mismatches.count)) more: migctl verify report --limit N",
                        row: rect.top + 1 + data.mismatches.count - scroll, column: rect.left, style: .dim, maxWidth: rect.width)
         }
-    }
-
-    private static func short(_ digest: String) -> String {
-        (digest == VerifyMismatch.absent || digest == VerifyMismatch.tombstone ? digest : String(digest.prefix(12))).terminalSafe
     }
 }

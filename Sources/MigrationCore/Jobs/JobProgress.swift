@@ -87,6 +87,12 @@ public struct VerifyMismatch: Sendable, Equatable, Codable {
         return String(scalars)
     }
 
+    /// `digest` as a line shows it: the first 12 hex digits, the words `absent` and `tombstone`
+    /// whole, nothing that could steer a terminal.
+    public static func shortDigest(_ digest: String) -> String {
+        (digest == absent || digest == tombstone ? digest : String(digest.prefix(12))).terminalSafe
+    }
+
     /// The digest of a side that holds no record.
     public static let absent = "absent"
     /// The digest of a new store that holds the tombstone of a delete.

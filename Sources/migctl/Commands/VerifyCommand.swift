@@ -81,16 +81,11 @@ struct VerifyReport: ParsableCommand {
             let state = run.finishedAt.map { "finished at \(Timestamp.string($0))" } ?? "under way"
             say("run started at \(Timestamp.string(run.startedAt)) in \(run.sincePhase?.terminalSafe ?? "?"), \(state): \(run.done) keys walked, \(run.mismatches) mismatch\(run.mismatches == 1 ? "" : "es")")
             for entry in found {
-                say("  \(entry.key.terminalSafe)  old \(Self.short(entry.oldDigest))  new \(Self.short(entry.newDigest))  found \(Timestamp.string(entry.foundAt))")
+                say("  \(entry.key.terminalSafe)  old \(VerifyMismatch.shortDigest(entry.oldDigest))  new \(VerifyMismatch.shortDigest(entry.newDigest))  found \(Timestamp.string(entry.foundAt))")
             }
             if Int64(found.count) < run.mismatches {
                 say("  … \(run.mismatches - Int64(found.count)) more (--limit)")
             }
         }
-    }
-
-    /// A digest cut to 12 hex digits for a line; the words `absent` and `tombstone` whole.
-    static func short(_ digest: String) -> String {
-        (digest == VerifyMismatch.absent || digest == VerifyMismatch.tombstone ? digest : String(digest.prefix(12))).terminalSafe
     }
 }
