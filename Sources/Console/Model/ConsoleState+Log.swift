@@ -1,6 +1,5 @@
 import MigrationCore
 
-
 extension ConsoleState {
     /// Scroll keys of the log view.
     mutating func scrollLog(_ key: Key, data: ConsoleData?) -> Bool {
