@@ -60,6 +60,7 @@ public final class CursesTerminal: TerminalDevice {
         case 8, 127: return .backspace
         case 9: return .tab
         case 12: return .redraw
+        case 1...26: return .control(Character(Unicode.Scalar(UInt8(96 + code))))
         default:
             guard code >= 32, let scalar = Unicode.Scalar(code) else { return nil }
             return .character(Character(scalar))
@@ -78,6 +79,7 @@ public final class CursesTerminal: TerminalDevice {
         case KEY_END: .end
         case KEY_ENTER: .enter
         case KEY_BACKSPACE: .backspace
+        case KEY_DC: .delete
         case KEY_RESIZE: .resize
         default: nil
         }
