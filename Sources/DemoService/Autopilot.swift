@@ -99,7 +99,8 @@ extension GateKind {
     var secondsToSettle: Int64 {
         switch self {
         case .soak(let seconds): seconds
-        case .counter(let check): check.windowSeconds
+        // A whole-phase count needs only its sample, which the demo's load gives within a minute.
+        case .counter(let check): check.spansPhase ? 60 : check.windowSeconds
         case .gauge(let check): check.maxAgeSeconds
         case .fleet(let heartbeatSeconds): heartbeatSeconds
         case .command(let check): check.timeoutSeconds

@@ -237,8 +237,11 @@ public final class GuardRunner {
             do {
                 if let after = try GuardPolicy.rollback(for: watched.action, state: state, plan: plan, at: now, by: signer.name) {
                     let action: AuditAction = after.phase == state.phase ? .rollout : .rollback
+                    let stale = PhaseMachine.strandedStore(from: state, to: after, in: plan).map {
+                        "; the keys that left stop writing the \($0.rawValue) store, so its copies of them go stale until repaired (see the runbook)"
+                    } ?? ""
                     change = (after, state, AuditEvent(at: now, actor: signer.name, host: signer.host, action: action.rawValue,
-                                                       reason: "guard '\(watched.name)' fired: \(result.sentence)", details: details))
+                                                       reason: "guard '\(watched.name)' fired: \(result.sentence)\(stale)", details: details))
                 }
             } catch {
                 logger.error("guard '\(watched.name)' fired but its rollback is refused: \(error.description)")

@@ -13,6 +13,8 @@ enum ExitStatus: Int32, CaseIterable {
     case refused = 6
     /// The demo's service failed to start.
     case service = 7
+    /// A rollout decrease or rollback would leave stale copies in a store; `--force --reason` overrides.
+    case strandsCopies = 8
     case usage = 64
 
     /// What the code means, for `--help` and the README.
@@ -25,6 +27,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .conflict: "conflict (the state changed under you)"
         case .refused: "refused by the plan"
         case .service: "the demo's service did not start"
+        case .strandsCopies: "refused: the move would leave stale copies in a store (--force --reason overrides)"
         case .usage: "usage"
         }
     }
@@ -79,7 +82,8 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
     case let error as ControlError:
         switch error {
         case .store(let store): describe(store)
-        case .refused(let refusal): (.refused, refusal.description)
+        case .refused(let refusal):
+            if case .strandsCopies = refusal { (.strandsCopies, refusal.description) } else { (.refused, refusal.description) }
         case .gatesFailed, .heldByGuard: (.gateFailed, error.description)
         case .confirmationMissing, .confirmationWrong: (.confirmation, error.description)
         case .overrideNeedsReason: (.usage, error.description)

@@ -125,10 +125,10 @@ struct DryRunTests {
         #expect(wrong.stderr.contains("the confirmation 'b' is not 'c'"))
         let confirmed = try rehearsed(["advance", "--confirm", "c", "--reason", "all green"], by: migctl, on: under, exits: 0)
         #expect(confirmed.stdout.hasPrefix("dry run: 'b' → 'c' at 0% (version 3 → 4); nothing was written\n"))
-        // Past the point of no return: a rollback and a lowered rollout are refused, dry or not.
+        // Past the point of no return (above 0%): a rollback and a lowered rollout are refused, dry or not.
+        #expect(try migctl.run(["rollout", "50"]).status == 0)
         let back = try rehearsed(["rollback"], by: migctl, on: under, exits: 6)
         #expect(back.stdout == "dry run: rollback from 'c' would not be made; nothing was written\n")
-        #expect(try migctl.run(["rollout", "50"]).status == 0)
         let lowered = try rehearsed(["rollout", "20"], by: migctl, on: under, exits: 6)
         #expect(lowered.stdout == "dry run: rollout of 'c' 50% → 20% would not be made; nothing was written\n")
     }
@@ -168,7 +168,9 @@ struct DryRunTests {
         try rehearsed(["rollout", "50", "--expect-version", "2"], by: migctl, on: under, exits: 5)
         try rehearsed(["rollback", "--to", "c"], by: migctl, on: under, exits: 6)
         #expect(try migctl.run(["checklist", "--untick", "2", "--phase", "a"]).status == 0)
-        let back = try rehearsed(["rollback", "--reason", "miss rate up"], by: migctl, on: under, exits: 0)
+        // Out of b at 50% the keys would stop writing the new store: refused (8), dry or not, unless forced.
+        try rehearsed(["rollback", "--reason", "miss rate up"], by: migctl, on: under, exits: 8)
+        let back = try rehearsed(["rollback", "--force", "--reason", "miss rate up"], by: migctl, on: under, exits: 0)
         #expect(back.stdout == """
             dry run: 'b' → 'a' at 100% (version 3 → 4); nothing was written
             gates of b, as 'migctl check' would show them after this

@@ -7,11 +7,13 @@ struct GateEvaluationTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let target = Phase(id: "new-primary", title: "", reads: .newFallbackOld, writes: [.new, .old], irreversible: true)
 
-    func inputs(phaseFor seconds: Double = 3600, rollout: Rollout = .full, version: Int64 = 9, sums: [String: Int64] = [:], window: Int64 = 3600,
+    /// `atFullFor`: how long ago the last change (the ramp to 100%) was; the phase's entry by default.
+    func inputs(phaseFor seconds: Double = 3600, atFullFor: Double? = nil, rollout: Rollout = .full, version: Int64 = 9,
+                sums: [String: Int64] = [:], window: Int64 = 3600,
                 gauges: [Gauge] = [], checklist: [ChecklistItem] = [], commands: [[String]: CommandOutcome] = [:],
                 approvals: [Approval] = [], instances: [FleetInstance] = []) -> GateInputs {
         let state = MigrationState(phase: "read-new", rollout: rollout, version: version, phaseSince: now.addingTimeInterval(-seconds),
-                                   changedAt: now, changedBy: "ana")
+                                   changedAt: now.addingTimeInterval(-(atFullFor ?? seconds)), changedBy: "ana")
         return GateInputs(now: now, state: state, target: target, actor: "ana",
                           counterSums: Dictionary(uniqueKeysWithValues: sums.map { (CounterWindow(name: $0.key, seconds: window), $0.value) }),
                           gauges: Dictionary(uniqueKeysWithValues: gauges.map { ($0.name, $0) }), checklist: checklist, commands: commands,
@@ -25,7 +27,41 @@ struct GateEvaluationTests {
     @Test func soak() {
         #expect(status(.soak(seconds: 3600), inputs(phaseFor: 3600)).status == .pass)
         let short = status(.soak(seconds: 7 * 86_400), inputs(phaseFor: 86_400))
-        #expect(short.status == .fail && short.observed == "1d" && short.bound == "≥ 7d" && short.sentence.contains("6d more"))
+        #expect(short.status == .fail && short.observed == "1d" && short.bound == "≥ 7d at 100%" && short.sentence.contains("6d more"))
+        #expect(short.countdown == GateCountdown(since: now.addingTimeInterval(-86_400), seconds: 7 * 86_400))
+        let left = short.countdown.map { $0.left(at: now) }
+        #expect(left == Int64(6 * 86_400))
+    }
+
+    @Test func aSoakCountsFromReachingFullNotFromEnteringAtZero() {
+        // A day in the phase, ramped to 100% ten minutes ago: ten minutes soaked.
+        let ramped = status(.soak(seconds: 3600), inputs(phaseFor: 86_400, atFullFor: 600))
+        #expect(ramped.status == .fail && ramped.observed == "10m" && ramped.sentence.contains("50m more"))
+        let partial = status(.soak(seconds: 60), inputs(phaseFor: 86_400, rollout: .none))
+        #expect(partial.status == .fail && partial.countdown == nil && partial.sentence.contains("once read-new is at 100%"))
+        // A clock running behind the stored change counts nothing, never a negative time.
+        let future = status(.soak(seconds: 60), inputs(phaseFor: -30, atFullFor: -30))
+        #expect(future.status == .fail && future.observed == "0s")
+    }
+
+    @Test func aPhaseWindowCountsSinceThePhaseBeganAndDoesNotForget() {
+        let mismatches = GateKind.counter(CounterCheck(numerator: ["verify.mismatch"], windowSeconds: 60, bounds: Bounds(max: 0), spansPhase: true))
+        // 25 mismatches in a phase entered two hours ago, none in the last minute: still a failure.
+        let failed = status(mismatches, inputs(phaseFor: 7200, sums: ["verify.mismatch": 25], window: 7200))
+        #expect(failed.status == .fail && failed.label == "verify.mismatch over the phase" && failed.sentence.contains("the phase (2h)"))
+        #expect(status(mismatches, inputs(phaseFor: 7200, sums: [:], window: 7200)).status == .pass)
+        // A phase stamped in the future counts one second.
+        let state = MigrationState(phase: "x", rollout: .full, version: 1, phaseSince: now.addingTimeInterval(3600), changedAt: now, changedBy: "a")
+        #expect(state.secondsInPhase(at: now) == 1)
+    }
+
+    @Test func aPhaseWindowKeepsOlderPlansEncodedAsTheyWere() throws {
+        let rolling = CounterCheck(numerator: ["miss"], windowSeconds: 3600, bounds: Bounds(max: 1))
+        let encoded = String(decoding: try JSONEncoder().encode(rolling), as: UTF8.self)
+        #expect(!encoded.contains("spansPhase"))
+        let phase = CounterCheck(numerator: ["miss"], windowSeconds: 3600, bounds: Bounds(max: 1), spansPhase: true)
+        #expect(try JSONDecoder().decode(CounterCheck.self, from: JSONEncoder().encode(phase)) == phase)
+        #expect(try JSONDecoder().decode(CounterCheck.self, from: Data(encoded.utf8)) == rolling)
     }
 
     @Test func rollout() {

@@ -63,9 +63,49 @@ struct PhaseMachineTests {
         }
     }
 
+    @Test(arguments: [("new-primary", true), ("new-only", false)])
+    func rollbackOutOfAnIrreversiblePhaseIsRefused(phase: String, writesOld: Bool) throws {
+        let rollout = try Rollout(percent: "0.01")
+        #expect(throws: TransitionRefusal.pastPointOfNoReturn(current: phase, rollout: rollout, writesOld: writesOld)) {
+            try apply(.rollback(), state(phase, "0.01"))
+        }
+    }
+
+    @Test func theRefusalOfARollbackPastThePointOfNoReturnSaysWhatTheOldStoreGot() {
+        let best = TransitionRefusal.pastPointOfNoReturn(current: "new-primary", rollout: .full, writesOld: true).description
+        #expect(best.contains("100% of keys write the new store first") && best.contains("best effort") && !best.contains("missed"))
+        let none = TransitionRefusal.pastPointOfNoReturn(current: "new-only", rollout: .full, writesOld: false).description
+        #expect(none.contains("no longer write the old store at all"))
+    }
+
     @Test(arguments: ["new-primary", "new-only"])
-    func rollbackOutOfAnIrreversiblePhaseIsRefused(phase: String) throws {
-        #expect(throws: TransitionRefusal.pastPointOfNoReturn(current: phase)) { try apply(.rollback(), state(phase, "0")) }
+    func anIrreversiblePhaseAtZeroPercentRollsBackForNoKeyHasCrossedYet(phase: String) throws {
+        let back = try apply(.rollback(), state(phase, "0"))
+        #expect(back.phase == plan.phases[plan.index(of: phase)! - 1].id && back.rollout == .full)
+    }
+
+    @Test func loweringDualWriteIsRefusedForTheNewStoreKeepsCopiesThatWouldGoStale() throws {
+        let current = try state("dual-write", "100")
+        let quarter = try Rollout(percent: "25")
+        #expect(throws: TransitionRefusal.strandsCopies(phase: "dual-write", store: .new, from: .full, to: quarter, rollback: false)) {
+            try apply(.setRollout(quarter), current)
+        }
+        #expect(throws: TransitionRefusal.strandsCopies(phase: "dual-write", store: .new, from: .full, to: .none, rollback: true)) {
+            try apply(.rollback(), current)
+        }
+        let forced = try PhaseMachine.apply(.setRollout(quarter), to: current, in: plan, at: date, by: "ana", overriding: true)
+        #expect(forced.rollout == quarter && forced.version == 11)
+        #expect(PhaseMachine.strandedStore(from: current, to: forced, in: plan) == .new)
+        #expect(TransitionRefusal.strandsCopies(phase: "dual-write", store: .new, from: .full, to: quarter, rollback: false).isOverridable)
+    }
+
+    @Test func movesThatStrandNoCopyAreAllowed() throws {
+        // Up in dual-write; down or back in read-new (dual-write writes both stores too); back from 0%.
+        #expect(try apply(.setRollout(.full), state("dual-write", "25")).rollout == .full)
+        #expect(try apply(.setRollout(.none), state("read-new", "50")).rollout == .none)
+        #expect(try apply(.rollback(), state("read-new", "50")).phase == "dual-write")
+        #expect(try apply(.rollback(), state("dual-write", "0")).phase == "old-only")
+        #expect(!TransitionRefusal.rolloutDownInIrreversible(phase: "x", from: .full, to: .none).isOverridable)
     }
 
     @Test func rollbackThatStaysPastThePointOfNoReturnIsAllowed() throws {

@@ -213,6 +213,8 @@ struct PlanNumberTests {
         ("{kind: counter, numerator: [miss], window: 1m, max: .inf}", "gates[1].max"),
         ("{kind: counter, numerator: [miss], window: 1m, max: -1}", "gates[1].max"),
         ("{kind: counter, numerator: [miss], window: 1m, min: 5, max: 1}", "gates[1].min"),
+        ("{kind: counter, numerator: [miss], window: phases, max: 0}", "gates[1].window"),
+        ("{kind: counter, numerator: [miss], window: Phase, max: 0}", "gates[1].window"),
         ("{kind: soak, duration: 0}", "gates[1].duration"),
         ("{kind: command, argv: [true], timeout: 0s}", "gates[1].timeout"),
     ])
@@ -231,5 +233,31 @@ extension PlanPaths {
         PlanPaths(checkRunbook: { path throws(PathRefusal) in
             if !runbooks.contains(path) { throw PathRefusal(path: path, reason: PathRefusal.missingRunbook) }
         })
+    }
+}
+
+extension PlanFileTests {
+    @Test func aCounterWindowOfPhaseCountsSinceThePhaseBegan() throws {
+        let yaml = """
+            phases:
+              - {id: a, reads: old, writes: [old]}
+              - id: b
+                reads: old
+                writes: [old, new]
+                gates:
+                  - {kind: counter, numerator: [verify.mismatch], window: phase, max: 0, overridable: false}
+            """
+        let plan = try PlanFile.parse(yaml, file: "plan.yaml")
+        guard case .counter(let check) = plan.phases[1].gates.first?.kind else { Issue.record("no counter gate"); return }
+        #expect(check.spansPhase && check.windowLabel == "the phase")
+    }
+
+    @Test func theBuiltInAndDemoPlansCountSafetyOverThePhaseAndForbidForcingAnApproval() {
+        for gate in Plan.default.phases.flatMap(\.gates) {
+            if case .counter(let check) = gate.kind, check.numerator.contains(where: { $0.hasSuffix(".error") || $0 == CounterName.verifyMismatch }) {
+                #expect(check.spansPhase, "\(check.numerator)")
+            }
+            if case .approval = gate.kind { #expect(!gate.overridable) }
+        }
     }
 }

@@ -72,9 +72,10 @@ public enum ControlError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// How an advance treats the gates of its target phase.
+/// How a change treats the gates of its target phase and the refusals an operator may override.
 public struct AdvanceAuthority: Sendable, Equatable {
-    /// Override failing gates that the plan allows to be overridden (needs a reason).
+    /// Override failing gates that the plan allows to be overridden, or a refusal the phase machine
+    /// lets an operator override (``TransitionRefusal/isOverridable``); needs a reason.
     public var force: Bool
     /// The target phase's id, typed by the operator; required into an irreversible phase.
     public var confirmation: String?
@@ -165,10 +166,14 @@ public struct MigrationControl: Sendable {
             }
             let date = now()
             let after: MigrationState
+            var overriddenRefusal: TransitionRefusal?
             do {
                 after = try PhaseMachine.apply(request, to: before, in: plan, at: date, by: signer.name)
             } catch {
-                throw ControlError.refused(error)
+                guard error.isOverridable, authority.force else { throw ControlError.refused(error) }
+                guard let reason, !reason.trimmingWhitespace().isEmpty else { throw ControlError.overrideNeedsReason }
+                after = try PhaseMachine.apply(request, to: before, in: plan, at: date, by: signer.name, overriding: true)
+                overriddenRefusal = error
             }
             guard after != before else { return StateChange(before: before, after: after) }
             if Self.movesForward(from: before, to: after, in: plan) {
@@ -180,6 +185,7 @@ public struct MigrationControl: Sendable {
             if case .advance = request, let target = plan.phase(after.phase) {
                 (details, report) = try admit(into: target, from: before, reason: reason, authority: authority, at: date)
             }
+            if let overriddenRefusal { details = Self.overrideDetails(overriddenRefusal) }
             if dryRun { return StateChange(before: before, after: after, gates: report, written: false) }
             let event = AuditEvent(
                 at: date, actor: signer.name, host: signer.host, action: request.action.rawValue,
@@ -199,6 +205,15 @@ public struct MigrationControl: Sendable {
         } catch {
             throw .store(.io(path: store.location, message: "\(error)"))
         }
+    }
+
+    /// The audit details of a move made despite an overridable refusal: what was overridden, in
+    /// the words the refusal gave, so the log says which harm the operator accepted.
+    static func overrideDetails(_ refusal: TransitionRefusal) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(["overridden": [refusal.problem]]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Whether a change moves keys forward (an advance, a higher rollout): what a fired guard holds back.

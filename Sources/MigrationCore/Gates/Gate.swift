@@ -1,3 +1,5 @@
+import Foundation
+
 /// A preflight check that must pass before the migration may advance into a phase.
 ///
 /// Gates are data in the plan; ``GateEvaluation`` turns them into results from
@@ -59,22 +61,64 @@ public enum GateKind: Sendable, Equatable, Codable {
     }
 }
 
-/// `numerator / denominator` (or the numerator's count alone) over the last `windowSeconds`.
+/// `numerator / denominator` (or the numerator's count alone) over the last `windowSeconds`,
+/// or over the whole current phase (`window: phase`).
 public struct CounterCheck: Sendable, Equatable, Codable {
     public var numerator: [String]
     /// Nil checks the numerator's count; otherwise the ratio.
     public var denominator: [String]?
+    /// The rolling window; ignored when ``spansPhase``.
     public var windowSeconds: Int64
     public var bounds: Bounds
     /// Below this many events (the denominator's, else the numerator's) the check is unknown, not pass.
     public var minSample: Int64
+    /// Count since the current phase was entered instead of over a rolling window, so a safety
+    /// check does not forget: 25 mismatches in the phase still fail it an hour later.
+    public var spansPhase: Bool
 
-    public init(numerator: [String], denominator: [String]? = nil, windowSeconds: Int64, bounds: Bounds, minSample: Int64 = 0) {
+    public init(numerator: [String], denominator: [String]? = nil, windowSeconds: Int64, bounds: Bounds, minSample: Int64 = 0,
+                spansPhase: Bool = false) {
         self.numerator = numerator
         self.denominator = denominator
         self.windowSeconds = windowSeconds
         self.bounds = bounds
         self.minSample = minSample
+        self.spansPhase = spansPhase
+    }
+
+    /// The seconds counted at `now` in `state`: the rolling window, or the time since the
+    /// current phase began (at least 1 s; a phase stamped in the future counts 1 s).
+    public func seconds(in state: MigrationState, at now: Date) -> Int64 {
+        spansPhase ? state.secondsInPhase(at: now) : windowSeconds
+    }
+
+    /// The window in words for a gate's label: `1h`, or `the phase`.
+    public var windowLabel: String { spansPhase ? "the phase" : GateFormat.duration(windowSeconds) }
+
+    private enum CodingKeys: String, CodingKey {
+        case numerator, denominator, windowSeconds, bounds, minSample, spansPhase
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        numerator = try container.decode([String].self, forKey: .numerator)
+        denominator = try container.decodeIfPresent([String].self, forKey: .denominator)
+        windowSeconds = try container.decode(Int64.self, forKey: .windowSeconds)
+        bounds = try container.decode(Bounds.self, forKey: .bounds)
+        minSample = try container.decode(Int64.self, forKey: .minSample)
+        spansPhase = try container.decodeIfPresent(Bool.self, forKey: .spansPhase) ?? false
+    }
+
+    /// Encodes the check; `spansPhase` only when set, so a plan without it encodes (and hashes)
+    /// as it did before the field existed.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(numerator, forKey: .numerator)
+        try container.encodeIfPresent(denominator, forKey: .denominator)
+        try container.encode(windowSeconds, forKey: .windowSeconds)
+        try container.encode(bounds, forKey: .bounds)
+        try container.encode(minSample, forKey: .minSample)
+        if spansPhase { try container.encode(true, forKey: .spansPhase) }
     }
 }
 

@@ -76,7 +76,7 @@ extension ControlStore {
         for gate in target.gates {
             switch gate.kind {
             case .counter(let check):
-                windows += (check.numerator + (check.denominator ?? [])).map { CounterWindow(name: $0, seconds: check.windowSeconds) }
+                windows += (check.numerator + (check.denominator ?? [])).map { CounterWindow(name: $0, seconds: check.seconds(in: state, at: now)) }
             case .command(let check) where runCommands:
                 if commands[check.argv] != nil { continue }
                 if let tampering {

@@ -169,30 +169,34 @@ public enum GateEvaluation {
         _ check: CounterCheck, _ inputs: GateInputs,
         _ result: (String, GateStatus, String, String, String, [String]?) -> GateResult
     ) -> GateResult {
+        let seconds = check.seconds(in: inputs.state, at: inputs.now)
         func sum(_ names: [String]) -> Int64 {
             names.reduce(Int64(0)) { total, name in
-                let (value, overflow) = total.addingReportingOverflow(inputs.counterSums[CounterWindow(name: name, seconds: check.windowSeconds)] ?? 0)
+                let (value, overflow) = total.addingReportingOverflow(inputs.counterSums[CounterWindow(name: name, seconds: seconds)] ?? 0)
                 return overflow ? .max : value
             }
         }
-        let window = GateFormat.duration(check.windowSeconds)
+        // The label stays the same while the phase ages (checklist items and guards name it);
+        // the sentences say how long the phase has lasted.
+        let window = check.windowLabel
+        let span = check.spansPhase ? "the phase (\(GateFormat.duration(seconds)))" : window
         let top = check.numerator.joined(separator: " + ")
         let numerator = sum(check.numerator)
         guard let denominatorNames = check.denominator else {
             let label = "\(top) over \(window)"
             let observed = GateFormat.number(Double(numerator))
             if numerator < check.minSample {
-                return result(label, .unknown, observed, check.bounds.description, "only \(numerator) events over \(window); need \(check.minSample) to judge", nil)
+                return result(label, .unknown, observed, check.bounds.description, "only \(numerator) events over \(span); need \(check.minSample) to judge", nil)
             }
             return check.bounds.contains(Double(numerator))
                 ? result(label, .pass, observed, check.bounds.description, "\(top) is within bounds", nil)
-                : result(label, .fail, observed, check.bounds.description, "\(top) is \(numerator) over \(window), outside \(check.bounds)", nil)
+                : result(label, .fail, observed, check.bounds.description, "\(top) is \(numerator) over \(span), outside \(check.bounds)", nil)
         }
         let denominator = sum(denominatorNames)
         let label = "\(top) / (\(denominatorNames.joined(separator: " + "))) over \(window)"
         if denominator == 0 || denominator < check.minSample {
             return result(label, .unknown, "\(numerator)/\(denominator)", check.bounds.description,
-                          "only \(denominator) events over \(window); need \(max(1, check.minSample)) to judge", nil)
+                          "only \(denominator) events over \(span); need \(max(1, check.minSample)) to judge", nil)
         }
         let ratio = Double(numerator) / Double(denominator)
         let observed = "\(GateFormat.number(ratio)) (\(numerator)/\(denominator))"

@@ -22,6 +22,13 @@ public struct GateResult: Sendable, Equatable, Codable {
     public var overridable: Bool
     /// The last lines a command check printed.
     public var output: [String]?
+    /// For a gate that passes by itself with time (a soak): when its clock started and how long
+    /// it needs, so a view can count down live. Not recorded in the audit log.
+    public var countdown: GateCountdown?
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, label, status, observed, bound, sentence, overridable, output
+    }
 
     public init(kind: String, label: String, status: GateStatus, observed: String, bound: String, sentence: String,
                 overridable: Bool, output: [String]? = nil) {
@@ -34,6 +41,27 @@ public struct GateResult: Sendable, Equatable, Codable {
         self.overridable = overridable
         self.output = output
     }
+}
+
+/// A gate's clock: it needs `seconds` counted from `since` (a soak).
+public struct GateCountdown: Sendable, Equatable {
+    public var since: Date
+    public var seconds: Int64
+
+    public init(since: Date, seconds: Int64) {
+        self.since = since
+        self.seconds = seconds
+    }
+
+    /// Whole seconds counted at `now` (0 before `since`).
+    public func elapsed(at now: Date) -> Int64 {
+        let elapsed = now.timeIntervalSince(since)
+        guard elapsed.isFinite, elapsed > 0 else { return 0 }
+        return Int64(min(elapsed, 1e15))
+    }
+
+    /// Whole seconds still to wait at `now` (0 once done).
+    public func left(at now: Date) -> Int64 { max(0, seconds - elapsed(at: now)) }
 }
 
 /// Number formats for gate figures.

@@ -77,11 +77,17 @@ public enum GuardPolicy {
 
     /// The state change a fired guard's action makes, or nil when it makes none (notify, hold,
     /// or a rollback with nothing left to undo: already at 0%).
+    ///
+    /// A guard's rollback overrides the refusal of a move that strands copies
+    /// (``TransitionRefusal/strandsCopies(phase:store:from:to:rollback:)``): the plan's author
+    /// chose it as the emergency stop, and stale copies are the lesser harm than writes that go
+    /// on failing. The move's audit event says so (``PhaseMachine/strandedStore(from:to:in:)``);
+    /// the phase's runbook says how to repair them.
     public static func rollback(for action: GuardAction, state: MigrationState, plan: Plan, at date: Date, by actor: String)
         throws(TransitionRefusal) -> MigrationState? {
         guard case .rollback(let toPrevious) = action else { return nil }
-        if toPrevious { return try PhaseMachine.apply(.rollback(), to: state, in: plan, at: date, by: actor) }
+        if toPrevious { return try PhaseMachine.apply(.rollback(), to: state, in: plan, at: date, by: actor, overriding: true) }
         guard state.rollout > .none else { return nil }
-        return try PhaseMachine.apply(.setRollout(.none), to: state, in: plan, at: date, by: actor)
+        return try PhaseMachine.apply(.setRollout(.none), to: state, in: plan, at: date, by: actor, overriding: true)
     }
 }

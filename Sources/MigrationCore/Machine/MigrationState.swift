@@ -41,4 +41,12 @@ public struct MigrationState: Sendable, Equatable, Codable {
         guard let index = plan.index(of: phase) else { return nil }
         return (index, max(0, index - 1))
     }
+
+    /// Whole seconds since the current phase began, at least 1 (a phase stamped in the future,
+    /// by a skewed clock or a hand-written row, counts 1 s): the span of a `window: phase` count.
+    public func secondsInPhase(at now: Date) -> Int64 {
+        let elapsed = now.timeIntervalSince(phaseSince)
+        guard elapsed.isFinite, elapsed > 1 else { return 1 }
+        return Int64(min(elapsed.rounded(.up), 100 * 365 * 86_400))
+    }
 }

@@ -4,7 +4,10 @@ extension Plan {
     /// `new-primary` is the point of no return: from there on the old store misses
     /// writes, so it and `new-only` are irreversible, and entering either needs a week
     /// (or a day) of soak, healthy counters, the runbook's checklist, the whole fleet on
-    /// the current state and, for `new-primary`, a second operator's approval.
+    /// the current state and, for `new-primary`, a second operator's approval. Mismatch and
+    /// error rates count over the whole current phase (`window: phase`), so they do not forget;
+    /// the checks that keep data safe (mismatches, the fleet, approvals, the backfill and the
+    /// verification) cannot be overridden.
     public static let `default` = Plan(phases: [
         Phase(id: "old-only", title: "Old store only", reads: .old, writes: [.old],
               ramp: false, runbook: "01-old-only.md"),
@@ -14,7 +17,7 @@ extension Plan {
               runbook: "03-read-new.md", gates: [
                   Gate(.soak(seconds: 86_400)),
                   Gate(.counter(CounterCheck(numerator: [CounterName.writeNewError], denominator: [CounterName.write], windowSeconds: 3600,
-                                             bounds: Bounds(max: 0.001), minSample: 1000))),
+                                             bounds: Bounds(max: 0.001), minSample: 1000, spansPhase: true))),
                   Gate(.checklist),
               ]),
         Phase(id: "new-primary", title: "New store is primary", reads: .newFallbackOld, writes: [.new, .old],
@@ -23,18 +26,18 @@ extension Plan {
                   Gate(.counter(CounterCheck(numerator: [CounterName.miss], denominator: [CounterName.hit, CounterName.miss], windowSeconds: 3600,
                                              bounds: Bounds(max: 0.05), minSample: 1000))),
                   Gate(.counter(CounterCheck(numerator: [CounterName.verifyMismatch], denominator: [CounterName.verifyMatch, CounterName.verifyMismatch],
-                                             windowSeconds: 86_400, bounds: Bounds(max: 0), minSample: 100)), overridable: false),
+                                             windowSeconds: 86_400, bounds: Bounds(max: 0), minSample: 100, spansPhase: true)), overridable: false),
                   Gate(.counter(CounterCheck(numerator: [CounterName.writeNewError], denominator: [CounterName.write], windowSeconds: 3600,
-                                             bounds: Bounds(max: 0.001), minSample: 1000))),
+                                             bounds: Bounds(max: 0.001), minSample: 1000, spansPhase: true))),
                   Gate(.checklist),
-                  Gate(.approval(withinSeconds: 86_400)),
+                  Gate(.approval(withinSeconds: 86_400), overridable: false),
                   Gate(.fleet(heartbeatSeconds: 60), overridable: false),
               ]),
         Phase(id: "new-only", title: "Write new only", reads: .newFallbackOld, writes: [.new],
               irreversible: true, runbook: "05-new-only.md", gates: [
                   Gate(.soak(seconds: 86_400)),
                   Gate(.counter(CounterCheck(numerator: [CounterName.writeNewError], denominator: [CounterName.write], windowSeconds: 3600,
-                                             bounds: Bounds(max: 0.001), minSample: 1000))),
+                                             bounds: Bounds(max: 0.001), minSample: 1000, spansPhase: true))),
                   Gate(.checklist),
                   Gate(.fleet(heartbeatSeconds: 60), overridable: false),
               ]),
@@ -50,7 +53,7 @@ extension Plan {
               ramp: false, runbook: "08-complete.md", gates: [
                   Gate(.soak(seconds: 7 * 86_400)),
                   Gate(.checklist),
-                  Gate(.approval(withinSeconds: 86_400)),
+                  Gate(.approval(withinSeconds: 86_400), overridable: false),
               ]),
     ])
 }

@@ -446,12 +446,15 @@ private struct PlanReader {
         case "counter":
             let numerator = names(map["numerator"], "\(field).numerator", required: true)
             let denominator = map["denominator"] == nil ? nil : names(map["denominator"], "\(field).denominator", required: true)
-            let window = duration(map, "window", field, required: true)
+            // `window: phase` counts since the current phase began; the rolling-window field then
+            // holds a day, unused, so older readers of the stored plan still find a number.
+            let spansPhase = map["window"]?.string == "phase"
+            let window = spansPhase ? 86_400 : duration(map, "window", field, required: true)
             let bounds = readBounds(map, field, nonNegative: true)
             let minSample = wholeNumber(map, "min_sample", field) ?? 0
             if let numerator, let window, let bounds {
                 gateKind = .counter(CounterCheck(numerator: numerator, denominator: denominator, windowSeconds: window,
-                                                 bounds: bounds, minSample: minSample))
+                                                 bounds: bounds, minSample: minSample, spansPhase: spansPhase))
             } else {
                 gateKind = nil
             }
@@ -659,11 +662,11 @@ private struct PlanReader {
 
     mutating func duration(_ map: Node.Mapping, _ key: String, _ field: String, required: Bool) -> Int64? {
         guard let node = map[key] else {
-            if required { problem(nil, "\(field).\(key)", "is missing; give a duration like 90s, 15m, 1h or 7d") }
+            if required { problem(nil, "\(field).\(key)", "is missing; give a duration like 90s, 15m, 1h or 7d\(key == "window" ? ", or phase" : "")") }
             return nil
         }
         guard let text = node.string, let seconds = Durations.seconds(text) else {
-            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' is not a positive duration; use 90s, 15m, 1h, 7d or seconds, at most 3650d")
+            problem(node, "\(field).\(key)", "'\(node.string ?? "?")' is not a positive duration; use 90s, 15m, 1h, 7d or seconds, at most 3650d\(key == "window" ? ", or phase (since the phase began)" : "")")
             return nil
         }
         return seconds

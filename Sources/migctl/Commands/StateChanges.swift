@@ -54,7 +54,9 @@ struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Move the migration one phase back, to 100% of the previous phase.",
         discussion: """
-            Refused out of an irreversible phase: after the point of no return the old store has missed writes. \
+            Refused out of an irreversible phase above 0%: its keys have crossed the point of no return. \
+            Refused (exit 8) when the keys leaving would stop writing a store that holds their copies \
+            (out of dual-write: the new store's copies would go stale); --force --reason overrides that. \
             --dry-run prints the change and the gates of the next phase as 'migctl check' would show them after it.
             """
     )
@@ -69,9 +71,12 @@ struct Rollback: ParsableCommand {
             completion: PhaseCompletion.kind)
     var to: String?
 
+    @OptionGroup var override: StrandingOverride
+
     func run() throws {
         try reportingFailures {
-            try perform(.rollback(to: to), store: store, actor: actor, change: change, dryRun: dryRun, output: output)
+            try perform(.rollback(to: to), store: store, actor: actor, change: change, dryRun: dryRun, output: output,
+                        authority: AdvanceAuthority(force: override.force))
         }
     }
 }
@@ -81,7 +86,9 @@ struct RolloutCommand: ParsableCommand {
         commandName: "rollout",
         abstract: "Set the share of keys that get the current phase's behaviour.",
         discussion: """
-            In an irreversible phase the rollout may only go up. \
+            In an irreversible phase the rollout may only go up. Lowering it is refused (exit 8) when the \
+            keys leaving would stop writing a store that holds their copies (dual-write: the new store's \
+            copies would go stale); --force --reason overrides that. \
             --dry-run prints the change and the gates of the next phase as 'migctl check' would show them after it.
             """
     )
@@ -95,6 +102,8 @@ struct RolloutCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Percent of keys, 0–100 with at most two decimals (e.g. 12.5).", valueName: "percent"))
     var percent: String
 
+    @OptionGroup var override: StrandingOverride
+
     func validate() throws {
         _ = try parsePercent(percent)
     }
@@ -102,9 +111,15 @@ struct RolloutCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             try perform(.setRollout(try parsePercent(percent)), store: store, actor: actor, change: change, dryRun: dryRun,
-                        output: output)
+                        output: output, authority: AdvanceAuthority(force: override.force))
         }
     }
+}
+
+/// `--force` of `rollout` and `rollback`: make a move that strands copies in a store (audited).
+struct StrandingOverride: ParsableArguments {
+    @Flag(name: .long, help: "Move even though the keys leaving would stop writing a store that holds their copies; needs --reason.")
+    var force = false
 }
 
 func parsePercent(_ text: String) throws -> Rollout {
