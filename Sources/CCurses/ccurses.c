@@ -40,6 +40,20 @@ static void restore_then_chain(int sig, siginfo_t *info, void *context) {
     }
 }
 
+/// Home, End and Delete as terminals send them, whatever TERM's terminfo says: tmux and screen
+/// send ESC [ 1 ~ and ESC [ 4 ~, xterm ESC O H or ESC [ H. Curses knows only its terminfo's
+/// sequences; any other would reach the console as Esc (closing a dialog) and then as letters.
+static void define_usual_keys(void) {
+    static const struct { const char *sequence; int key; } usual[] = {
+        {"\033[1~", KEY_HOME}, {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME}, {"\033OH", KEY_HOME},
+        {"\033[4~", KEY_END},  {"\033[8~", KEY_END},  {"\033[F", KEY_END},  {"\033OF", KEY_END},
+        {"\033[3~", KEY_DC},
+    };
+    for (unsigned i = 0; i < sizeof usual / sizeof usual[0]; i++) {
+        if (key_defined(usual[i].sequence) == 0) define_key(usual[i].sequence, usual[i].key);
+    }
+}
+
 int mc_locale_is_utf8(void) {
     const char *codeset = nl_langinfo(CODESET);
     return codeset != NULL && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
@@ -72,6 +86,7 @@ int mc_start(int want_color) {
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    define_usual_keys();
     set_escdelay(25);
     curs_set(0);
     colors = 0;

@@ -15,6 +15,8 @@ enum ExitStatus: Int32, CaseIterable {
     case service = 7
     /// A rollout decrease or rollback would leave stale copies in a store; `--force --reason` overrides.
     case strandsCopies = 8
+    /// An approval by the operator who made the migration's last change, which would not count.
+    case selfApproval = 9
     case usage = 64
 
     /// What the code means, for `--help` and the README.
@@ -28,6 +30,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .refused: "refused by the plan"
         case .service: "the demo's service did not start"
         case .strandsCopies: "refused: the move would leave stale copies in a store (--force --reason overrides)"
+        case .selfApproval: "an approval by the operator moving the migration, which never counts (nothing recorded)"
         case .usage: "usage"
         }
     }
@@ -104,6 +107,8 @@ private func describe(_ error: any Error) -> (ExitStatus, String) {
         (.usage, error.description)
     case let error as DemoError:
         (.service, error.description)
+    case let error as SelfApproval:
+        (.selfApproval, error.description)
     case let error as JobWaitFailure:
         if case .mismatches = error { (.gateFailed, error.description) } else { (.error, error.description) }
     default:

@@ -43,7 +43,7 @@ struct GuardKeyTests {
         assertSnapshot(screen, named: "guard-clear-choose-80x24")
         #expect(screen.lines[23].contains("↑↓ 1-9 choose  Enter confirm  Esc cancel"))
         _ = press([.down, .down, .character("x")], &state, data: data)
-        #expect(state.dialog?.guardFiring == notify && state.dialog?.input == "", "letters choose nothing and are not typed")
+        #expect(state.dialog?.guardFiring == notify && state.dialog?.input.text == "", "letters choose nothing and are not typed")
         _ = press([.up, .character("2"), .enter], &state, data: data)
         #expect(state.dialog?.title == "Clear guard replication-lag")
         #expect(frame(data, state: state).text.contains("Clearing lets this notify guard fire again"))

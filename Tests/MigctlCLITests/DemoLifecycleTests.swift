@@ -49,6 +49,8 @@ struct DemoLifecycleTests {
         let log = folder.url.appending(path: "demo/service.log").path
         #expect(try !String(contentsOfFile: log, encoding: .utf8).contains("simulate: serving"), "still seeding when the operator quits")
         try tmux.type("q")
+        try tmux.waitFor(text: "y stops it and quits")
+        try tmux.type("y")
         let after = try tmux.waitFor("the demo's exit status", timeout: 60) { $0.split(separator: "\n").contains { $0.hasPrefix("EXIT=") && $0.dropFirst(5).first?.isNumber == true } }
         #expect(after.contains("EXIT=0"), "\(after)")
         let report = try String(contentsOfFile: log, encoding: .utf8)

@@ -102,6 +102,7 @@ extension ConsoleState {
             }
             if refuseHeld(preview, title: title, data: data) { return }
             dialog = Dialog(kind: .change(request, preview: preview, version: data.state.version), title: title)
+            offerPreviousReason(for: request, in: data.state.phase)
         } catch {
             if case .pastPointOfNoReturn = error {
                 dialog = Dialog(kind: .refusal(error.description, detail: data.runbook?.section(containing: "reconcil") ?? []),
@@ -126,18 +127,20 @@ extension ConsoleState {
             dialog.error = nil
             return .none
         }
+        if case .confirmQuit = dialog.kind {
+            self.dialog = nil
+            if key == .character("y") || key == .character("Y") { return .quit }
+            message = Message("still running; nothing stopped")
+            return .none
+        }
+        if dialog.input.apply(key) {
+            dialog.error = nil
+            return .none
+        }
         switch key {
         case .escape:
             self.dialog = nil
             message = Message("cancelled; nothing changed")
-            return .none
-        case .backspace:
-            if !dialog.input.isEmpty { dialog.input.removeLast() }
-            dialog.error = nil
-            return .none
-        case .character(let character):
-            if dialog.input.count < 200, !character.isNewline { dialog.input.append(character) }
-            dialog.error = nil
             return .none
         case .enter:
             return confirm(&dialog, data: data)
@@ -172,7 +175,7 @@ extension ConsoleState {
             if !chosen {
                 dialog.kind = .clearGuard(firings, selected: selected, chosen: true)
                 dialog.title = "Clear guard \(Format.clip(firing.name, 40))"
-                dialog.input = ""
+                dialog.input = LineEditor()
                 return .none
             }
             guard let reason = reason(&dialog) else { return .none }
@@ -180,8 +183,10 @@ extension ConsoleState {
         case .refusal:
             self.dialog = nil
             return .none
+        case .confirmQuit:
+            return .none  // answered by any key in handleDialog
         case .jobRatePrompt(let job):
-            guard let rate = Int64(dialog.input.trimmingCharacters(in: .whitespaces)) else {
+            guard let rate = Int64(dialog.input.text.trimmingCharacters(in: .whitespaces)) else {
                 dialog.error = "type a whole number of rows a second (0 lifts the limit)"
                 return .none
             }
@@ -192,7 +197,7 @@ extension ConsoleState {
             return .changeJob(job, .rate(rate))
         case .rolloutPrompt:
             do {
-                let rollout = try Rollout(percent: dialog.input)
+                let rollout = try Rollout(percent: dialog.input.text)
                 self.dialog = nil
                 openChange(.setRollout(rollout), title: "Set rollout", data: data)
                 if let opened = self.dialog { dialog = opened }
@@ -211,13 +216,13 @@ extension ConsoleState {
                 return .none
             }
             if report.irreversible, !confirmed {
-                guard dialog.input == report.target else {
-                    self.dialog = nil
-                    message = Message("refused: you typed '\(dialog.input)', not '\(report.target)'; nothing changed", isError: true)
+                // A typo keeps the dialog open, the typed text editable, with what was wanted.
+                guard dialog.input.text == report.target else {
+                    dialog.error = Self.mistyped(dialog.input.text, want: report.target)
                     return .none
                 }
                 dialog.kind = .advance(report, preview: preview, version: version, confirmed: true)
-                dialog.input = ""
+                dialog.input = LineEditor()
                 return .none
             }
             guard let reason = reason(&dialog) else { return .none }
@@ -229,6 +234,7 @@ extension ConsoleState {
                 return .none
             }
             guard let reason = reason(&dialog) else { return .none }
+            if case .setRollout = request, let data { lastRampReason = RampReason(phase: data.state.phase, text: reason) }
             return .perform(request, expectVersion: version, reason: reason, confirmation: nil)
         }
     }
@@ -238,8 +244,28 @@ extension ConsoleState {
         return "the state changed since this dialog opened (version \(version) → \(data.state.version)); press Esc and look again"
     }
 
+    /// Opens the question `q` asks when quitting ends more than the console (``quitQuestion``).
+    mutating func askToQuit() {
+        guard let quitQuestion else { return }
+        dialog = Dialog(kind: .confirmQuit(quitQuestion), title: "Quit?")
+    }
+
+    /// The sentence for a typed confirmation that is not the phase's id.
+    static func mistyped(_ typed: String, want target: String) -> String {
+        let shown = typed.isEmpty ? "nothing" : "'\(Format.clip(typed, 40))'"
+        return "you typed \(shown), not '\(target)'; nothing changed. Type \(target) exactly (Ctrl+U clears the line), or Esc to cancel"
+    }
+
+    /// Fills the reason of a ramp step in with the previous ramp step's, selected, when it was
+    /// typed in the same phase: Enter reuses it, typing replaces it, a move edits it.
+    mutating func offerPreviousReason(for request: PhaseRequest, in phase: String) {
+        guard case .setRollout = request, let previous = lastRampReason, previous.phase == phase else { return }
+        dialog?.input = LineEditor(previous.text, selected: true)
+        dialog?.offersPreviousReason = true
+    }
+
     func reason(_ dialog: inout Dialog) -> String? {
-        let reason = dialog.input.trimmingCharacters(in: .whitespaces)
+        let reason = dialog.input.text.trimmingCharacters(in: .whitespaces)
         if reason.isEmpty {
             dialog.error = "type a reason first: it goes into the audit log"
             return nil

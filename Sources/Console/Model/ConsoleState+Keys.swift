@@ -9,6 +9,10 @@ extension ConsoleState {
         if key == .redraw { return .repaint }
         if busy != nil {
             switch key {
+            case .character("q") where quitQuestion != nil:
+                busy = nil
+                askToQuit()
+                return .cancelCheck
             case .character("q"): return .quit
             case .escape:
                 busy = nil
@@ -41,7 +45,9 @@ extension ConsoleState {
 
     mutating func perform(_ action: ConsoleAction, data: ConsoleData?) -> Effect {
         switch action {
-        case .quit: return .quit
+        case .quit:
+            guard quitQuestion != nil else { return .quit }
+            askToQuit()
         case .help: showsHelp = true
         case .log: view = .log
         case .runbook:

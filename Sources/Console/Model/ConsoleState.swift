@@ -1,3 +1,4 @@
+import Foundation
 import MigrationCore
 
 /// The console's own state, apart from the data it shows: which view, which dialog,
@@ -11,15 +12,22 @@ public struct ConsoleState: Sendable, Equatable {
         case mismatches
     }
 
-    /// A line under the view: the outcome of the last action.
+    /// A line under the view: the outcome of the last action. It expires (``ConsoleState/ageMessage(now:)``),
+    /// so a sentence about an earlier moment is not read as the present one.
     public struct Message: Sendable, Equatable {
         public var text: String
         public var isError: Bool
+        /// When it appeared: stamped by the session's clock (``ConsoleState/ageMessage(now:)``),
+        /// nil until the next frame, so the handlers that set it stay pure.
+        public var shownSince: Date?
 
         public init(_ text: String, isError: Bool = false) {
             self.text = text
             self.isError = isError
         }
+
+        /// How long a message stays: 5 s, an error 10 s (it may need reading twice).
+        public var lifetime: TimeInterval { isError ? 10 : 5 }
     }
 
     public var view: View = .dashboard
@@ -34,9 +42,41 @@ public struct ConsoleState: Sendable, Equatable {
     /// `q` and `Esc` act meanwhile.
     public var busy: String?
     public let readOnly: Bool
+    /// The reason of the last ramp step sent: offered again (selected, editable) for the next
+    /// ramp step of the same phase.
+    public var lastRampReason: RampReason?
+    /// What `q` asks before quitting, when quitting ends more than the console (the demo's
+    /// service); nil quits at once.
+    public var quitQuestion: String?
 
-    public init(readOnly: Bool = false) {
+    public init(readOnly: Bool = false, quitQuestion: String? = nil) {
         self.readOnly = readOnly
+        self.quitQuestion = quitQuestion
+    }
+
+    /// Stamps a new message with `now` and drops one that has been shown for its
+    /// ``Message/lifetime``. The session calls it before every frame with its clock, which
+    /// draws at least once a second.
+    public mutating func ageMessage(now: Date) {
+        guard let shown = message else { return }
+        guard let since = shown.shownSince else {
+            message?.shownSince = now
+            return
+        }
+        if now.timeIntervalSince(since) >= shown.lifetime { message = nil }
+    }
+}
+
+extension ConsoleState {
+    /// A reason typed for a ramp step, and the phase it was typed in.
+    public struct RampReason: Sendable, Equatable {
+        public var phase: String
+        public var text: String
+
+        public init(phase: String, text: String) {
+            self.phase = phase
+            self.text = text
+        }
     }
 }
 

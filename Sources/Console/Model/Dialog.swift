@@ -16,12 +16,17 @@ public struct Dialog: Sendable, Equatable {
         /// Clear one of the fired guards `firings` (as read when the dialog opened): choose it
         /// (`selected`, when there are several), then type a reason.
         case clearGuard([GuardFiring], selected: Int, chosen: Bool)
+        /// Ask before `q` ends something that outlives the question (the demo's service):
+        /// `question` says what; `y` quits, any other key keeps it running.
+        case confirmQuit(String)
     }
 
     public var kind: Kind
     public var title: String
-    /// What the operator has typed: the reason, the confirmation or the percentage.
-    public var input: String = ""
+    /// What the operator types, with its cursor: the reason, the confirmation, the percentage or the rate.
+    public var input = LineEditor()
+    /// Whether `input` was filled in with the reason of the previous ramp step (the dialog says so).
+    public var offersPreviousReason = false
     /// A problem with the last Enter, shown in the dialog.
     public var error: String?
 

@@ -129,10 +129,11 @@ public struct LineEditor: Sendable, Equatable {
         public var cursorWidth: Int
     }
 
-    /// What a field `width` columns wide shows. It scrolls in steps of half its width (the
-    /// smallest step that shows the cursor), so the text moves seldom and by a readable amount,
-    /// and the cursor is always inside the field, never under a mark (in a field narrower than
-    /// 8 columns there may be no room for marks: the cursor then sits at the right edge).
+    /// What a field `width` columns wide shows. It scrolls in steps of half its width: the
+    /// step that shows the end of the text while the cursor is there, else the first step that
+    /// shows the cursor. So the text moves seldom and by a readable amount, and the cursor is
+    /// always inside the field, never under a mark (in a field narrower than 8 columns there
+    /// may be no room for marks: the cursor then sits at the right edge).
     public func visible(width: Int) -> Slice {
         let width = max(1, width)
         let widths = characters.map(DisplayWidth.of)
@@ -157,8 +158,14 @@ public struct LineEditor: Sendable, Equatable {
         }
 
         let step = max(1, width / 2)
-        var offset = 0
-        var marks = fits(0)
+        // The view that shows the end of the text, while the cursor is in it: typing and
+        // correcting near the end keep the text still. Elsewhere the first step that shows the cursor.
+        var offset = max(0, total + 1 - width + step - 1) / step * step
+        var marks = fits(offset)
+        if marks == nil {
+            offset = 0
+            marks = fits(0)
+        }
         while marks == nil, offset + step <= cursorStart {
             offset += step
             marks = fits(offset)

@@ -32,13 +32,15 @@ public final class ConsoleSession {
     /// How often the whole chain is walked again even when no event was added.
     static let chainRecheckSeconds: TimeInterval = 60
 
+    /// - Parameter quitQuestion: what `q` asks before quitting, when quitting ends more than the
+    ///   console (the demo's service); nil quits at once.
     public init(control: MigrationControl, device: any TerminalDevice, context: RenderContext, readOnly: Bool,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                quitQuestion: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.control = control
         self.device = device
         self.context = context
         self.now = now
-        state = ConsoleState(readOnly: readOnly)
+        state = ConsoleState(readOnly: readOnly, quitQuestion: quitQuestion)
     }
 
     /// Runs until the operator quits (or `maxIterations` loop turns pass, for tests).
@@ -189,6 +191,8 @@ public final class ConsoleSession {
         let size = device.size
         let repaint = repaint || size != lastSize
         lastSize = size
+        // Messages are stamped and expire by this clock; the loop draws at least once a second.
+        state.ageMessage(now: now())
         var screen = Screen(width: size.width, height: size.height)
         ConsoleView.render(data: data, state: state, operatorName: "\(control.signer.name)@\(control.signer.host)",
                            problem: problem, context: context, into: &screen)

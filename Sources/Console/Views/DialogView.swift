@@ -1,13 +1,19 @@
 import Foundation
 import MigrationCore
 
-/// A dialog: what will change, the reason being typed, and any refusal, in a box.
+/// A dialog: what will change, the reason being typed (``FieldView``), and any refusal, in a box.
 enum DialogView {
     static func render(_ dialog: Dialog, data: ConsoleData?, in area: Rect, context: RenderContext, into screen: inout Screen) {
         let width = min(72, area.width - 2)
         let inner = width - 4
         var lines: [(String, Style)] = []
         var style: Style = .plain
+        // The row of the text field among `lines`, drawn by FieldView once the box is placed.
+        var fieldLine: Int?
+        func field() {
+            fieldLine = lines.count
+            lines.append(("", .plain))
+        }
         switch dialog.kind {
         case .refusal(let sentence, let detail):
             style = Style(.red)
@@ -21,6 +27,10 @@ enum DialogView {
         case .advance(let report, let preview, let version, let confirmed):
             guard let data else { break }
             let g = context.glyphs
+            if data.state.version != version {
+                lines += staleLines(data, version: version, inner: inner, glyphs: g)
+                break
+            }
             lines.append(("phase    \(data.state.phase.terminalSafe) \(g.arrow) \(preview.phase.terminalSafe) at \(preview.rollout)", .bold))
             lines.append(("version  \(version) \(g.arrow) \(version + 1)", .dim))
             lines.append(("Gates of \(report.target.terminalSafe):", .bold))
@@ -45,31 +55,32 @@ enum DialogView {
                 lines.append(("", .plain))
                 lines += wrap("POINT OF NO RETURN. After this the old store misses writes; rolling back will be refused and problems must be reconciled forward.", width: inner).map { ($0, .danger) }
             }
-            if data.state.version != version {
-                lines += wrap("The state changed since this dialog opened (version \(version) \(g.arrow) \(data.state.version)). Esc and look again.", width: inner).map { ($0, .warning) }
-            }
             lines.append(("", .plain))
             if report.irreversible, !confirmed {
                 lines.append(("Type \(report.target.terminalSafe) to confirm:", .plain))
             } else {
                 lines.append(("Reason (for the audit log):", .plain))
             }
-            lines.append(("> \(dialog.input.terminalSafe)_", .bold))
+            field()
         case .clearGuard(let firings, let selected, let chosen):
-            lines += clearGuardLines(firings, selected: selected, chosen: chosen, input: dialog.input, data: data, inner: inner,
-                                     glyphs: context.glyphs)
+            lines += clearGuardLines(firings, selected: selected, chosen: chosen, data: data, inner: inner, glyphs: context.glyphs)
+            if chosen { field() }
         case .jobRatePrompt(let job):
             let control = data?.jobs.first { $0.job == job }?.control ?? .standard
             lines.append(("the \(job.rawValue) is \(control.rate == 0 ? "not rate-limited" : "limited to \(control.rate) rows a second")", .dim))
             lines.append(("Rows a second (0 lifts the limit):", .plain))
-            lines.append(("> \(dialog.input.terminalSafe)_", .bold))
+            field()
         case .rolloutPrompt:
             let current = data.map { "\($0.state.phase.terminalSafe) is at \($0.state.rollout)" } ?? ""
             lines.append((current, .dim))
             lines.append(("New rollout in percent (0–100, two decimals):", .plain))
-            lines.append(("> \(dialog.input.terminalSafe)_", .bold))
+            field()
         case .change(_, let preview, let version):
             guard let data else { break }
+            if data.state.version != version {
+                lines += staleLines(data, version: version, inner: inner, glyphs: context.glyphs)
+                break
+            }
             let before = data.state
             let arrow = context.glyphs.arrow
             if before.phase != preview.phase {
@@ -82,13 +93,16 @@ enum DialogView {
                 lines.append(("", .plain))
                 lines += wrap("IRREVERSIBLE: after this the old store misses writes; there is no rolling back.", width: inner).map { ($0, .danger) }
             }
-            if data.state.version != version {
-                lines.append(("", .plain))
-                lines += wrap("The state changed since this dialog opened (version \(version) → \(data.state.version)). Esc and look again.", width: inner).map { ($0, .warning) }
-            }
             lines.append(("", .plain))
-            lines.append(("Reason (for the audit log):", .plain))
-            lines.append(("> \(dialog.input.terminalSafe)_", .bold))
+            lines.append((dialog.offersPreviousReason ? "Reason (for the audit log), your previous one filled in:" : "Reason (for the audit log):", .plain))
+            field()
+            if dialog.input.isSelected {
+                lines.append(("Enter reuses it · typing replaces it · ← or Home edits it", .dim))
+            }
+        case .confirmQuit(let question):
+            lines += wrap(question.terminalSafe, width: inner).map { ($0, .plain) }
+            lines.append(("", .plain))
+            lines.append(("y stops it and quits · any other key keeps it running", .bold))
         }
         if let error = dialog.error {
             lines.append(("", .plain))
@@ -99,10 +113,28 @@ enum DialogView {
         for (i, line) in lines.prefix(box.height - 4).enumerated() {
             screen.put(line.0, row: box.top + 2 + i, column: box.left + 2, style: line.1, maxWidth: inner)
         }
+        if let fieldLine, fieldLine < box.height - 4 {
+            FieldView.render(dialog.input, row: box.top + 2 + fieldLine, column: box.left + 2, width: inner, glyphs: context.glyphs,
+                             into: &screen)
+        }
+    }
+
+    /// A change or advance dialog whose state moved on: the state as it is now, and that the
+    /// change worked out for the old one will not be made (Enter refuses it in the same words).
+    static func staleLines(_ data: ConsoleData, version: Int64, inner: Int, glyphs: Glyphs) -> [(String, Style)] {
+        let now = data.state
+        var lines = wrap("The state changed since this dialog opened (version \(version) \(glyphs.arrow) \(now.version)).", width: inner)
+            .map { ($0, Style.warning) }
+        lines.append(("now      \(now.phase.terminalSafe) at \(now.rollout) (version \(now.version))", .bold))
+        lines.append(("         changed by \(Format.clip(now.changedBy, 24)) at \(Format.moment(now.changedAt, now: data.now))", .plain))
+        lines.append(("", .plain))
+        lines += wrap("This dialog's change was worked out for version \(version); it will not be made. Esc closes it; ask again to see the change from the state as it is now.", width: inner)
+            .map { ($0, .plain) }
+        return lines
     }
 
     /// The clear-guard dialog: a list to choose from, or the chosen firing with its figures and the reason prompt.
-    static func clearGuardLines(_ firings: [GuardFiring], selected: Int, chosen: Bool, input: String, data: ConsoleData?, inner: Int,
+    static func clearGuardLines(_ firings: [GuardFiring], selected: Int, chosen: Bool, data: ConsoleData?, inner: Int,
                                 glyphs: Glyphs) -> [(String, Style)] {
         var lines: [(String, Style)] = []
         let now = data?.now ?? Date()
@@ -137,7 +169,6 @@ enum DialogView {
         }
         lines.append(("", .plain))
         lines.append(("Reason (for the audit log):", .plain))
-        lines.append(("> \(input.terminalSafe)_", .bold))
         return lines
     }
 }

@@ -112,6 +112,11 @@ struct Demo: ParsableCommand {
         say("demo: verdict PASS: every phase walked, every invariant holds")
     }
 
+    /// What `q` asks in the demo's console: quitting stops the simulated service as well.
+    static func quitQuestion(control: String) -> String {
+        "Quitting stops the demo's simulated service (its writes and reads end). The migration stays in \(control): 'migctl console --db \(control)' looks again."
+    }
+
     /// `control` as it may be printed: a URL without its password.
     private static func shown(_ control: String) -> String {
         (try? PostgresURL(control)).map(\.description) ?? control
@@ -148,8 +153,10 @@ struct Demo: ParsableCommand {
             let terminal = CursesTerminal()
             defer { terminal.close() }
             let signer = try store.login().map { Operator(name: $0, host: ProcessInfo.processInfo.hostName) } ?? Operator.current()
+            // Quitting stops the service too, so q asks first (y stops it; any other key stays).
             ConsoleSession(control: MigrationControl(store: store, signer: signer), device: terminal,
-                           context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: false).run()
+                           context: RenderContext(glyphs: terminal.unicode ? .unicode : .ascii), readOnly: false,
+                           quitQuestion: Self.quitQuestion(control: Self.shown(control))).run()
         }
         guard service.stop() else { throw ExitCode.failure }
     }

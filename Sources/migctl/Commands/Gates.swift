@@ -72,6 +72,8 @@ struct Approve: ParsableCommand {
         abstract: "Approve advancing into a phase, as the second operator its approval gate asks for.",
         discussion: """
             The approval counts for another operator's advance within the gate's window; your own advance does not count it. \
+            An approval by the operator who made the migration's last change is refused (exit 9): it would not count for \
+            their own next advance, and nothing is recorded. \
             --dry-run prints the approval and the phase's approval gate as it would read after it, and records nothing.
             """
     )
@@ -98,6 +100,8 @@ struct Approve: ParsableCommand {
                 throw ValidationError("the plan has no phase '\(phase.terminalSafe)'; see 'migctl status'.")
             }
             let signer = try actor.signer(for: opened)
+            // Refused before anything is written, in a dry run too (it exits as the real one would).
+            if let refusal = SelfApproval.check(phase: phase, by: signer, state: try opened.state()) { throw refusal }
             if dryRun.dryRun {
                 return try DryRunApproval(phase: target, by: signer, reason: reason, store: opened).print(json: output.json)
             }
