@@ -134,4 +134,9 @@ void mc_put(int y, int x, const char *utf8, int style) {
 
 void mc_refresh(void) { refresh(); }
 
-void mc_clear(void) { clearok(curscr, TRUE); }
+// Blanks the window as well: after a resize curses keeps the old content where the sizes
+// overlap, and the bottom-right cell, which the console never writes, would show it.
+void mc_clear(void) {
+    erase();
+    clearok(curscr, TRUE);
+}

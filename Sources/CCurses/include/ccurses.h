@@ -34,7 +34,8 @@ int mc_read(int timeout_ms, unsigned int *code);
 void mc_put(int y, int x, const char *utf8, int style);
 /// Pushes what was written to the terminal.
 void mc_refresh(void);
-/// Forgets what the terminal shows, so the next refresh repaints everything.
+/// Forgets what the terminal shows and blanks the window, so the next refresh repaints everything
+/// and a cell not drawn again (the bottom-right corner) shows nothing old.
 void mc_clear(void);
 
 #endif
