@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// It reports the counter `backfill` (records it copied, each counted as it is copied, so a
 /// crash loses no more counts than copies made since the last flush) and the gauges `backfill.total`,
-/// `backfill.done` (records walked) and `backfill.remaining`. It can be paused and resumed,
-/// and restarted from its ``cursor`` after a crash.
+/// `backfill.done` (records walked), `backfill.remaining` and `backfill.rate` (records walked a
+/// second over about the last 30 s, paused time left out: ``RecentRate``; 0 once finished). It
+/// can be paused and resumed, and restarted from its ``cursor`` after a crash.
 ///
 /// Operators steer it from the control store (`migctl backfill pause|resume|rate|batch`): before
 /// each batch it reads the store's `job_control` row for the backfill, copies nothing while
@@ -85,6 +86,7 @@ public final class Backfill<Value: Sendable & Equatable>: Sendable {
         try migrator.client.gauge(CounterName.backfillTotal, Double(total))
         try migrator.client.gauge(CounterName.backfillDone, Double(min(done, total)))
         try migrator.client.gauge(CounterName.backfillRemaining, Double(isFinished ? 0 : max(0, total - done)))
+        try steering.publishRate(walked: batch.count, finished: isFinished)
         let walked = progress.withLock { $0.done }
         let throttled = steering.throttled
         try migrator.client.store.saveJobProgress(.backfill, JobProgress(

@@ -7,7 +7,8 @@ import Synchronization
 /// job's `job_control` row, says nil while it is paused (here, by an operator, or by a
 /// ``JobThrottle`` of the current phase), and otherwise waits as long as the rate limit (the
 /// operator's, or the throttle's if lower) asks, and gives the batch size to use. If the store
-/// cannot be read, the last settings read stay in force.
+/// cannot be read, the last settings read stay in force. It also measures the job's recent rate
+/// (``RecentRate``: paused time left out) and publishes it after each batch.
 final class JobSteering: Sendable {
     let job: Job
     private let client: MigrationClient
@@ -16,6 +17,7 @@ final class JobSteering: Sendable {
     private let lastControl = Mutex<JobControl?>(nil)
     /// The throttle in force and whether the job has recorded it since it changed.
     private let throttle = Mutex<(decision: ThrottleDecision, recorded: Bool)>((.fullSpeed, true))
+    private let recent = Mutex(RecentRate())
 
     init(_ job: Job, client: MigrationClient) {
         self.job = job
@@ -23,8 +25,15 @@ final class JobSteering: Sendable {
     }
 
     var isPaused: Bool { paused.load(ordering: .relaxed) }
-    func pause() { paused.store(true, ordering: .relaxed) }
-    func resume() { paused.store(false, ordering: .relaxed) }
+    func pause() {
+        paused.store(true, ordering: .relaxed)
+        recent.withLock { $0.pause() }
+    }
+
+    func resume() {
+        paused.store(false, ordering: .relaxed)
+        recent.withLock { $0.pause() }   // measured again from the next batch, not from the pause
+    }
 
     /// The operators' settings as last read (``JobControl/standard`` until one is read).
     var control: JobControl { lastControl.withLock { $0 } ?? .standard }
@@ -48,6 +57,15 @@ final class JobSteering: Sendable {
     /// How many rows the next batch takes, after waiting for the rate limit; nil while paused.
     /// - Parameter size: the application's batch size, used until an operator sets one.
     func nextBatch(size: Int) -> Int? {
+        guard let rows = steer(size: size) else {
+            recent.withLock { $0.pause() }
+            return nil
+        }
+        return rows
+    }
+
+    /// ``nextBatch(size:)``, which also stops measuring the pace when this says nil.
+    private func steer(size: Int) -> Int? {
         guard !isPaused else { return nil }
         let control = refreshControl()
         guard !control.paused else { return nil }
@@ -58,9 +76,25 @@ final class JobSteering: Sendable {
         case .fullSpeed: break
         }
         let rows = control.changedAt == nil ? size : control.batch
+        recent.withLock { $0.resume(at: .now) }   // the rate limit's wait is part of the pace
         let wait = limiter.withLock { $0.delay(rows: rows, rate: rate, now: .now) }
         if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
         return rows
+    }
+
+    /// The job walked `rows` since the last batch: publishes its recent rate in ``Job/rateGauge``
+    /// (0 once `finished`; nothing during the first second, when it says little yet).
+    func publishRate(walked rows: Int, finished: Bool) throws(ControlStoreError) {
+        let rate = recent.withLock { recent in
+            recent.walked(rows, at: .now)
+            return recent.rowsPerSecond
+        }
+        if let published = finished ? 0 : rate { try client.gauge(job.rateGauge, published) }
+    }
+
+    /// A new run starts: the rate measured so far was the last run's.
+    func restartRate() {
+        recent.withLock { $0.reset() }
     }
 
     /// The operators' settings read from the store now, or the last ones read when it cannot say.

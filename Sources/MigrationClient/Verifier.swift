@@ -7,10 +7,11 @@ import Synchronization
 ///
 /// It walks the old store in key order, in batches, and judges each key by what the new store
 /// holds and by whether the key's phase still writes the old store (``Verdict``). It counts
-/// `verify.full.match` and `verify.full.mismatch`, sets the gauges `verify.full.done` and
-/// `verify.full.remaining`, and after each batch records in the control store, in one
-/// transaction, the run's progress (`job_progress`, job `verify`) and each mismatch found
-/// (`verify_mismatches`: the key and a digest of each side). A `verified` gate reads both.
+/// `verify.full.match` and `verify.full.mismatch`, sets the gauges `verify.full.done`,
+/// `verify.full.remaining` and `verify.full.rate` (keys a second recently: ``RecentRate``), and
+/// after each batch records in the control store, in one transaction, the run's progress
+/// (`job_progress`, job `verify`) and each mismatch found (`verify_mismatches`: the key and a
+/// digest of each side). A `verified` gate reads both.
 ///
 /// Operators steer it like the backfill (`migctl verify pause|resume|rate|batch`), and ask a
 /// finished verifier for a new run with `migctl verify restart`. A verifier resumes the stored
@@ -66,6 +67,7 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
         if let finished = progress?.finishedAt {
             guard let asked = steering.refreshControl().changedAt, asked > finished else { return false }
             run.withLock { $0 = nil }
+            steering.restartRate()
         }
         guard let size = steering.nextBatch(size: batchSize) else {
             try recordThrottleChange()
@@ -94,6 +96,7 @@ public final class Verifier<Value: Sendable & Equatable>: Sendable {
         let done = min(progress.done, progress.total ?? progress.done)
         try migrator.client.gauge(CounterName.verifyFullDone, Double(done))
         try migrator.client.gauge(CounterName.verifyFullRemaining, Double(isFinished ? 0 : max(0, (progress.total ?? 0) - done)))
+        try steering.publishRate(walked: batch.count, finished: isFinished)
         return !isFinished
     }
 

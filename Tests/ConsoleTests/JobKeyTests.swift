@@ -57,8 +57,8 @@ struct JobKeyTests {
         let shown = data(backfill: progress(done: 100, total: 100, finished: true),
                          verify: progress(done: 40, total: 100, mismatches: 2, throttled: "paused: replication.lag_seconds is 45, above 30"))
         let text = frame(shown, width: 160, height: 40).text
-        #expect(text.contains("Backfill running · 100/100 · 100.0% · done"), "\(text)")
-        #expect(text.contains("Verify   running · 40/100 · 40.0% · 0/s") && text.contains("2 mismatches (m lists them)"), "\(text)")
+        #expect(text.contains("Backfill done 09:00 · 100/100 copied") && !text.contains("100.0%"), "done, with no rate, no ETA: \(text)")
+        #expect(text.contains("Verify   running · 40/100 checked · 40.0% · 2 mismatches (m lists them)"), "\(text)")
         #expect(text.contains("paused: replication.lag_seconds is 45, above 30"), "\(text)")
         #expect(!frame(Fixtures.data(), width: 160, height: 40).text.contains("Backfill running"), "no job line outside the jobs' phases")
         let one = data(verify: progress(done: 40, total: 100, mismatches: 1))

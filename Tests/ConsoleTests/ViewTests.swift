@@ -39,12 +39,13 @@ struct ViewTests {
         #expect(text.contains("✓ rollout 100% · gates 0/1 pass · ✗ soak in read-new: 2h"))
     }
 
-    @Test func progressUsesBackfillGauges() {
-        let gauges = [Gauge(name: "backfill.total", value: 100_000, updatedAt: Fixtures.now),
+    /// A client that records no `job_progress` and publishes only gauges: the same words, the same rule.
+    @Test func progressUsesBackfillGaugesWithoutARun() {
+        var gauges = [Gauge(name: "backfill.total", value: 100_000, updatedAt: Fixtures.now),
                       Gauge(name: "backfill.done", value: 45_210, updatedAt: Fixtures.now)]
-        let text = frame(Fixtures.data(gauges: gauges)).text
-        #expect(text.contains("migrated 45,210/100,000 45.2%"))
-        #expect(text.contains("ETA "))
+        #expect(frame(Fixtures.data(gauges: gauges)).text.contains("Progress copied 45,210/100,000 45.2% · hit ratio"), "no rate published: no ETA")
+        gauges.append(Gauge(name: "backfill.rate", value: 500, updatedAt: Fixtures.now))
+        #expect(frame(Fixtures.data(gauges: gauges)).text.contains("Progress copied 45,210/100,000 45.2% · 500/s · ETA 1m 50s · hit ratio"))
     }
 
     @Test func controlCharactersFromTheDatabaseAreNeutralised() {

@@ -17,6 +17,7 @@ struct JobRecordAttackTests {
         for job in Job.allCases {
             try store.saveJobProgress(job, JobProgress(cursor: "a", done: 1, total: Int64.max, startedAt: Date(timeIntervalSince1970: 0),
                                                        instance: "svc-1-ABCDEFGH"), mismatches: [])
+            try store.setGauge(job.rateGauge, to: 0.5, at: Date())   // walked slowly, as the job says
             let text = try migctl.run([job.rawValue, "status"])
             #expect(text.status == 0 && text.stdout.contains("left;") && !text.stderr.contains("Fatal error"), "\(text.stdout)\(text.stderr)")
             let json = try #require(try migctl.json([job.rawValue, "status", "--json"]) as? [String: Any])

@@ -83,8 +83,9 @@ struct WatchLinesTests {
         if progress["backfillDone"] as? Double != 50 {
             _ = try nextLine("backfill.done") { $0["backfillDone"] as? Double == 50 }
         }
-        let last = try #require(watch.jsonLines.last)
-        #expect(last["progress"] as? Double == 0.25 && (last["copyRate"] as? Double ?? 0) > 0 && (last["etaSeconds"] as? Int ?? 0) > 0, "\(last)")
+        #expect(try migctl.run(["gauge", "backfill.rate", "10"]).status == 0)
+        let last = try nextLine("the backfill's recent rate") { $0["copyRate"] as? Double == 10 }
+        #expect(last["progress"] as? Double == 0.25 && last["etaSeconds"] as? Int == 15 && last["backfillPace"] as? String == "running", "\(last)")
 
         // Hundreds of intervals passed: only changes made lines, never two alike in a row.
         let lines = watch.jsonLines
@@ -112,14 +113,16 @@ struct WatchLinesTests {
         let line = try #require(eventually { watch.lines.first }, "\(watch.log)")
         let (time, figures) = (String(line.prefix { $0 != " " }), line.drop { $0 != " " }.trimmingCharacters(in: .whitespaces))
         #expect(Timestamp.date(time) != nil, "\(line)")
-        #expect(figures == "old-only (1/4) · rollout 100% · v1 by tester · gates 1/1 for dual-write · copied 0 (no backfill.total gauge yet) · no reads counted over 15m",
+        #expect(figures == "old-only (1/4) · rollout 100% · v1 by tester · gates 1/1 for dual-write · copied 0 · backfill not started · no reads counted over 15m",
                 "\(line)")
         #expect(try migctl.run(["gauge", "backfill.total", "1000"]).status == 0)
         #expect(try migctl.run(["gauge", "backfill.done", "250"]).status == 0)
         #expect(try migctl.run(["count", "backfill", "250"]).status == 0)
-        let moved = try #require(eventually { watch.lines.last { $0.contains("migrated 250/1,000 25.0%") && $0.contains("ETA") } },
+        #expect(try migctl.run(["gauge", "backfill.rate", "25"]).status == 0)
+        let moved = try #require(eventually { watch.lines.last { $0.contains("copied 250/1,000 25.0%") && $0.contains("ETA") } },
                                  "\(watch.output)")
-        #expect(moved.contains("old-only (1/4) · rollout 100% · v1 by tester · gates 1/1 for dual-write · migrated 250/1,000 25.0% · "), "\(moved)")
+        #expect(moved.contains("old-only (1/4) · rollout 100% · v1 by tester · gates 1/1 for dual-write · copied 250/1,000 25.0% · 25/s · ETA 30s · "),
+                "\(moved)")
         watch.signal(SIGINT)
         #expect(watch.exited(within: .seconds(10)))
         #expect(watch.process.terminationReason == .exit && watch.process.terminationStatus == 0, "\(watch.log)")

@@ -1,6 +1,7 @@
 import MigrationCore
 
-/// The rollout bar and the migration's progress: migrated / total, rate, ETA, hit ratio.
+/// The rollout bar and the migration's progress: records copied of the total, the backfill's recent
+/// rate and ETA (or paused, throttled, no progress, done), the hit ratio (``ProgressFigures``).
 enum ProgressView {
     static func renderRollout(_ data: ConsoleData, in rect: Rect, context: RenderContext, into screen: inout Screen) {
         guard rect.height > 0 else { return }

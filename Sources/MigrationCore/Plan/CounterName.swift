@@ -55,4 +55,7 @@ public enum CounterName {
     /// The gauges the full verification sets: keys walked so far in this run, and left to walk.
     public static let verifyFullDone = "verify.full.done"
     public static let verifyFullRemaining = "verify.full.remaining"
+    /// The jobs' recent rates, rows walked a second (``RecentRate``), published after each batch.
+    public static let backfillRate = "backfill.rate"
+    public static let verifyFullRate = "verify.full.rate"
 }

@@ -3,20 +3,23 @@ import Foundation
 import MigrationCore
 
 /// `migctl backfill status` and `migctl verify status`: the operators' settings and the job's
-/// progress, rate and ETA; with `--wait`, until the job is done.
+/// progress, recent rate and ETA; with `--wait`, until the job is done.
 struct JobStatus<Steered: SteeredJob>: ParsableCommand {
     static var configuration: CommandConfiguration {
-        let job = Steered.job.rawValue
+        let job = Steered.job
         return CommandConfiguration(
             commandName: "status",
-            abstract: "Show the \(job)'s settings, progress, rate and ETA; with --wait, wait until it is done.",
+            abstract: "Show the \(job.rawValue)'s settings, progress, recent rate and ETA; with --wait, wait until it is done.",
             discussion: """
-                Progress comes from the job's record in the control store (job_progress: rows walked, \
-                the total, when the run started and finished); the rate is the run's average and the \
-                ETA the rows left at that rate. A job that records no progress there is followed by \
-                its gauges (\(Steered.job.gauges.joined(separator: ", "))). --wait exits 0 once the \
-                job is done, 1 when a running (not paused) job makes no progress for --stall\
-                \(Steered.job == .verify ? ", and 3 when the finished verification found mismatches" : "").
+                Progress comes from the job's record in the control store (job_progress: rows \
+                \(job.walkedWord), the total, when the run started and finished). The rate is the one \
+                the job publishes after each batch (the \(job.rateGauge) gauge: rows a second over about \
+                the last \(RecentRate.windowLabel), paused time left out), and the ETA the rows left at \
+                that rate. A finished, paused or throttled job says so instead of a rate, and a job \
+                that has not reported for a while says how long (no progress for ...). A job that \
+                records no progress there is followed by its gauges (\(job.gauges.joined(separator: ", "))). \
+                --wait exits 0 once the job is done, 1 when a running (not paused) job makes no \
+                progress for --stall\(job == .verify ? ", and 3 when the finished verification found mismatches" : "").
                 """)
     }
 
@@ -81,13 +84,11 @@ struct JobStatus<Steered: SteeredJob>: ParsableCommand {
             return
         }
         let percent = report.percent.map { String(format: "%.1f%%", $0) } ?? "?"
-        var line = "progress: \(done) of \(total) rows walked (\(percent))"
-        if report.finishedAt != nil {
-            line += ", finished at \(report.finishedAt ?? "?")"
+        var line = "progress: \(done) of \(total) rows \(Steered.job.walkedWord) (\(percent))"
+        if report.pace == JobFigures.Pace.done.rawValue {
+            line += ", done\(report.finishedAt.map { " at \($0)" } ?? "")"
         } else {
-            line += ", \(report.remaining.map(String.init) ?? "?") remaining"
-            if let pace = report.rowsPerSecond { line += ", \(Int(clamping: pace.rounded())) rows/s" }
-            if let eta = report.etaSeconds { line += ", about \(DurationArgument.describe(Double(eta))) left" }
+            line += ", \(report.remaining.map(String.init) ?? "?") remaining, " + report.paceWords
         }
         say(line + "; reported at \(report.reportedAt ?? "?")")
         if let mismatches = report.mismatches {
@@ -108,7 +109,8 @@ enum JobWaitFailure: Error, CustomStringConvertible {
     }
 }
 
-/// A job's settings and progress, as `status` prints them and `--json` gives them.
+/// A job's settings and progress, as `status` prints them and `--json` gives them: the
+/// figures of ``JobFigures``, the same the console shows.
 struct JobReport: Encodable, Equatable {
     let job: String
     let paused: Bool
@@ -120,8 +122,14 @@ struct JobReport: Encodable, Equatable {
     let done: Int64?
     let remaining: Int64?
     let percent: Double?
+    /// `running`, `paused`, `throttled`, `stalled` or `done` (``JobFigures/Pace``); nil before any progress.
+    let pace: String?
+    /// Rows a second over about the last 30 s as the job published it; nil unless running with a current figure.
     let rowsPerSecond: Double?
+    /// Seconds left at that rate; nil without one (and once done).
     let etaSeconds: Int64?
+    /// Seconds since the job last reported, when it has stalled.
+    let silentSeconds: Double?
     let startedAt: String?
     let finishedAt: String?
     let reportedAt: String?
@@ -136,6 +144,9 @@ struct JobReport: Encodable, Equatable {
 
     init(_ job: Job, _ store: any ControlStore) throws {
         let control = try store.jobControl(job)
+        let gauges = try store.gauges()
+        func gauge(_ name: String) -> Gauge? { gauges.first { $0.name == name } }
+        let now = store.now()
         self.job = job.rawValue
         paused = control.paused
         rate = control.rate
@@ -143,13 +154,15 @@ struct JobReport: Encodable, Equatable {
         changedAt = control.changedAt.map(Timestamp.string)
         changedBy = control.changedBy
         if let progress = try store.jobProgress(job) {
-            let figures = JobFigures(progress, now: store.now())
+            let figures = JobFigures(progress, control: control, rate: gauge(job.rateGauge), now: now)
             total = figures.total
             done = figures.done
             remaining = figures.remaining
             percent = figures.percent
+            pace = figures.pace.rawValue
             rowsPerSecond = figures.rowsPerSecond
             etaSeconds = figures.etaSeconds
+            silentSeconds = figures.silentSeconds
             startedAt = Timestamp.string(progress.startedAt)
             finishedAt = progress.finishedAt.map(Timestamp.string)
             reportedAt = (progress.updatedAt ?? progress.finishedAt ?? progress.startedAt).map(Timestamp.string)
@@ -159,26 +172,46 @@ struct JobReport: Encodable, Equatable {
             sincePhase = job == .verify ? progress.sincePhase : nil
             return
         }
-        let gauges = try store.gauges()
-        func gauge(_ name: String) -> Gauge? { gauges.first { $0.name == name } }
         let (totalName, doneName, remainingName) = job.gaugeNames
         let walked = gauge(doneName).map { Int64(clamping: $0.value) }
         let left = gauge(remainingName).map { Int64(clamping: $0.value) }
         let seen = totalName.flatMap(gauge).map { Int64(clamping: $0.value) }
             ?? walked.flatMap { walked in left.map { walked.saturatingAdding($0) } }
+        let reported = [totalName.flatMap(gauge), gauge(doneName), gauge(remainingName)].compactMap { $0?.updatedAt }.max()
+        let figures = walked.map {
+            JobFigures(done: $0, total: seen, finished: left == 0, reportedAt: reported, throttled: nil,
+                       control: control, rate: gauge(job.rateGauge), now: now)
+        }
         done = walked
         remaining = left
         total = seen
         percent = seen.flatMap { seen in walked.map { seen == 0 ? 100 : min(100, max(0, Double($0) / Double(seen) * 100)) } }
-        rowsPerSecond = nil
-        etaSeconds = nil
+        pace = figures?.pace.rawValue
+        rowsPerSecond = figures?.rowsPerSecond
+        etaSeconds = figures?.etaSeconds
+        silentSeconds = figures?.silentSeconds
         startedAt = nil
         finishedAt = nil
-        reportedAt = [totalName.flatMap(gauge), gauge(doneName), gauge(remainingName)].compactMap { $0?.updatedAt }.max().map(Timestamp.string)
+        reportedAt = reported.map(Timestamp.string)
         instance = nil
         throttled = nil
         mismatches = nil
         sincePhase = nil
+    }
+
+    /// What the job does instead of being done, in words: `4210 rows/s over the last 30s, about
+    /// 1s left`, `paused`, `throttled`, `no progress for 2m 10s`, or `no rate published yet`.
+    var paceWords: String {
+        switch pace.flatMap(JobFigures.Pace.init(rawValue:)) {
+        case .paused?: return "paused"
+        case .throttled?: return "throttled"
+        case .stalled?: return "no progress for \(DurationArgument.describe(silentSeconds ?? 0))"
+        case .done?: return "done"
+        case .running?, nil:
+            guard let pace = rowsPerSecond else { return "no rate published yet" }
+            let rate = "\(Int64(clamping: pace.rounded())) rows/s over the last \(RecentRate.windowLabel)"
+            return rate + (etaSeconds.map { ", about \(DurationArgument.describe(Double($0))) left" } ?? "")
+        }
     }
 }
 

@@ -37,7 +37,7 @@ struct StatusWatch {
 /// One line of `status --watch`. Its JSON uses `status --json`'s names for the same data
 /// (`migration`, `phase`, `phases`, `rollout`, `rolloutBasisPoints`, `version`, `changedBy`,
 /// `next`), plus the figures the console derives: the next phase's gates passing, the
-/// backfill's progress, copy rate and ETA, and the hit ratio.
+/// backfill's progress, what it is doing, its recent rate and ETA, and the hit ratio.
 struct StatusLine: Encodable {
     /// When the store was read.
     let at: Date
@@ -55,21 +55,25 @@ struct StatusLine: Encodable {
     /// checks are not run and Prometheus is not queried, so they count as not passing, as on the console.
     let gatesPassing: Int?
     let gatesTotal: Int?
-    /// The backfill's gauges and the share done (nil until it reports a total).
+    /// The backfill's records copied and total, and the share done (nil until it records a run
+    /// or reports a total).
     let backfillDone: Double?
     let backfillTotal: Double?
     let progress: Double?
+    /// `running`, `paused`, `throttled`, `stalled` or `done` (``JobFigures/Pace``); nil before the backfill reports.
+    let backfillPace: String?
     /// Records copied since init (misses and backfill copies).
     let copied: Int64
-    /// Records copied per second recently, and the seconds left at that rate.
-    let copyRate: Double
+    /// The backfill's records a second over about the last 30 s, and the seconds left at that
+    /// rate (nil unless it runs and published a current rate).
+    let copyRate: Double?
     let etaSeconds: Int?
     /// Hits over hits and misses in `window` (nil when no read was counted).
     let hitRatio: Double?
     let window: String
 
-    /// The window the rate and hit ratio are taken over, and its slots (15 s each), as the
-    /// console's default chart reads them.
+    /// The window the hit ratio is taken over, and its slots (15 s each), as the console's
+    /// default chart reads them.
     static let window = ChartWindow.fifteenMinutes
     static let slots = 60
 
@@ -84,9 +88,10 @@ struct StatusLine: Encodable {
         let gates = try next.map { target throws(ControlStoreError) in
             try store.checkGates(into: target, from: state, actor: actor, now: now, runCommands: false)
         }
-        let figures = ProgressFigures(totals: try store.counterTotals(), gauges: try store.gauges(),
+        let backfill = ConsoleData.JobSnapshot(job: .backfill, control: try store.jobControl(.backfill), progress: try store.jobProgress(.backfill))
+        let figures = ProgressFigures(job: backfill, phase: state.phase, totals: try store.counterTotals(), gauges: try store.gauges(),
                                       traffic: try ConsoleData.traffic(from: store, window: Self.window, slots: Self.slots, now: now),
-                                      window: Self.window)
+                                      window: Self.window, now: now)
         at = now
         migration = try store.migration().name
         phase = state.phase
@@ -99,12 +104,13 @@ struct StatusLine: Encodable {
         self.next = next?.id
         gatesPassing = gates?.results.filter { $0.status == .pass }.count
         gatesTotal = gates?.results.count
-        backfillDone = figures.backfill?.done
-        backfillTotal = figures.backfill?.total
+        backfillDone = figures.backfill.map { Double($0.done) }
+        backfillTotal = figures.backfill?.total.map(Double.init)
         progress = figures.share
+        backfillPace = figures.backfill?.pace.rawValue
         copied = figures.copied
-        copyRate = figures.copyRate
-        etaSeconds = figures.etaSeconds.map { Int(min($0.rounded(.up), 9e15)) }
+        copyRate = figures.backfill?.rowsPerSecond
+        etaSeconds = figures.backfill?.etaSeconds.map { Int(min($0, 9_000_000_000_000_000)) }
         hitRatio = figures.hitRatio
         window = Self.window.label
         shownParts = figures.parts
@@ -115,11 +121,11 @@ struct StatusLine: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case at, migration, phase, position, phases, rollout, rolloutBasisPoints, version, changedBy, next, gatesPassing, gatesTotal
-        case backfillDone, backfillTotal, progress, copied, copyRate, etaSeconds, hitRatio, window
+        case backfillDone, backfillTotal, progress, backfillPace, copied, copyRate, etaSeconds, hitRatio, window
     }
 
     /// Everything the line shows but the time, not yet sanitised:
-    /// `dual-write (2/4) · rollout 25% · v7 by ana · gates 3/5 for read-new · migrated 1,234/10,000 12.3% · 950/s · ETA 9m 14s · hit ratio 97.0% over 15m`.
+    /// `backfill (6/8) · rollout 100% · v7 by ana · gates 3/5 for cleanup · copied 1,234/10,000 12.3% · 950/s · ETA 9m 14s · hit ratio 97.0% over 15m`.
     /// A new line is printed when this changes.
     var figures: String {
         // Each value from the store is made inert on its own: a newline in an actor's name

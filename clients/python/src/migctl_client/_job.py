@@ -1,7 +1,7 @@
 """What the ``Backfill`` and the ``Verifier`` share: pausing from the application, the operators'
 settings read before each batch (`migctl backfill|verify pause|resume|rate|batch`), the plan's
-health throttle (the Swift client's ``JobSteering``), the rate limit, and the cursor kept in the
-store so that a job made again after a crash goes on."""
+health throttle (the Swift client's ``JobSteering``), the rate limit, the recent rate published
+after each batch, and the cursor kept in the store so that a job made again after a crash goes on."""
 from __future__ import annotations
 
 import threading
@@ -9,6 +9,8 @@ import time
 from typing import Any, List, Optional, Tuple
 
 from . import _incidents as incident
+from . import names
+from ._recent import RecentRate
 from ._store import STANDARD_JOB, JobControl
 from ._throttle import FULL_SPEED, Decision, decide, unreadable
 from .errors import ScanOrderError
@@ -50,6 +52,7 @@ class Job:
         self._throttle = FULL_SPEED         # the plan's health throttle as last decided
         self._throttle_recorded = True      # whether the store has it since it changed
         self._finished = False
+        self._recent = RecentRate()         # the pace, paused time left out (see _recent)
 
     @property
     def control(self) -> JobControl:
@@ -69,9 +72,11 @@ class Job:
     def pause(self) -> None:
         """The next :meth:`step` walks nothing and returns False, until :meth:`resume`."""
         self._paused.set()
+        self._recent.pause()
 
     def resume(self) -> None:
         self._paused.clear()
+        self._recent.pause()   # measured again from the next batch, not from the pause
 
     @property
     def is_finished(self) -> bool:
@@ -89,8 +94,10 @@ class Job:
             self._prepare()
             size = self._steer()
             if size is None:
+                self._recent.pause()
                 self._record_throttle_change()
                 return False
+            self._recent.resume(time.monotonic())   # the rate limit's wait is part of the pace
             return self._walk(size)
 
     def _again(self) -> bool:
@@ -144,6 +151,15 @@ class Job:
         if decision != self._throttle:
             self._throttle, self._throttle_recorded = decision, False
         return decision
+
+    def _publish_rate(self, rows: int, finished: bool) -> None:
+        """The job walked ``rows`` since the last batch: sets its recent rate in the gauge
+        ``backfill.rate`` / ``verify.full.rate`` (0 once ``finished``; nothing during the first
+        second, when it says little yet)."""
+        self._recent.walked(rows, time.monotonic())
+        rate = 0.0 if finished else self._recent.rows_per_second
+        if rate is not None:
+            self.migrator.client.gauge(names.BACKFILL_RATE if self._job == "backfill" else names.VERIFY_FULL_RATE, rate)
 
     def _throttle_change(self) -> Tuple[bool, Optional[str]]:
         """Whether the throttle changed since the store last had it, and its sentence now."""

@@ -27,8 +27,9 @@ class Backfill(Job):
     (``throttled``) when the throttle pauses it, once per change, and with every batch.
 
     It counts ``backfill`` (records copied, each as it is copied) and sets the gauges
-    ``backfill.total``, ``backfill.done`` (records walked) and ``backfill.remaining``. It can be
-    paused and resumed from another thread.
+    ``backfill.total``, ``backfill.done`` (records walked), ``backfill.remaining`` and
+    ``backfill.rate`` (records walked a second over about the last 30 s, paused time left out;
+    0 once finished). It can be paused and resumed from another thread.
 
     After each batch it records where it is in the control store (``job_progress`` row
     ``backfill``: cursor, records walked, total, when this run started and finished, this
@@ -79,6 +80,7 @@ class Backfill(Job):
         gauge(names.BACKFILL_TOTAL, total)
         gauge(names.BACKFILL_DONE, min(done, total))
         gauge(names.BACKFILL_REMAINING, 0 if self._finished else max(0, total - done))
+        self._publish_rate(len(batch), self._finished)
         cursor, walked = self._saved
         migrator.client._save_job_progress("backfill", JobProgress(
             cursor, self._done if self._finished else walked, total, self._started_at,

@@ -31,6 +31,10 @@ BACKFILL_REMAINING = "backfill.remaining"
 #: The gauges the full verification sets: keys walked so far in this run, and left to walk.
 VERIFY_FULL_DONE = "verify.full.done"
 VERIFY_FULL_REMAINING = "verify.full.remaining"
+#: The jobs' recent rates, rows walked a second (``RecentRate``), published after each batch.
+BACKFILL_RATE = "backfill.rate"
+VERIFY_FULL_RATE = "verify.full.rate"
 
 #: Every gauge above.
-GAUGES = (BACKFILL_TOTAL, BACKFILL_DONE, BACKFILL_REMAINING, VERIFY_FULL_DONE, VERIFY_FULL_REMAINING)
+GAUGES = (BACKFILL_TOTAL, BACKFILL_DONE, BACKFILL_REMAINING, VERIFY_FULL_DONE, VERIFY_FULL_REMAINING, BACKFILL_RATE,
+          VERIFY_FULL_RATE)

@@ -50,7 +50,8 @@ class Verifier(Job):
     walked, total, mismatches, the phase the run started in and when that phase was entered),
     so ``migctl verify report`` and the ``verified`` gate see both or neither. It counts
     ``verify.full.match`` and ``verify.full.mismatch`` and sets the gauges
-    ``verify.full.done`` and ``verify.full.remaining``.
+    ``verify.full.done``, ``verify.full.remaining`` and ``verify.full.rate`` (keys a second
+    recently, as the backfill's ``backfill.rate``).
 
     A verifier goes on with the stored run (after a crash, a restart) when that has not finished
     and started in the phase the migration is in, in this visit of it; else it starts a new run
@@ -138,6 +139,7 @@ class Verifier(Job):
         done = min(walked.done, walked.total)
         migrator.client.gauge(names.VERIFY_FULL_DONE, done)
         migrator.client.gauge(names.VERIFY_FULL_REMAINING, 0 if finished else max(0, walked.total - done))
+        self._publish_rate(len(batch), finished)
         return not finished
 
     def _record_throttle_change(self) -> None:
@@ -159,6 +161,7 @@ class Verifier(Job):
         if control.changed_at is None or self._run is None or control.changed_at <= (self._run.finished_at or ""):
             return False
         self._run, self._saved, self._finished = None, (None, 0), False
+        self._recent.reset()
         return True
 
     def _begin(self) -> JobProgress:
