@@ -49,11 +49,10 @@ pid_t mg_spawn_gate_input(const char *path, char *const argv[], char *const envp
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(127);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        // A program started by migctl gets the default SIGPIPE, whatever migctl does with it.
-        signal(SIGPIPE, SIG_DFL);
+        // A program started by migctl gets every signal deliverable and at its default
+        // action, whatever the starting thread blocks (a dispatch worker blocks nearly all)
+        // or migctl ignores, and only descriptors 0, 1 and 2.
+        mg_child_default_signals();
         if (input_fd >= 0) {
             dup2(input_fd, 0);
         } else {
@@ -62,6 +61,7 @@ pid_t mg_spawn_gate_input(const char *path, char *const argv[], char *const envp
         }
         dup2(output_fd, 1);
         dup2(output_fd, 2);
+        mg_child_close_others();
         execve(path, argv, envp);
         _exit(127);
     }

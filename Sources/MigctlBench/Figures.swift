@@ -236,25 +236,11 @@ struct Figures {
         return Child(process: process, output: pipe.fileHandleForReading)
     }
 
-    /// Runs a program with no shared descriptors and waits for it. (Foundation's Process can
-    /// hang waiting for a tmux client whose server outlives it.)
+    /// Runs a program with no shared descriptors, its output discarded, and waits for it.
+    /// (Foundation's Process can hang waiting for a tmux client whose server outlives it, and
+    /// would start tmux with the calling thread's signals blocked: see ChildProcess.)
     static func spawnAndWait(_ argv: [String]) {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
-        }
-        var arguments = argv.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], &actions, nil, &arguments, environ) == 0 else { return }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        (try? ChildProcess(argv[0], Array(argv.dropFirst())))?.waitUntilExit()
     }
 
     static func pid(of command: String, db: String) -> Int32? {

@@ -128,18 +128,16 @@ struct Demo: ParsableCommand {
         }
         let log = folder + "/service.log"
         FileManager.default.createFile(atPath: log, contents: nil)
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        // The control store reaches the child through its environment: a URL's password must not
-        // show in the process list.
-        child.environment = ProcessInfo.processInfo.environment.merging(["MIGCTL_DB": control]) { $1 }
-        child.arguments = ["simulate", "--stores", folder, "--records", "\(service.records)",
-                           "--workers", "\(service.workers)", "--rate", "\(service.rate)", "--parent", "\(getpid())"]
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        child.standardOutput = handle
-        child.standardError = handle
-        child.standardInput = FileHandle.nullDevice
-        try child.run()
+        // Not Foundation's Process: the service starts with every signal deliverable and at its
+        // default action, whatever this process inherited (see ChildProcess). The control store
+        // reaches it through its environment: a URL's password must not show in the process list.
+        let child = try ChildProcess(
+            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
+            ["simulate", "--stores", folder, "--records", "\(service.records)",
+             "--workers", "\(service.workers)", "--rate", "\(service.rate)", "--parent", "\(getpid())"],
+            environment: ProcessInfo.processInfo.environment.merging(["MIGCTL_DB": control]) { $1 },
+            stdout: .descriptor(handle.fileDescriptor), stderr: .descriptor(handle.fileDescriptor))
         let service = ServiceProcess(child: child, log: log)
         defer { say("demo: look again with: migctl console --db \(Self.shown(control))") }
         let store = try ControlStores.open(control)

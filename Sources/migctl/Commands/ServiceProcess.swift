@@ -15,7 +15,7 @@ enum DemoError: Error, CustomStringConvertible {
 
 /// The demo's service running as a child process (`migctl simulate`), writing to its log.
 struct ServiceProcess {
-    let child: Process
+    let child: ChildProcess
     let log: String
     /// How long the service may take to stop and check the invariants before it is killed.
     var stopTimeout: TimeInterval = 120
@@ -38,7 +38,7 @@ struct ServiceProcess {
         let deadline = Date().addingTimeInterval(stopTimeout)
         while child.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if child.isRunning {
-            kill(child.processIdentifier, SIGKILL)
+            child.signal(SIGKILL)
             child.waitUntilExit()
             say("demo: the service did not stop within \(Int(stopTimeout)) s and was killed; its log (\(log)):\n\(tail())")
             return false
