@@ -1,27 +1,22 @@
 import Foundation
+import MigrationCore
 import TestSupport
 
 /// A long-running migctl command (metrics, statsd, a watch), its stdout and stderr each in a
-/// file of the test's folder. ``stop()`` SIGKILLs it if it still runs; tests call it in a
+/// file of the test's folder. It starts as every test child does (``ChildProcess``: no signal
+/// blocked, every signal at its default action, no descriptor of the test's, so it never holds
+/// another test's pipe open). ``stop()`` SIGKILLs it if it still runs; tests call it in a
 /// `defer`, and `deinit` does too.
 final class MigctlDaemon {
-    let process: Process
+    let process: ChildProcess
     private let outPath: String
     private let errPath: String
 
     init(_ migctl: MigctlProcess, _ arguments: [String], name: String) throws {
         outPath = migctl.folder.appending(path: "\(name).out").path
         errPath = migctl.folder.appending(path: "\(name).err").path
-        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process = try migctl.start(arguments)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        try out.close()
-        try err.close()
+        process = try ChildProcess(MigctlProcess.binary.path, arguments, environment: migctl.environment, directory: migctl.folder.path,
+                                   stdout: .file(outPath), stderr: .file(errPath))
     }
 
     /// Everything it printed on stdout so far.
@@ -43,19 +38,17 @@ final class MigctlDaemon {
     var pid: Int64 { Int64(process.processIdentifier) }
 
     func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// Whether it exited within `limit`.
     func exited(within limit: Duration) -> Bool {
-        guard eventually(within: limit, { !process.isRunning }) else { return false }
-        process.waitUntilExit()
-        return true
+        eventually(within: limit) { !process.isRunning }
     }
 
     func stop() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         process.waitUntilExit()
     }
 

@@ -18,24 +18,20 @@ struct MigctlProcess {
     let folder: URL
     var environment: [String: String] = ["MIGCTL_ACTOR": "tester", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
 
+    /// Runs migctl to its end, its stdin `stdin` (or /dev/null), its output read from files
+    /// (``runToEnd(_:_:environment:directory:stdin:)``: it starts with no signal blocked and no
+    /// descriptor of the test's, and nothing it leaves running can hold the test up).
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
-        let process = try start(arguments)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+        let output = runToEnd(Self.binary.path, arguments, environment: environment, directory: folder.path, stdin: stdin)
+        guard output.status >= 0 else { throw CLIError(message: output.stderr) }
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
-    /// A configured but not yet started process, for tests that race several.
+    /// A configured but not yet started process, for tests that race several or give it
+    /// pipes; it starts with no signal blocked (``UnblockedProcess``).
     func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
+        let process = UnblockedProcess()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = folder
@@ -52,15 +48,7 @@ struct MigctlProcess {
 
     /// A logical dump of a database file, to prove a command changed nothing in it.
     func dump(_ database: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [folder.appending(path: database).path, ".dump"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        runToEnd("/usr/bin/sqlite3", [folder.appending(path: database).path, ".dump"], environment: environment).stdout
     }
 }
 
@@ -78,17 +66,8 @@ extension MigctlProcess {
     /// Runs SQL on a database in the folder with the `sqlite3` shell, as a foreign writer would.
     @discardableResult
     func sqlite3(_ statements: String, database: String = "migctl.db") throws -> SQLResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-bail", folder.appending(path: database).path, statements]
-        let err = Pipe(), out = Pipe()
-        process.standardError = err
-        process.standardOutput = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return SQLResult(status: process.terminationStatus, stdout: output, stderr: message)
+        let output = runToEnd("/usr/bin/sqlite3", ["-bail", folder.appending(path: database).path, statements], environment: environment)
+        return SQLResult(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// Drops the rules the database defends its contract with (every trigger but the counter

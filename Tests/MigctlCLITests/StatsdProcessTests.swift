@@ -255,7 +255,7 @@ final class StatsdDaemon {
         self.port = port
     }
 
-    var process: Process { daemon.process }
+    var process: ChildProcess { daemon.process }
     var log: String { daemon.log }
     func signal(_ signal: Int32) { daemon.signal(signal) }
     func exited(within limit: Duration) -> Bool { daemon.exited(within: limit) }

@@ -1,24 +1,64 @@
 import Foundation
+import MigrationCore
+import Synchronization
 
-/// A real terminal for end-to-end console tests: a private tmux server with one window.
+/// A real terminal for end-to-end console tests: a private tmux server with one window, on a
+/// socket of its own (`-L migctl-test-PID-XXXXXXXX`: this test process's id, then a random
+/// part), ended when the `Tmux` is released, whatever happened: `kill-server`, then SIGKILL
+/// if the server is still there, and an issue recorded if even that did not end it; then
+/// whatever its panes started and the hangup did not end is killed too. If the test process
+/// dies first (a crash, a kill: no deinit runs), a watchdog ends the server: it waits on a
+/// pipe only this process holds open. ``leftovers()`` finds any server of this process still
+/// running after its `Tmux` ended.
+///
+/// Every tmux client starts with no signal blocked and every signal at its default action
+/// (``ChildProcess``), and so does the server it forks, and the shell and console in its pane.
+/// A test runs on a libdispatch worker thread, which blocks nearly every signal; a server
+/// started from there with that mask could not obey `kill-server` (tmux ends itself with a
+/// SIGTERM to itself, which stayed pending), and test runs left dozens of servers behind.
 final class Tmux {
-    let socket = "migctl-test-\(UUID().uuidString.prefix(8))"
+    let socket = "\(Tmux.socketPrefix)\(UUID().uuidString.prefix(8))"
     let session = "t"
+    /// The server's process id, read once it started (nil if it could not be read).
+    private(set) var serverPID: pid_t?
+    /// Whether ``stop()`` ran.
+    var stopped = false
+    /// `sh` waiting for the end of this process to end the server (``Tmux/watchdogScript``).
+    var watchdog: ChildProcess?
+    /// The write end of the watchdog's stdin, held by this process alone (close-on-exec).
+    var lifeline: FileHandle?
+
+    /// How a server ended when its `Tmux` was released.
+    enum Ending: Equatable {
+        /// `kill-server` ended it, as it should.
+        case killServer
+        /// It outlived `kill-server` and was killed (SIGKILL).
+        case killed
+        /// It outlived SIGKILL too (an issue is recorded).
+        case survived
+    }
+
+    /// The start of every socket name of this test process: another process's servers are not ours.
+    static let socketPrefix = "migctl-test-\(getpid())-"
+    /// The sockets of the servers started and not yet stopped.
+    static let live = Mutex<Set<String>>([])
+    /// How each stopped server ended, by socket.
+    static let endings = Mutex<[String: Ending]>([:])
 
     init(width: Int, height: Int, folder: URL, environment: [String: String]) throws {
+        Self.live.withLock { _ = $0.insert(socket) }
+        let (input, lifeline) = try ChildProcess.pipe()
+        watchdog = try ChildProcess("/bin/sh", ["-c", Self.watchdogScript, "tmux-watchdog", socket], stdin: .descriptor(input.fileDescriptor))
+        try input.close()
+        self.lifeline = lifeline
         let env = environment.map { "\($0.key)=\($0.value)" }
         try run(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", session, "-c", folder.path,
                  "env", "-i"] + env + ["bash", "--norc", "--noprofile"])
+        let pid = try? run(["display-message", "-p", "-t", session, "#{pid}"])
+        serverPID = pid.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
-    /// Ends the server whatever state it is in: `kill-server`, then SIGKILL to its pid (a
-    /// server that missed the first left hundreds of tmux processes behind test runs).
-    deinit {
-        let pid = (try? run(["display-message", "-p", "-t", session, "#{pid}"]))
-            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        _ = try? run(["kill-server"])
-        if let pid, pid > 1 { kill(pid, SIGKILL) }
-    }
+    deinit { stop() }
 
     /// The environment of the shell the tests type into: a UTF-8 (or given) locale, a colour
     /// terminal, a plain prompt, and the actor when one is given.
@@ -28,43 +68,20 @@ final class Tmux {
         return environment
     }
 
-    /// Runs a tmux client command with posix_spawn and waitpid, its output going to a file:
-    /// the server that `new-session` forks inherits the client's descriptors, so a pipe
-    /// would stay open for the server's whole life.
+    /// Runs a tmux client command and waits for it, its output going to a file: the server
+    /// that `new-session` forks would hold a pipe open for its whole life. It starts as a
+    /// ``ChildProcess``: no signal blocked, default dispositions, no descriptor of the test's
+    /// (tests run in parallel: a server holding another test's pipe would keep its reader waiting).
     @discardableResult
     func run(_ arguments: [String]) throws -> String {
         let output = FileManager.default.temporaryDirectory.appending(path: "tmux-\(UUID().uuidString)").path
         defer { unlink(output) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // Tests run in parallel: without this the tmux server would inherit other tests' pipes
-        // and keep them open, so their readers would never see end-of-file.
-        // (glibc has it since 2.34, but its header hides it from Swift, so look it up.)
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        do {
+            let client = try ChildProcess("/usr/bin/tmux", ["-L", socket, "-f", "/dev/null"] + arguments, stdout: .file(output))
+            client.waitUntilExit()
+        } catch {
+            throw CLIError(message: "tmux could not start: \(error)")
         }
-        let argv = ["/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        // The test runner's threads block signals, and a spawned process inherits the mask:
-        // start tmux (and so its server) with every signal deliverable.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, environ)
-        guard spawned == 0 else { throw CLIError(message: "tmux could not start: \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 

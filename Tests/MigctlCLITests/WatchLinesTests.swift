@@ -9,6 +9,9 @@ import Testing
 /// broken and deleted under them. And `--version`.
 ///
 /// Every following process is SIGKILLed when its test ends, whatever happens (``MigctlDaemon``).
+/// It and every migctl and sqlite3 run here are waited for by their exit (`waitpid`), never by
+/// the end of a pipe that another program may hold, and a process that did not exit ends its
+/// test at once (`#require`) rather than ask for the status it does not have.
 struct WatchLinesTests {
     /// Three gated phases: the counter gate passes with no mismatch counted, the approval gate
     /// needs a second operator, so the gates passing change with the state.
@@ -98,7 +101,7 @@ struct WatchLinesTests {
         }
 
         watch.signal(SIGTERM)
-        #expect(watch.exited(within: .seconds(10)), "it stops on SIGTERM")
+        try #require(watch.exited(within: .seconds(10)), "it stops on SIGTERM")
         #expect(watch.process.terminationReason == .exit && watch.process.terminationStatus == 0,
                 "\(watch.process.terminationReason) \(watch.process.terminationStatus)\n\(watch.log)")
         #expect(watch.log.isEmpty, "\(watch.log)")
@@ -124,7 +127,7 @@ struct WatchLinesTests {
         #expect(moved.contains("old-only (1/4) · rollout 100% · v1 by tester · gates 1/1 for dual-write · copied 250/1,000 25.0% · 25/s · ETA 30s · "),
                 "\(moved)")
         watch.signal(SIGINT)
-        #expect(watch.exited(within: .seconds(10)))
+        try #require(watch.exited(within: .seconds(10)))
         #expect(watch.process.terminationReason == .exit && watch.process.terminationStatus == 0, "\(watch.log)")
     }
 
@@ -188,7 +191,7 @@ struct WatchLinesTests {
 
         // Deleted: nothing left to watch; exit 1 with one sentence.
         try FileManager.default.removeItem(atPath: under.db)
-        #expect(watch.exited(within: .seconds(10)), "a deleted file ends the watch")
+        try #require(watch.exited(within: .seconds(10)), "a deleted file ends the watch")
         #expect(watch.process.terminationStatus == 1)
         #expect(watch.log.hasSuffix("migctl: \(under.db) was deleted while it was watched; there is nothing left to watch\n"), "\(watch.log)")
     }
@@ -223,7 +226,7 @@ struct WatchLinesTests {
         #expect(said.count == problems.count + 1 && said.last?.hasPrefix("migctl: reading ") == true && said.last?.hasSuffix(" again") == true,
                 "\(watch.log)")
         watch.signal(SIGTERM)
-        #expect(watch.exited(within: .seconds(10)))
+        try #require(watch.exited(within: .seconds(10)))
         #expect(watch.process.terminationReason == .exit && watch.process.terminationStatus == 0, "\(watch.log)")
     }
 
@@ -293,7 +296,7 @@ struct WatchLinesTests {
         #expect(events.contains { $0["action"] as? String == "approve" && $0["toPhase"] as? String == "read-new" })
 
         follow.signal(SIGTERM)
-        #expect(follow.exited(within: .seconds(10)))
+        try #require(follow.exited(within: .seconds(10)))
         #expect(follow.process.terminationReason == .exit && follow.process.terminationStatus == 0, "\(follow.log)")
         #expect(follow.log.isEmpty, "\(follow.log)")
     }
@@ -319,7 +322,7 @@ struct WatchLinesTests {
         // The printed event rewritten: what follows would not continue what was printed.
         try migctl.sqlAsAttacker("UPDATE audit SET reason = 'rewritten' WHERE id = 2")
         #expect(try migctl.run(["count", "hit"]).status == 0, "any commit wakes the follower")
-        #expect(follow.exited(within: .seconds(10)), "\(follow.output)\n\(follow.log)")
+        try #require(follow.exited(within: .seconds(10)), "\(follow.output)\n\(follow.log)")
         #expect(follow.process.terminationStatus == 1)
         #expect(follow.log.hasSuffix("migctl: the audit log at \(under.db) no longer holds event #2 as it was printed: the store was replaced by another or rewritten; run 'migctl log --follow' again\n"),
                 "\(follow.log)")

@@ -1,4 +1,5 @@
 import Foundation
+import MigrationCore
 import Synchronization
 
 /// A real Prometheus server (Debian's `prometheus`), started for one test on 127.0.0.1 with a
@@ -33,9 +34,10 @@ public final class PrometheusServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)\(routePrefix)" }
 
     private let folder: TemporaryDirectory
-    private let supervisor: Process
-    /// The supervisor's stdin: it kills Prometheus when this closes, so it cannot outlive the test.
-    private let lifeline: Pipe
+    private let supervisor: ChildProcess
+    /// The write end of the supervisor's stdin: it kills Prometheus when this closes, so it
+    /// cannot outlive the test.
+    private let lifeline: FileHandle
     private let stopped = Mutex(false)
 
     /// Where Debian installs the server.
@@ -78,14 +80,10 @@ public final class PrometheusServer: Sendable {
             var arguments = [Self.executable, "--config.file=\(config)", "--storage.tsdb.path=\(folder.path("data-\(attempt)"))",
                              "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
             if !routePrefix.isEmpty { arguments.append("--web.route-prefix=\(routePrefix)") }
-            let lifeline = Pipe()
-            let supervisor = Process()
-            supervisor.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            supervisor.arguments = ["python3", "-c", Self.supervisorScript, log, exit] + arguments
-            supervisor.standardInput = lifeline
-            supervisor.standardOutput = FileHandle.nullDevice
-            supervisor.standardError = FileHandle.nullDevice
-            try supervisor.run()
+            let (input, lifeline) = try ChildProcess.pipe()
+            let supervisor = try ChildProcess("/usr/bin/env", ["python3", "-c", Self.supervisorScript, log, exit] + arguments,
+                                              stdin: .descriptor(input.fileDescriptor))
+            try input.close()
             let ready = eventually(within: .seconds(30)) { () -> Bool? in
                 if FileManager.default.fileExists(atPath: exit) { return false }
                 return Self.get(port: port, path: "\(routePrefix)/-/ready")?.status == 200 ? true : nil
@@ -99,7 +97,7 @@ public final class PrometheusServer: Sendable {
                 self.lifeline = lifeline
                 return
             }
-            try? lifeline.fileHandleForWriting.close()
+            try? lifeline.close()
             supervisor.waitUntilExit()
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             failures.append("attempt \(attempt) on port \(port): \(String(text.suffix(2000)))")
@@ -117,7 +115,7 @@ public final class PrometheusServer: Sendable {
             return !done
         }
         guard first else { return }
-        try? lifeline.fileHandleForWriting.close()
+        try? lifeline.close()
         supervisor.waitUntilExit()
     }
 

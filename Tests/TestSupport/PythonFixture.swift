@@ -1,4 +1,5 @@
 import Foundation
+import MigrationCore
 
 /// A python3 server script from a test bundle (a webhook receiver, an exporter, a fake
 /// Prometheus), running on loopback for one test. It prints its port as the first line of its
@@ -16,37 +17,36 @@ public final class PythonFixture: Sendable {
     }
 
     public let port: Int
-    private let process: Process
-    /// The script's stdin: it exits when this closes.
-    private let lifeline = Pipe()
+    private let process: ChildProcess
+    /// The write end of the script's stdin: it exits when this closes.
+    private let lifeline: FileHandle
 
     /// Starts `python3 script arguments --stdin-lifeline` and waits up to 10 s for its port.
     /// - Throws: ``Failure`` when it prints no port (it is killed then).
     public init(script: URL, arguments: [String], in folder: TemporaryDirectory) throws {
         let stdout = folder.path("\(UUID().uuidString).stdout")
-        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path] + arguments + ["--stdin-lifeline"]
-        process.standardOutput = FileHandle(forWritingAtPath: stdout)
-        process.standardInput = lifeline
-        try process.run()
+        let (input, lifeline) = try ChildProcess.pipe()
+        let process = try ChildProcess("/usr/bin/env", ["python3", script.path] + arguments + ["--stdin-lifeline"],
+                                       stdin: .descriptor(input.fileDescriptor), stdout: .file(stdout), stderr: .descriptor(STDERR_FILENO))
+        try input.close()
         let port = eventually {
             (try? String(contentsOfFile: stdout, encoding: .utf8)).flatMap { $0.split(separator: "\n").first.flatMap { Int($0) } }
         }
         guard let port else {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             process.waitUntilExit()
             throw Failure(description: "\(script.lastPathComponent) printed no port within 10 s")
         }
         self.port = port
+        self.process = process
+        self.lifeline = lifeline
     }
 
-    /// Kills the script (SIGKILL: a test runner's thread may have started it with SIGTERM blocked).
+    /// Ends the script: its stdin closes, and it is killed (SIGKILL) if it still runs.
     public func stop() {
-        try? lifeline.fileHandleForWriting.close()
+        try? lifeline.close()
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -290,36 +290,11 @@ public final class StoreUnderTest: Sendable {
         public var description: String
     }
 
-    /// Runs a program to its end, reading its output and errors at once (neither pipe can fill and block it).
+    /// Runs a program to its end (``runToEnd(_:_:environment:directory:stdin:)``), with a
+    /// plain PATH and locale under `environment`.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                            stdin: String? = nil) -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"].merging(environment) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        do {
-            try process.run()
-        } catch {
-            return Output(status: -1, stdout: "", stderr: "\(executable) could not start: \(error)")
-        }
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        let errors = Mutex(Data()), done = DispatchSemaphore(value: 0)
-        let errorHandle = err.fileHandleForReading
-        Thread {
-            errors.withLock { $0 = errorHandle.readDataToEndOfFile() }
-            done.signal()
-        }.start()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        done.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-                      stderr: String(decoding: errors.withLock { $0 }, as: UTF8.self))
+        runToEnd(executable, arguments, environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"].merging(environment) { $1 },
+                 stdin: stdin)
     }
 }
