@@ -141,7 +141,7 @@ struct KeyHandlingTests {
         _ = press([.character("l")], &state)
         #expect(state.view == .log)
         _ = press([.down, .down, .up], &state)
-        #expect(state.logScroll == 1)
+        #expect(state.log.selected == 1)
         _ = press([.escape], &state)
         #expect(state.view == .dashboard)
         #expect(press([.character("w")], &state) == [.reload] && state.window == .day)

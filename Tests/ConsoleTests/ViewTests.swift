@@ -76,9 +76,9 @@ struct ViewTests {
         state.view = .log
         let top = frame(Fixtures.data(), state: state).text
         #expect(top.contains("#7") && top.contains("#1"))
-        state.logScroll = 2
-        let scrolled = frame(Fixtures.data(), state: state).text
-        #expect(!scrolled.contains("#7 ") && scrolled.contains("#5 "))
+        state.log.selected = 2
+        let selected = frame(Fixtures.data(), state: state).text
+        #expect(selected.contains("> #5  ") && selected.contains("  #7  "), "the third row selected, all six fit")
     }
 
     @Test func runbookViewShowsTheCurrentPhasesRunbook() {

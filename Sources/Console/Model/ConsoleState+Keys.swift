@@ -29,7 +29,7 @@ extension ConsoleState {
             return .none
         }
         if view == .runbook, let effect = handleRunbook(key, data: data) { return effect }
-        if scrollLog(key, data: data) { return .none }
+        if let effect = handleList(key, data: data) { return effect }
         if key == .escape {
             if view != .dashboard { view = .dashboard }
             return .none
@@ -49,7 +49,9 @@ extension ConsoleState {
             guard quitQuestion != nil else { return .quit }
             askToQuit()
         case .help: showsHelp = true
-        case .log: view = .log
+        case .log:
+            view = .log
+            log = LogCursor(terminal: log)
         case .runbook:
             view = .runbook
             runbookCursor = 0
@@ -87,7 +89,7 @@ extension ConsoleState {
         case .clearGuard: openClearGuard(data)
         case .mismatches:
             view = .mismatches
-            logScroll = 0
+            log = LogCursor(terminal: log)
         case .toggleJob:
             guard let job = data?.steerableJob else {
                 message = Message(Self.noJob, isError: true)

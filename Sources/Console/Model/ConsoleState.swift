@@ -34,7 +34,8 @@ public struct ConsoleState: Sendable, Equatable {
     public var showsHelp = false
     public var dialog: Dialog?
     public var window: ChartWindow = .hour
-    public var logScroll = 0
+    /// The selection, details and search of the log and mismatch views.
+    public var log = LogCursor()
     /// The runbook block under the cursor (Space ticks it when it is a checklist item).
     public var runbookCursor = 0
     public var message: Message?

@@ -18,6 +18,10 @@ public struct Glyphs: Sendable {
     public let fail: Character
     public let unknown: Character
 
+    /// What ends text cut to fit: `…`, or `...` on an ASCII terminal (where `…` would become a
+    /// lone `.`, easily read as a full stop).
+    public var ellipsis: String { isASCII ? "..." : "…" }
+
     public static let unicode = Glyphs(
         isASCII: false, done: "✓", current: "●", ahead: "○", barFull: "█", barEmpty: "░", horizontal: "─", vertical: "│",
         corners: ("┌", "┐", "└", "┘"), series: ("█", "▒", "░"), arrow: "→", pointOfNoReturn: "┅",

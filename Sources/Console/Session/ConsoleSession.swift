@@ -75,6 +75,7 @@ public final class ConsoleSession {
     /// Applies one key and carries out its effect.
     @discardableResult
     public func step(_ key: Key) -> Effect {
+        (state.log.terminalRows, state.log.terminalColumns) = (device.size.height, device.size.width)
         let effect = state.handle(key, data: data)
         switch effect {
         case .none:

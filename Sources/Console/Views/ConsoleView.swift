@@ -31,9 +31,9 @@ public enum ConsoleView {
         if let data {
             switch state.view {
             case .dashboard: renderDashboard(data, readOnly: state.readOnly, in: body, context: context, into: &screen)
-            case .log: AuditView.renderLog(data, scroll: state.logScroll, in: body.inset(1), context: context, into: &screen)
+            case .log: AuditView.renderLog(data, cursor: state.log, in: body.inset(1), context: context, into: &screen)
             case .runbook: RunbookView.render(data, cursor: state.runbookCursor, in: body.inset(1), context: context, into: &screen)
-            case .mismatches: MismatchView.render(data, scroll: state.logScroll, in: body.inset(1), into: &screen)
+            case .mismatches: MismatchView.render(data, cursor: state.log, in: body.inset(1), context: context, into: &screen)
             }
         } else {
             screen.put("reading the control database…", row: body.top + 1, column: 1, style: .dim)

@@ -49,16 +49,17 @@ enum Format {
         abs(now.timeIntervalSince(date)) < 20 * 3600 ? String(clock(date).prefix(5)) : String(dateTime(date).prefix(16))
     }
 
-    /// `text` made terminal-safe and cut to `columns` terminal columns, an `…` marking the cut.
+    /// `text` made terminal-safe and cut to `columns` terminal columns, an `…` marking the cut
+    /// (or `ellipsis`: `...` on an ASCII terminal, ``Glyphs/ellipsis``).
     ///
     /// Only the head of the text is looked at, so a value of megabytes, or one character with
     /// thousands of combining marks, costs no more than a short one.
-    static func clip(_ text: String, _ columns: Int) -> String {
-        guard columns > 1 else { return columns == 1 ? "…" : "" }
+    static func clip(_ text: String, _ columns: Int, ellipsis: String = "…") -> String {
+        guard columns > ellipsis.count else { return String(ellipsis.prefix(max(0, columns))) }
         let limit = columns * 4 + 8
         let head = String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))).terminalSafe
         let cut = !text.unicodeScalars.dropFirst(limit).isEmpty
         if !cut, DisplayWidth.of(head) <= columns { return head }
-        return String(head.prefix(columns: max(1, columns - 1))) + "…"
+        return String(head.prefix(columns: max(1, columns - ellipsis.count))) + ellipsis
     }
 }

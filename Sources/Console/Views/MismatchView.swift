@@ -4,8 +4,13 @@ import MigrationCore
 /// The newest verification run's mismatching keys, each with the first digits of each side's
 /// digest, as `migctl verify report` lists them (keys made safe for the terminal).
 enum MismatchView {
-    static func render(_ data: ConsoleData, scroll: Int, in rect: Rect, into screen: inout Screen) {
-        guard rect.height > 1 else { return }
+    /// A mismatch's row: its key and the first digits of each side's digest.
+    static func line(_ mismatch: VerifyMismatch) -> String {
+        "\(mismatch.key.terminalSafe)  old \(VerifyMismatch.shortDigest(mismatch.oldDigest))  new \(VerifyMismatch.shortDigest(mismatch.newDigest))"
+    }
+
+    static func render(_ data: ConsoleData, cursor: LogCursor, in rect: Rect, context: RenderContext, into screen: inout Screen) {
+        guard rect.height > 2 else { return }
         guard let run = data.jobs.first(where: { $0.job == .verify })?.progress else {
             screen.put("Verification · no run yet: the verifier (the demo's service, or your Verifier) has not started", row: rect.top,
                        column: rect.left, style: .bold, maxWidth: rect.width)
@@ -20,13 +25,14 @@ enum MismatchView {
                        row: rect.top + 1, column: rect.left, style: run.mismatches == 0 ? .good : .warning, maxWidth: rect.width)
             return
         }
-        for (i, mismatch) in data.mismatches.dropFirst(scroll).prefix(rect.height - 1).enumerated() {
-            let line = "\(mismatch.key.terminalSafe)  old \(VerifyMismatch.shortDigest(mismatch.oldDigest))  new \(VerifyMismatch.shortDigest(mismatch.newDigest))"
-            screen.put(line, row: rect.top + 1 + i, column: rect.left, maxWidth: rect.width)
-        }
-        if run.mismatches > Int64(data.mismatches.count), rect.height - 1 > data.mismatches.count - scroll {
+        let list = Rect(left: rect.left, top: rect.top + 1, width: rect.width, height: rect.height - 2)
+        let drawn = SelectableList.render(data.mismatches.map(line), keys: data.mismatches.map(\.key), cursor: cursor, in: list,
+                                          context: context, into: &screen)
+        if run.mismatches > Int64(data.mismatches.count), drawn < list.height {
             screen.put("… \(run.mismatches - Int64(data.mismatches.count)) more: migctl verify report --limit N",
-                       row: rect.top + 1 + data.mismatches.count - scroll, column: rect.left, style: .dim, maxWidth: rect.width)
+                       row: list.top + drawn, column: rect.left + 2, style: .dim, maxWidth: rect.width - 2)
         }
+        SelectableList.renderStatus(cursor.search, hint: "/ search · PgUp PgDn a page · Home End first/last · Esc dashboard",
+                                    in: Rect(left: rect.left, top: rect.bottom - 1, width: rect.width, height: 1), context: context, into: &screen)
     }
 }

@@ -11,6 +11,8 @@ struct ConsoleCommand: ParsableCommand {
         discussion: """
             Keys: n advance, b roll back, +/- ramp along 0 1 5 10 25 50 100, % any rollout, w chart window, \
             l audit log, r runbook, G clear a fired guard, ? help, q quit. Every change shows what it will do and asks for a reason. \
+            In the log: arrows or j/k select, PgUp/PgDn page, Enter shows the event's every field and recorded gates, \
+            / searches, n/N jump between matches (n never advances there). \
             Colours follow NO_COLOR; glyphs fall back to ASCII outside a UTF-8 locale.
             """
     )
