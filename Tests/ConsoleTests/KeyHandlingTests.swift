@@ -144,7 +144,7 @@ struct KeyHandlingTests {
         #expect(state.log.selected == 1)
         _ = press([.escape], &state)
         #expect(state.view == .dashboard)
-        #expect(press([.character("w")], &state) == [.reload] && state.window == .day)
+        #expect(press([.character("w")], &state) == [.reload] && state.window == .sixHours)
         #expect(press([.redraw], &state) == [.repaint])
         #expect(press([.character("q")], &state) == [.quit])
     }

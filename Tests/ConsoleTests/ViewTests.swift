@@ -60,7 +60,7 @@ struct ViewTests {
         let text = frame(Fixtures.data(), state: state).text
         // Each binding's key and its description share a line of the overlay.
         let lines = frame(Fixtures.data(), state: state).lines
-        for binding in KeyBinding.all {
+        for binding in KeyBinding.bindings(in: .dashboard) {
             #expect(lines.contains { $0.contains(" \(binding.label) ") && $0.contains(binding.help) }, "\(binding.label): \(binding.help)")
         }
         #expect(text.contains("Esc close help"))

@@ -7,23 +7,42 @@ import Runbook
 /// Views are functions of this snapshot and of ``ConsoleState``; they never read the
 /// database themselves.
 public struct ConsoleData: Sendable {
-    /// One series of the traffic chart: a counter and its legend.
+    /// One series of the traffic chart: the counters it sums, its legend, and its mark (its own
+    /// fill glyph and colour, so the chart reads without colour and in ASCII).
     public struct ChartSeries: Sendable, Equatable {
-        public let counter: String
+        public let counters: [String]
         public let label: String
+        public let mark: ChartMark
+
+        public init(counters: [String], label: String, mark: ChartMark) {
+            self.counters = counters
+            self.label = label
+            self.mark = mark
+        }
+
+        public init(counter: String, label: String, mark: ChartMark) {
+            self.init(counters: [counter], label: label, mark: mark)
+        }
     }
 
-    /// What the traffic chart draws once the new store is read, in stacking order.
-    public static let newStoreSeries = [ChartSeries(counter: CounterName.hit, label: "hit"),
-                                        ChartSeries(counter: CounterName.miss, label: "miss"),
-                                        ChartSeries(counter: CounterName.backfill, label: "backfill")]
+    /// Failed secondary writes to either store: the new store's while the old one is primary,
+    /// the old store's after. Drawn on top of the stack, at least one cell high when any failed.
+    public static let writeErrorSeries = ChartSeries(counters: [CounterName.writeNewError, CounterName.writeOldError],
+                                                     label: "errors", mark: .error)
+    /// What the traffic chart draws once the new store is read, in stacking order. One mark,
+    /// ``ChartMark/alert``, is left for one more series (verification mismatches).
+    public static let newStoreSeries = [ChartSeries(counter: CounterName.hit, label: "hit", mark: .solid),
+                                        ChartSeries(counter: CounterName.miss, label: "miss", mark: .medium),
+                                        ChartSeries(counter: CounterName.backfill, label: "backfill", mark: .light),
+                                        writeErrorSeries]
     /// What it draws while only the old store is read: the reads and writes the old store
-    /// served and the new store's failed secondary writes, so the first phases show their load.
-    public static let oldStoreSeries = [ChartSeries(counter: CounterName.readOld, label: "reads"),
-                                        ChartSeries(counter: CounterName.writeOld, label: "writes"),
-                                        ChartSeries(counter: CounterName.writeNewError, label: "new errors")]
+    /// served and the failed secondary writes, so the first phases show their load.
+    public static let oldStoreSeries = [ChartSeries(counter: CounterName.readOld, label: "reads", mark: .solid),
+                                        ChartSeries(counter: CounterName.writeOld, label: "writes", mark: .medium),
+                                        writeErrorSeries]
     /// Every counter the chart may draw, loaded whatever the phase.
-    public static let chartedCounters = (newStoreSeries + oldStoreSeries).map(\.counter)
+    /// Every counter the chart may draw, loaded whatever the phase.
+    public static let chartedCounters = Array(Set((newStoreSeries + oldStoreSeries).flatMap(\.counters))).sorted()
 
     /// What the traffic chart draws in `phase`.
     public static func chartSeries(for phase: Phase?) -> [ChartSeries] {

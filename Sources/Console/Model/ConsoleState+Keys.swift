@@ -30,13 +30,11 @@ extension ConsoleState {
         }
         if view == .runbook, let effect = handleRunbook(key, data: data) { return effect }
         if let effect = handleList(key, data: data) { return effect }
-        if key == .escape {
-            if view != .dashboard { view = .dashboard }
-            return .none
-        }
-        guard let binding = KeyBinding.binding(for: key) else { return .none }
-        if binding.changes, readOnly {
-            message = Message("read-only console: '\(binding.label)' is disabled (started with --read-only)", isError: true)
+        guard let binding = KeyBinding.binding(for: key, in: view) else { return .none }
+        // The footer and help grey the key out from the same function, with the same reason.
+        let availability = KeyAvailability.of(binding.action, state: self, data: data)
+        if let reason = availability.reason, !availability.opensRefusal {
+            message = Message("\(binding.label) does nothing now: \(reason)", isError: true)
             return .none
         }
         message = nil
@@ -57,6 +55,7 @@ extension ConsoleState {
             runbookCursor = 0
         case .dashboard: view = .dashboard
         case .redraw: return .repaint
+        case .scroll: break  // the list's own keys have moved it
         case .cycleWindow:
             window = window.next
             return .reload
@@ -106,5 +105,5 @@ extension ConsoleState {
         return .none
     }
 
-    static let noJob = "no backfill or verification in this phase: nothing to steer"
+    static let noJob = "no backfill or verification runs"
 }

@@ -9,37 +9,109 @@ public enum ConsoleAction: Sendable, Equatable {
     case jobRatePrompt
     /// The newest verification run's mismatching keys.
     case mismatches
+    /// Move through a list (the log, the mismatches). The list's own key handling acts on
+    /// these keys before the table is asked; the row is there for the footer and help.
+    case scroll
 }
 
-/// One key binding: the keys, how the footer and help name it, and whether it changes the migration.
+/// The views a binding acts in: one key may mean different things in different views (`n`
+/// advances on the dashboard and jumps to the next match in the log).
+public struct KeyScope: Sendable, Equatable {
+    /// The views, or nil for every view.
+    public let views: [ConsoleState.View]?
+
+    /// Every view: help, quit, the view keys.
+    public static let any = KeyScope(views: nil)
+    public static let dashboard = KeyScope(views: [.dashboard])
+    public static let log = KeyScope(views: [.log])
+    public static let runbook = KeyScope(views: [.runbook])
+    /// The views that list rows: the audit log and the mismatches.
+    public static let lists = KeyScope(views: [.log, .mismatches])
+    /// Every view but the dashboard (the keys that lead back to it).
+    public static let away = except(.dashboard)
+
+    public init(views: [ConsoleState.View]?) {
+        self.views = views
+    }
+
+    /// Every view but `view` (a key that opens a view does nothing in it).
+    public static func except(_ view: ConsoleState.View) -> KeyScope {
+        KeyScope(views: allViews.filter { $0 != view })
+    }
+
+    /// Every view the console has.
+    static let allViews: [ConsoleState.View] = [.dashboard, .log, .runbook, .mismatches]
+
+    /// Whether the binding acts in `view`.
+    public func includes(_ view: ConsoleState.View) -> Bool { views?.contains(view) ?? true }
+}
+
+/// One key binding: the keys, how the footer and help name it, where it acts and whether it
+/// changes the migration. Whether it does anything right now, and why not, is
+/// ``KeyAvailability``'s, from the same action, so footer, help and the refusal agree.
 public struct KeyBinding: Sendable {
     public let keys: [Key]
     /// The key as shown, e.g. `n`.
     public let label: String
     /// The footer's word for it; nil keeps it out of the footer (help still lists it).
+    /// Neighbouring bindings with the same word share one footer item: `+/- ramp`.
     public let footer: String?
-    /// The help overlay's sentence.
+    /// The help overlay's sentence: what the key does, short enough to leave room for a reason.
     public let help: String
     public let action: ConsoleAction
-    /// Changes the migration: hidden and refused in a read-only console.
+    /// Changes the migration: refused (and left out of the footer) in a read-only console.
     public let changes: Bool
+    /// The views it acts in.
+    public let scope: KeyScope
 
-    /// Every binding, in footer and help order.
+    public init(keys: [Key], label: String, footer: String?, help: String, action: ConsoleAction, changes: Bool,
+                scope: KeyScope = .any) {
+        self.keys = keys
+        self.label = label
+        self.footer = footer
+        self.help = help
+        self.action = action
+        self.changes = changes
+        self.scope = scope
+    }
+
+    /// A binding of one view (`view: .runbook`), or of every view (`view: nil`).
+    public init(keys: [Key], label: String, footer: String?, help: String, action: ConsoleAction, changes: Bool,
+                view: ConsoleState.View?) {
+        self.init(keys: keys, label: label, footer: footer, help: help, action: action, changes: changes,
+                  scope: KeyScope(views: view.map { [$0] }))
+    }
+
+    /// Every binding, in footer and help order: a view's own keys first, then those of every view.
     public static let all: [KeyBinding] = [
-        KeyBinding(keys: [.character("n")], label: "n", footer: "next", help: "advance to the next phase (shows the change, asks a reason)", action: .advance, changes: true),
-        KeyBinding(keys: [.character("b")], label: "b", footer: "back", help: "roll back one phase (refused past the point of no return)", action: .rollback, changes: true),
-        KeyBinding(keys: [.character("+"), .character("=")], label: "+/-", footer: "ramp", help: "ramp the rollout up the ladder 0 1 5 10 25 50 100", action: .rolloutUp, changes: true),
-        KeyBinding(keys: [.character("-")], label: "-", footer: nil, help: "ramp the rollout down the ladder", action: .rolloutDown, changes: true),
-        KeyBinding(keys: [.character("%")], label: "%", footer: "set", help: "set the rollout to any percentage", action: .rolloutPrompt, changes: true),
-        KeyBinding(keys: [.character("p")], label: "p", footer: nil, help: "pause or resume the backfill or verification (audited)", action: .toggleJob, changes: true),
-        KeyBinding(keys: [.character("R")], label: "R", footer: nil, help: "set the backfill's or verification's rows/s limit (audited)", action: .jobRatePrompt, changes: true),
-        KeyBinding(keys: [.character("m")], label: "m", footer: nil, help: "the keys the newest verification found mismatching", action: .mismatches, changes: false),
-        KeyBinding(keys: [.character("G")], label: "G", footer: nil, help: "clear a fired guard (choose it, type a reason; audited)", action: .clearGuard, changes: true),
-        KeyBinding(keys: [.character("w")], label: "w", footer: "window", help: "cycle the chart window: 15m, 1h, 24h, 7d", action: .cycleWindow, changes: false),
-        KeyBinding(keys: [.character("l")], label: "l", footer: "log", help: "the audit log (arrows, j/k, PgUp/PgDn scroll)", action: .log, changes: false),
-        KeyBinding(keys: [.character("r")], label: "r", footer: "runbook", help: "the current phase's runbook", action: .runbook, changes: false),
-        KeyBinding(keys: [.character("d")], label: "d", footer: nil, help: "back to the dashboard (Esc too)", action: .dashboard, changes: false),
-        KeyBinding(keys: [.character("?"), .character("h")], label: "?", footer: "help", help: "this help", action: .help, changes: false),
+        KeyBinding(keys: [.character("n")], label: "n", footer: "next", help: "advance to the next phase",
+                   action: .advance, changes: true, scope: .dashboard),
+        KeyBinding(keys: [.character("b")], label: "b", footer: "back", help: "roll back one phase", action: .rollback, changes: true, scope: .dashboard),
+        KeyBinding(keys: [.character("+"), .character("=")], label: "+", footer: "ramp", help: "ramp the rollout up: 0 1 5 10 25 50 100%",
+                   action: .rolloutUp, changes: true, scope: .dashboard),
+        KeyBinding(keys: [.character("-")], label: "-", footer: "ramp", help: "ramp the rollout down the ladder", action: .rolloutDown, changes: true,
+                   scope: .dashboard),
+        KeyBinding(keys: [.character("%")], label: "%", footer: "set", help: "set the rollout to any percentage", action: .rolloutPrompt, changes: true,
+                   scope: .dashboard),
+        KeyBinding(keys: [.character("p")], label: "p", footer: nil, help: "pause or resume the running job",
+                   action: .toggleJob, changes: true, scope: .dashboard),
+        KeyBinding(keys: [.character("R")], label: "R", footer: nil, help: "the running job's rows/s limit",
+                   action: .jobRatePrompt, changes: true, scope: .dashboard),
+        KeyBinding(keys: [.character("G")], label: "G", footer: nil, help: "clear a fired guard (choose it, give a reason)",
+                   action: .clearGuard, changes: true, scope: .dashboard),
+        KeyBinding(keys: [.character("m")], label: "m", footer: nil, help: "the newest verification's mismatches",
+                   action: .mismatches, changes: false, scope: .dashboard),
+        KeyBinding(keys: [.character("w")], label: "w", footer: "window", help: "chart window: " + ChartWindow.allCases.map(\.label).joined(separator: " "),
+                   action: .cycleWindow, changes: false, scope: .dashboard),
+        KeyBinding(keys: [.up, .down, .character("j"), .character("k"), .pageUp, .pageDown, .home, .end], label: "↑↓ PgUp PgDn",
+                   footer: "scroll", help: "move the selection, a page, to the top or end", action: .scroll, changes: false, scope: .lists),
+        KeyBinding(keys: [.escape, .character("d")], label: "Esc", footer: "dashboard", help: "back to the dashboard (d too)",
+                   action: .dashboard, changes: false, scope: .away),
+        KeyBinding(keys: [.character("l")], label: "l", footer: "log", help: "the audit log", action: .log, changes: false,
+                   scope: .except(.log)),
+        KeyBinding(keys: [.character("r")], label: "r", footer: "runbook", help: "the current phase's runbook", action: .runbook,
+                   changes: false, scope: .except(.runbook)),
+        KeyBinding(keys: [.character("?"), .character("h")], label: "?", footer: "help", help: "this help (h too)", action: .help, changes: false),
         KeyBinding(keys: [.redraw], label: "^L", footer: nil, help: "repaint the terminal", action: .redraw, changes: false),
         KeyBinding(keys: [.character("q")], label: "q", footer: "quit", help: "quit (Esc closes a dialog or view first)", action: .quit, changes: false),
     ]
@@ -49,8 +121,13 @@ public struct KeyBinding: Sendable {
         all.first { $0.action == action }?.label ?? "?"
     }
 
-    /// The binding for `key`, if any.
-    public static func binding(for key: Key) -> KeyBinding? {
-        all.first { $0.keys.contains(key) }
+    /// The binding for `key` in `view`, if any.
+    public static func binding(for key: Key, in view: ConsoleState.View = .dashboard) -> KeyBinding? {
+        all.first { $0.scope.includes(view) && $0.keys.contains(key) }
+    }
+
+    /// The bindings that act in `view`, in table order.
+    public static func bindings(in view: ConsoleState.View) -> [KeyBinding] {
+        all.filter { $0.scope.includes(view) }
     }
 }

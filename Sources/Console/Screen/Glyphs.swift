@@ -10,8 +10,9 @@ public struct Glyphs: Sendable {
     public let horizontal: Character
     public let vertical: Character
     public let corners: (topLeft: Character, topRight: Character, bottomLeft: Character, bottomRight: Character)
-    /// Fill characters of the chart's three series, distinguishable without colour.
-    public let series: (Character, Character, Character)
+    /// Fill characters of the chart's series, one per ``ChartMark`` in its order: each series
+    /// its own, distinguishable without colour and from every other mark.
+    public let fills: [Character]
     public let arrow: String
     public let pointOfNoReturn: Character
     public let pass: Character
@@ -22,13 +23,18 @@ public struct Glyphs: Sendable {
     /// lone `.`, easily read as a full stop).
     public var ellipsis: String { isASCII ? "..." : "…" }
 
+    /// The fill that draws a series with `mark`.
+    public func fill(_ mark: ChartMark) -> Character { fills[mark.rawValue] }
+
     public static let unicode = Glyphs(
         isASCII: false, done: "✓", current: "●", ahead: "○", barFull: "█", barEmpty: "░", horizontal: "─", vertical: "│",
-        corners: ("┌", "┐", "└", "┘"), series: ("█", "▒", "░"), arrow: "→", pointOfNoReturn: "┅",
+        corners: ("┌", "┐", "└", "┘"), fills: ["█", "▒", "░", "×", "≠"], arrow: "→", pointOfNoReturn: "┅",
         pass: "✓", fail: "✗", unknown: "?")
 
+    /// Every mark has a glyph of its own: a done phase (`v`) is not a passed gate (`+`), and
+    /// no chart series shares its fill with a mark (`# % : X ~`).
     public static let ascii = Glyphs(
-        isASCII: true, done: "+", current: "*", ahead: "-", barFull: "#", barEmpty: ".", horizontal: "-", vertical: "|",
-        corners: ("+", "+", "+", "+"), series: ("#", "+", "."), arrow: "->", pointOfNoReturn: "=",
+        isASCII: true, done: "v", current: "*", ahead: "-", barFull: "#", barEmpty: ".", horizontal: "-", vertical: "|",
+        corners: ("+", "+", "+", "+"), fills: ["#", "%", ":", "X", "~"], arrow: "->", pointOfNoReturn: "=",
         pass: "+", fail: "x", unknown: "?")
 }

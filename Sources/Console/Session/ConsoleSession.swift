@@ -31,6 +31,8 @@ public final class ConsoleSession {
     private var chain: (newest: Int64?, at: Date, problem: String?)?
     /// How often the whole chain is walked again even when no event was added.
     static let chainRecheckSeconds: TimeInterval = 60
+    /// Whether the operator picked the chart window (`w`); until then it follows the phase's age.
+    private var windowChosen = false
 
     /// - Parameter quitQuestion: what `q` asks before quitting, when quitting ends more than the
     ///   console (the demo's service); nil quits at once.
@@ -76,7 +78,9 @@ public final class ConsoleSession {
     @discardableResult
     public func step(_ key: Key) -> Effect {
         (state.log.terminalRows, state.log.terminalColumns) = (device.size.height, device.size.width)
+        let window = state.window
         let effect = state.handle(key, data: data)
+        if state.window != window { windowChosen = true }
         switch effect {
         case .none:
             if key == .resize { reload() }
@@ -171,6 +175,18 @@ public final class ConsoleSession {
             data?.now = now()
         }
         lastLoad = now()
+        fitWindow()
+    }
+
+    /// Until the operator picks a chart window with `w`, the chart shows the smallest window
+    /// that covers the current phase (``ChartWindow/fitting(_:)``): the phase's own series
+    /// start when it was entered, so a 5-minute-old phase fills the chart, not a few columns.
+    private func fitWindow() {
+        guard !windowChosen, let data else { return }
+        let fitted = ChartWindow.fitting(now().timeIntervalSince(data.state.phaseSince))
+        guard fitted != state.window else { return }
+        state.window = fitted
+        reload()
     }
 
     /// The audit chain's break, walked again when an event was added or a minute has passed.

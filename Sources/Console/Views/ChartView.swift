@@ -1,8 +1,9 @@
 import MigrationCore
 
 /// The phase's traffic over the chart window as stacked columns, one column per time slot,
-/// each series with its own fill so the chart reads without colour: hit, miss and backfill
-/// once the new store is read, the old store's reads and writes before (``ConsoleData/chartSeries(for:)``).
+/// each series with its own fill (``Glyphs/fill(_:)``) and colour so the chart reads without
+/// colour and in ASCII: hit, miss, backfill and write errors once the new store is read; the
+/// old store's reads and writes and the write errors before (``ConsoleData/chartSeries(for:)``).
 enum ChartView {
     /// Columns the y-axis labels take.
     static let axisWidth = 7
@@ -10,16 +11,22 @@ enum ChartView {
     /// How many time slots fit in a chart drawn in `rect`.
     static func slots(for rect: Rect) -> Int { max(1, rect.width - axisWidth) }
 
+    /// Each mark's colour, a hint on top of its glyph.
+    static func color(_ mark: ChartMark) -> Style.Color {
+        switch mark {
+        case .solid: .green
+        case .medium: .yellow
+        case .light: .blue
+        case .error: .red
+        case .alert: .magenta
+        }
+    }
+
     static func render(_ data: ConsoleData, in rect: Rect, context: RenderContext, into screen: inout Screen) {
         guard rect.height >= 4, rect.width > axisWidth + 4 else { return }
         let g = context.glyphs
         let charted = ConsoleData.chartSeries(for: data.phase)
-        let fills = [g.series.0, g.series.1, g.series.2]
-        let colors: [Style.Color] = [.green, .yellow, .blue]
-        var x = screen.put("Traffic/s · \(data.window.label)  ", row: rect.top, column: rect.left, style: .bold)
-        for (i, series) in charted.enumerated() {
-            x = screen.put("\(fills[i]) \(series.label)  ", row: rect.top, column: x, style: Style(colors[i]))
-        }
+        renderLegend(charted, window: data.window, in: rect, glyphs: g, into: &screen)
 
         let plotHeight = rect.height - 2
         let plotLeft = rect.left + axisWidth
@@ -29,7 +36,8 @@ enum ChartView {
         let count = series.values.values.first?.count ?? 0
         let columns = min(count, plotWidth)
         let rates: [[Double]] = charted.map { charted in
-            (series.values[charted.counter] ?? []).suffix(columns).map { Double($0) / slotSeconds }
+            let summed = charted.counters.map { (series.values[$0] ?? []).suffix(columns).map(Double.init) }
+            return (0..<columns).map { c in summed.reduce(0) { $0 + ($1.indices.contains(c) ? $1[c] : 0) } / slotSeconds }
         }
         let totals = (0..<columns).map { c in rates.reduce(0) { $0 + ($1.indices.contains(c) ? $1[c] : 0) } }
         let peak = max(totals.max() ?? 0, 0)
@@ -48,8 +56,13 @@ enum ChartView {
                 cumulative += rate[c]
                 let top = Int((cumulative / scale * Double(plotHeight)).rounded())
                 let visible = rate[c] > 0 ? max(top, filled + 1) : top
+                let cell = Cell(g.fill(charted[s].mark), Style(color(charted[s].mark)))
+                // Errors and mismatches show even in a full column: they take its top cell.
+                if rate[c] > 0, filled >= plotHeight, [.error, .alert].contains(charted[s].mark) {
+                    screen[rect.top + 1, startColumn + c] = cell
+                }
                 while filled < min(visible, plotHeight) {
-                    screen[rect.top + plotHeight - filled, startColumn + c] = Cell(fills[s], Style(colors[s]))
+                    screen[rect.top + plotHeight - filled, startColumn + c] = cell
                     filled += 1
                 }
             }
@@ -59,6 +72,21 @@ enum ChartView {
         screen.put("now", row: axisRow, column: plotLeft + plotWidth - 3, style: .dim)
         if peak == 0 {
             screen.put("no traffic in this window", row: rect.top + plotHeight / 2 + 1, column: plotLeft + max(0, (plotWidth - 25) / 2), style: .dim)
+        }
+    }
+
+    /// `Traffic/s · 15m  █ hit  ▒ miss  ░ backfill  × errors` on the chart's first row; on a
+    /// narrow chart the gaps, then the title, give way before any series' legend.
+    static func renderLegend(_ charted: [ConsoleData.ChartSeries], window: ChartWindow, in rect: Rect, glyphs g: Glyphs,
+                             into screen: inout Screen) {
+        let entries = charted.map { "\(g.fill($0.mark)) \($0.label)" }
+        let layouts = [("Traffic/s · \(window.label)", "  "), ("Traffic/s · \(window.label)", " "), (window.label, " ")]
+        let (title, gap) = layouts.first { title, gap in
+            DisplayWidth.of(title) + entries.map { gap.count + DisplayWidth.of($0) }.reduce(0, +) <= rect.width
+        } ?? layouts[layouts.count - 1]
+        var x = screen.put(title, row: rect.top, column: rect.left, style: .bold, maxWidth: rect.width)
+        for (series, entry) in zip(charted, entries) where x + gap.count < rect.right {
+            x = screen.put(gap + entry, row: rect.top, column: x, style: Style(color(series.mark)), maxWidth: rect.right - x)
         }
     }
 

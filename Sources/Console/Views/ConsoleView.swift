@@ -52,9 +52,9 @@ public enum ConsoleView {
             let count = skipped.count == 1 ? "1 row" : "\(skipped.count) rows"
             screen.put("warning: \(count) skipped; \(first)", row: messageRow, column: 1, style: .warning, maxWidth: area.width - 2)
         }
-        FooterView.render(state, in: Rect(left: 0, top: area.height - 1, width: area.width, height: 1), into: &screen)
+        FooterView.render(state, data: data, in: Rect(left: 0, top: area.height - 1, width: area.width, height: 1), into: &screen)
 
-        if state.showsHelp { HelpView.render(state, in: body, context: context, into: &screen) }
+        if state.showsHelp { HelpView.render(state, data: data, in: body, context: context, into: &screen) }
         if let dialog = state.dialog { DialogView.render(dialog, data: data, in: body, context: context, into: &screen) }
         if context.glyphs.isASCII { screen.downgradeToASCII() }
     }

@@ -1,6 +1,7 @@
 import MigrationCore
 
-/// The plan's phases, done / current / ahead, with the point of no return marked.
+/// The plan's phases, done / current / ahead, with the point of no return marked and each
+/// irreversible phase ahead marked `!` (with a legend on the last row when there is room).
 enum PipelineView {
     static func render(_ data: ConsoleData, in rect: Rect, context: RenderContext, into screen: inout Screen) {
         guard !rect.isEmpty else { return }
@@ -23,7 +24,12 @@ enum PipelineView {
             if i == currentIndex { currentLine = lines.count }
             lines.append((text, style))
         }
-        let room = rect.height - 1
+        var room = rect.height - 1
+        // The `!` gets its legend on the last row when the phases leave one free.
+        if lines.count < room, data.plan.phases.enumerated().contains(where: { $0.element.irreversible && $0.offset != currentIndex }) {
+            screen.put("! irreversible", row: rect.top + room, column: rect.left, style: .dim, maxWidth: rect.width)
+            room -= 1
+        }
         let first = max(0, min(currentLine - room / 2, lines.count - room))
         for (offset, line) in lines.dropFirst(first).prefix(room).enumerated() {
             screen.put(line.0, row: rect.top + 1 + offset, column: rect.left, style: line.1, maxWidth: rect.width)

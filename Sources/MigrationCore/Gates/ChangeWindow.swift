@@ -168,14 +168,9 @@ public struct WindowCheck: Sendable, Equatable, Codable, CustomStringConvertible
         "\(ZoneInfo.LocalTime.digits(minute / 60)):\(ZoneInfo.LocalTime.digits(minute % 60))"
     }
 
-    /// `14h 20m`, `3d 2h`, `45m`, `30s`: the two largest units of a wait, rounded down to minutes.
+    /// `14h 20m`, `3d 2h`, `44m 30s`, `30s`: a wait, in whole seconds rounded up (``Durations/human(_:)``).
     static func span(_ seconds: Double) -> String {
-        let total = seconds.isFinite ? max(0, Int64(clamping: seconds.rounded(.up))) : 0
-        guard total >= 60 else { return "\(total)s" }
-        let minutes = total / 60, days = minutes / 1440, hours = minutes % 1440 / 60, rest = minutes % 60
-        if days > 0 { return hours > 0 ? "\(days)d \(hours)h" : "\(days)d" }
-        if hours > 0 { return rest > 0 ? "\(hours)h \(rest)m" : "\(hours)h" }
-        return "\(rest)m"
+        Durations.human(seconds.isFinite ? seconds.rounded(.up) : 0)
     }
 
     // MARK: Coding

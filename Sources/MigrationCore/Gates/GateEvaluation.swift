@@ -84,8 +84,8 @@ public enum GateEvaluation {
             case .exited(let code):
                 return result(label, .fail, "exit \(code)", "exit 0", "the command failed", output: outcome.lastLines)
             case .timedOut:
-                return result(label, .fail, "killed after \(check.timeoutSeconds)s", "exit 0",
-                              "the command did not finish within \(check.timeoutSeconds)s and was killed", output: outcome.lastLines)
+                return result(label, .fail, "killed after \(GateFormat.duration(check.timeoutSeconds))", "exit 0",
+                              "the command did not finish within \(GateFormat.duration(check.timeoutSeconds)) and was killed", output: outcome.lastLines)
             case .couldNotStart(let why):
                 return result(label, .fail, "not started", "exit 0", "the command could not start: \(why)")
             case .cancelled:

@@ -77,11 +77,6 @@ public enum GateFormat {
         return text
     }
 
-    /// `7d`, `36h`, `90m`, `45s`: the largest whole unit.
-    public static func duration(_ seconds: Int64) -> String {
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size && seconds % size == 0 {
-            return "\(seconds / size)\(unit)"
-        }
-        return "\(seconds)s"
-    }
+    /// `7d`, `1d 12h`, `1h 30m`, `45s`: ``Durations/human(_:)``, the one way durations are written.
+    public static func duration(_ seconds: Int64) -> String { Durations.human(Double(seconds)) }
 }

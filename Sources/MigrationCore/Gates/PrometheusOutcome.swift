@@ -46,7 +46,7 @@ public enum PrometheusProblem: Sendable, Equatable {
         switch self {
         case .notQueried: "not queried"
         case .unreachable: "no answer"
-        case .timedOut(_, let seconds): "no answer in \(seconds)s"
+        case .timedOut(_, let seconds): "no answer in \(GateFormat.duration(seconds))"
         case .cancelled: "cancelled"
         case .httpStatus(let status): "HTTP \(status)"
         case .queryError(let type, _): "error \(type)"
@@ -64,7 +64,7 @@ public enum PrometheusProblem: Sendable, Equatable {
         switch self {
         case .notQueried(let why): why
         case .unreachable(let why): why
-        case .timedOut(let server, let seconds): "Prometheus at \(server) did not answer within \(seconds)s"
+        case .timedOut(let server, let seconds): "Prometheus at \(server) did not answer within \(GateFormat.duration(seconds))"
         case .cancelled: "the query was cancelled before Prometheus answered"
         case .httpStatus(let status): "the server answered HTTP \(status) without a Prometheus answer; check the URL and its path prefix"
         case .queryError(let type, let message): "Prometheus refused the query (\(type)): \(message)"

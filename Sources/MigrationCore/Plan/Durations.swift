@@ -21,14 +21,23 @@ public enum Durations {
 }
 
 extension Durations {
-    /// `42s`, `5m 10s`, `2h 5m`, `3d 4h`: how long, for people.
+    /// How long, for people: the one way migctl writes a duration (`migctl status`, the
+    /// console, gate figures, sentences).
+    ///
+    /// The two largest units, the second with two digits so a countdown keeps its width, and
+    /// left out when it is zero: `45s`, `1m 03s`, `1m 43s`, `2m`, `2h 05m`, `1h`, `3d 4h`, `7d`.
+    /// Whole seconds, rounded down; negative and non-finite values read `0s`.
     public static func human(_ seconds: Double) -> String {
-        let s = max(0, Int(clamping: seconds))
+        let s: Int64 = seconds.isFinite && seconds > 0 ? Int64(min(seconds, 9e18).rounded(.down)) : 0
+        func pair(_ big: Int64, _ bigUnit: String, _ small: Int64, _ smallUnit: String, padded: Bool) -> String {
+            guard small > 0 else { return "\(big)\(bigUnit)" }
+            return "\(big)\(bigUnit) " + (padded && small < 10 ? "0" : "") + "\(small)\(smallUnit)"
+        }
         switch s {
         case ..<60: return "\(s)s"
-        case ..<3600: return "\(s / 60)m \(s % 60)s"
-        case ..<86_400: return "\(s / 3600)h \(s % 3600 / 60)m"
-        default: return "\(s / 86_400)d \(s % 86_400 / 3600)h"
+        case ..<3600: return pair(s / 60, "m", s % 60, "s", padded: true)
+        case ..<86_400: return pair(s / 3600, "h", s % 3600 / 60, "m", padded: true)
+        default: return pair(s / 86_400, "d", s % 86_400 / 3600, "h", padded: false)
         }
     }
 }
