@@ -258,6 +258,22 @@ struct LogViewTests {
         #expect(state.dialog == nil && state.busy == nil)
     }
 
+    @Test func theLogsKeysAreInItsFooterAndHelpFromTheOneTable() {
+        let data = Self.data(events: 5)
+        var state = ConsoleState()
+        _ = press([.character("l")], &state, data: data)
+        let footer = frame(data, state: state, width: 120, height: 40).lines[39]
+        #expect(footer.contains("Enter details") && footer.contains("/ search") && footer.contains("n/N match"), "\(footer)")
+        #expect(!footer.contains("next"), "the dashboard's n is not offered here: \(footer)")
+        _ = press([.character("?")], &state, data: data)
+        let help = frame(data, state: state, width: 120, height: 40).text
+        #expect(help.contains("the search's next match (here n never advances)") && help.contains("Enter"), "\(help)")
+        _ = press([.escape, .enter], &state, data: data)
+        #expect(frame(data, state: state).lines[23].contains("Esc list"), "the details have their own footer")
+        _ = press([.character("/")], &state, data: data)
+        #expect(frame(data, state: state).lines[23].contains("Enter search  Esc cancel"))
+    }
+
     @Test func theMismatchListSelectsAndSearchesToo() {
         let now = Fixtures.now
         var data = Fixtures.data()

@@ -56,6 +56,7 @@ extension ConsoleState {
         case .dashboard: view = .dashboard
         case .redraw: return .repaint
         case .scroll: break  // the list's own keys have moved it
+        case .logDetails, .search, .nextMatch, .previousMatch: break  // the list's own (handleList)
         case .cycleWindow:
             window = window.next
             return .reload

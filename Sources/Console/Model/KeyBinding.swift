@@ -12,6 +12,10 @@ public enum ConsoleAction: Sendable, Equatable {
     /// Move through a list (the log, the mismatches). The list's own key handling acts on
     /// these keys before the table is asked; the row is there for the footer and help.
     case scroll
+    /// Log view: the selected event's details (the list's own key handling acts on it).
+    case logDetails
+    /// List views: search the rows, then jump between the matches.
+    case search, nextMatch, previousMatch
 }
 
 /// The views a binding acts in: one key may mean different things in different views (`n`
@@ -105,6 +109,14 @@ public struct KeyBinding: Sendable {
                    action: .cycleWindow, changes: false, scope: .dashboard),
         KeyBinding(keys: [.up, .down, .character("j"), .character("k"), .pageUp, .pageDown, .home, .end], label: "↑↓ PgUp PgDn",
                    footer: "scroll", help: "move the selection, a page, to the top or end", action: .scroll, changes: false, scope: .lists),
+        KeyBinding(keys: [.enter], label: "Enter", footer: "details", help: "the selected event's every field and recorded gates",
+                   action: .logDetails, changes: false, scope: .log),
+        KeyBinding(keys: [.character("/")], label: "/", footer: "search", help: "search the rows, any case; Enter jumps to a match",
+                   action: .search, changes: false, scope: .lists),
+        KeyBinding(keys: [.character("n")], label: "n", footer: "match", help: "the search's next match (here n never advances)",
+                   action: .nextMatch, changes: false, scope: .lists),
+        KeyBinding(keys: [.character("N")], label: "N", footer: "match", help: "the search's previous match",
+                   action: .previousMatch, changes: false, scope: .lists),
         KeyBinding(keys: [.escape, .character("d")], label: "Esc", footer: "dashboard", help: "back to the dashboard (d too)",
                    action: .dashboard, changes: false, scope: .away),
         KeyBinding(keys: [.character("l")], label: "l", footer: "log", help: "the audit log", action: .log, changes: false,
