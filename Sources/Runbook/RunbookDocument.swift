@@ -13,7 +13,9 @@ import CCmark
 public struct RunbookDocument: Sendable, Equatable {
     /// A run of text with its inline style.
     public struct Span: Sendable, Equatable {
-        public enum Kind: Sendable, Equatable { case text, emphasis, strong, code, link }
+        /// `gate` is a ``GateMarker``: its text is the gate's name, and the console shows the
+        /// gate's live figure in its place.
+        public enum Kind: Sendable, Equatable { case text, emphasis, strong, code, link, gate }
         public var text: String
         public var kind: Kind
 
@@ -37,10 +39,10 @@ public struct RunbookDocument: Sendable, Equatable {
 
     public let blocks: [Block]
 
-    /// The text of each task item, in order (item 1 first).
+    /// The text of each task item, in order (item 1 first); a gate marker reads `(gate: NAME)`.
     public var checklist: [String] {
         blocks.compactMap { block in
-            if case .task(_, let spans, _) = block { return spans.map(\.text).joined() }
+            if case .task(_, let spans, _) = block { return spans.plainText }
             return nil
         }
     }
@@ -150,7 +152,8 @@ private struct BlockWalker {
             case CMARK_NODE_TEXT:
                 result.append(.init(cmark_node_get_literal(current).map { String(cString: $0) } ?? "", kind))
             case CMARK_NODE_CODE:
-                result.append(.init(cmark_node_get_literal(current).map { String(cString: $0) } ?? "", .code))
+                let literal = cmark_node_get_literal(current).map { String(cString: $0) } ?? ""
+                result.append(GateMarker.name(inCode: literal).map { .init($0, .gate) } ?? .init(literal, .code))
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
                 result.append(.init(" ", kind))
             case CMARK_NODE_EMPH:
@@ -164,6 +167,6 @@ private struct BlockWalker {
             }
             child = cmark_node_next(current)
         }
-        return result
+        return GateMarker.splittingPlainMarkers(result)
     }
 }

@@ -62,6 +62,10 @@ public struct ConsoleData: Sendable {
     public var runbook: RunbookDocument?
     /// The current phase's checklist with its ticks.
     public var checklist: [ChecklistItem]
+    /// The next phase's runbook, parsed, so it can be read before advancing; nil at the end or without one.
+    public var nextRunbook: RunbookDocument?
+    /// The next phase's checklist with any ticks from an earlier visit.
+    public var nextChecklist: [ChecklistItem] = []
     /// The next phase's gates, previewed without running command checks; nil at the end.
     public var gates: GateReport?
     /// The application instances that reported.
@@ -139,6 +143,10 @@ public struct ConsoleData: Sendable {
             traffic: try traffic(from: store, window: window, slots: slots, now: now),
             runbook: try store.runbook(phase: state.phase).map { RunbookDocument(markdown: $0) },
             checklist: try store.checklist(phase: state.phase), gates: gates, now: now)
+        if let next = data.nextPhase {
+            data.nextRunbook = try store.runbook(phase: next.id).map { RunbookDocument(markdown: $0) }
+            data.nextChecklist = try store.checklist(phase: next.id)
+        }
         data.instances = try store.instances()
         do {
             data.guardLease = try store.guardLease()

@@ -53,6 +53,8 @@ extension ConsoleState {
         case .runbook:
             view = .runbook
             runbookCursor = 0
+            runbookShowsNext = false
+        case .runbookMove, .runbookSection, .tick, .runbookSwitch: break // the runbook view's own (handleRunbook)
         case .dashboard: view = .dashboard
         case .redraw: return .repaint
         case .scroll: break  // the list's own keys have moved it

@@ -38,6 +38,8 @@ public struct ConsoleState: Sendable, Equatable {
     public var log = LogCursor()
     /// The runbook block under the cursor (Space ticks it when it is a checklist item).
     public var runbookCursor = 0
+    /// Whether the runbook view shows the next phase's runbook (read-only) instead of the current one's.
+    public var runbookShowsNext = false
     public var message: Message?
     /// Work running off the UI thread (the gates' programs), shown until it ends; only
     /// `q` and `Esc` act meanwhile.

@@ -16,6 +16,14 @@ public enum ConsoleAction: Sendable, Equatable {
     case logDetails
     /// List views: search the rows, then jump between the matches.
     case search, nextMatch, previousMatch
+    /// Runbook view: move the cursor (the key says which way and how far).
+    case runbookMove
+    /// Runbook view: jump to the next or previous section.
+    case runbookSection
+    /// Runbook view: tick or untick the checklist item under the cursor.
+    case tick
+    /// Runbook view: switch between the current phase's runbook and the next phase's.
+    case runbookSwitch
 }
 
 /// The views a binding acts in: one key may mean different things in different views (`n`
@@ -117,6 +125,14 @@ public struct KeyBinding: Sendable {
                    action: .nextMatch, changes: false, scope: .lists),
         KeyBinding(keys: [.character("N")], label: "N", footer: "match", help: "the search's previous match",
                    action: .previousMatch, changes: false, scope: .lists),
+        KeyBinding(keys: [.up, .down, .character("j"), .character("k"), .pageUp, .pageDown, .home, .end], label: "↑↓ jk",
+                   footer: "move", help: "move the cursor; PgUp/PgDn by 10, Home/End", action: .runbookMove, changes: false, scope: .runbook),
+        KeyBinding(keys: [.tab, .character("]"), .character("[")], label: "Tab ][", footer: "section",
+                   help: "next section (Tab or ]), previous section ([)", action: .runbookSection, changes: false, scope: .runbook),
+        KeyBinding(keys: [.character(" ")], label: "Space", footer: "tick", help: "tick the item and go to the next one; or untick it",
+                   action: .tick, changes: true, scope: .runbook),
+        KeyBinding(keys: [.character("v"), .right, .left], label: "v", footer: "next",
+                   help: "the next phase's runbook (read-only) and back; → ← too", action: .runbookSwitch, changes: false, scope: .runbook),
         KeyBinding(keys: [.escape, .character("d")], label: "Esc", footer: "dashboard", help: "back to the dashboard (d too)",
                    action: .dashboard, changes: false, scope: .away),
         KeyBinding(keys: [.character("l")], label: "l", footer: "log", help: "the audit log", action: .log, changes: false,

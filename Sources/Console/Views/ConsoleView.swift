@@ -32,7 +32,7 @@ public enum ConsoleView {
             switch state.view {
             case .dashboard: renderDashboard(data, readOnly: state.readOnly, in: body, context: context, into: &screen)
             case .log: AuditView.renderLog(data, cursor: state.log, in: body.inset(1), context: context, into: &screen)
-            case .runbook: RunbookView.render(data, cursor: state.runbookCursor, in: body.inset(1), context: context, into: &screen)
+            case .runbook: RunbookView.render(data, state: state, in: body.inset(1), context: context, into: &screen)
             case .mismatches: MismatchView.render(data, cursor: state.log, in: body.inset(1), context: context, into: &screen)
             }
         } else {
