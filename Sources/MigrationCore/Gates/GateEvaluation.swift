@@ -25,12 +25,22 @@ public enum GateEvaluation {
         }
         switch gate.kind {
         case .soak(let seconds):
-            let spent = Int64(inputs.now.timeIntervalSince(inputs.state.phaseSince))
+            // A soak watches every key with the phase's behaviour: it counts from the moment the
+            // phase reached 100% (its entry, for a phase that is not ramped), not from 0%.
             let label = "soak in \(inputs.state.phase)"
-            return spent >= seconds
-                ? result(label, .pass, GateFormat.duration(spent), "≥ \(GateFormat.duration(seconds))", "the phase has soaked long enough")
-                : result(label, .fail, GateFormat.duration(spent), "≥ \(GateFormat.duration(seconds))",
-                         "\(GateFormat.duration(seconds - spent)) more in \(inputs.state.phase) before moving on")
+            let bound = "≥ \(GateFormat.duration(seconds)) at 100%"
+            guard inputs.state.rollout == .full else {
+                return result(label, .fail, "0s (at \(inputs.state.rollout))", bound,
+                              "the soak counts once \(inputs.state.phase) is at 100%; it is at \(inputs.state.rollout)")
+            }
+            let clock = GateCountdown(since: inputs.state.changedAt, seconds: seconds)
+            let spent = clock.elapsed(at: inputs.now)
+            var soaked = spent >= seconds
+                ? result(label, .pass, GateFormat.duration(spent), bound, "the phase has soaked long enough at 100%")
+                : result(label, .fail, GateFormat.duration(spent), bound,
+                         "\(GateFormat.duration(seconds - spent)) more in \(inputs.state.phase) at 100% before moving on")
+            soaked.countdown = clock
+            return soaked
 
         case .rollout:
             let full = inputs.state.rollout == .full

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of one gate.
 public enum GateStatus: String, Sendable, Codable {
     case pass
