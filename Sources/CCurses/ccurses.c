@@ -1,9 +1,11 @@
 #include "ccurses.h"
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static int started = 0;
 static int colors = 0;
@@ -117,6 +119,8 @@ int mc_read(int timeout_ms, unsigned int *code) {
     *code = (unsigned int)ch;
     if (rc == KEY_CODE_YES) return MC_KEY;
     if (rc == OK) return MC_CHAR;
+    struct pollfd input = { .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 };
+    if (poll(&input, 1, 0) < 0 || (input.revents & (POLLHUP | POLLERR | POLLNVAL))) return MC_GONE;
     return MC_NONE;
 }
 

@@ -49,6 +49,7 @@ public final class CursesTerminal: TerminalDevice {
         switch mc_read(Int32(timeoutMilliseconds), &code) {
         case Int32(MC_CHAR): return Self.decode(character: code)
         case Int32(MC_KEY): return Self.decode(key: Int32(code))
+        case Int32(MC_GONE): return .hangup
         default: return nil
         }
     }

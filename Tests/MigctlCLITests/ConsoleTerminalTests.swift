@@ -235,3 +235,28 @@ struct ConsoleGateTerminalTests {
         try tmux.waitFor(text: "EXIT=0")
     }
 }
+
+extension ConsoleTerminalTests {
+    /// A console whose terminal is gone (the tmux server killed) and which never gets the SIGHUP
+    /// that would stop it (ignored here) quits instead of spinning on reads that fail at once.
+    @Test func aConsoleWhoseTerminalVanishesQuitsInsteadOfSpinning() throws {
+        try Data(CLITests.ungatedPlan.utf8).write(to: folder.url.appending(path: "ungated.yaml"))
+        #expect(try migctl.run(["init", "--name", "users-v2", "--plan", "ungated.yaml"]).status == 0)
+        let tmux = try Tmux(width: 80, height: 24, folder: folder.url, environment: Tmux.environment())
+        try tmux.type("exec env --ignore-signal=HUP \(MigctlProcess.binary.path) console", enter: true)
+        try tmux.waitFor(text: "Phases")
+        let pane = try tmux.run(["display-message", "-p", "-t", tmux.session, "#{pane_pid}"])
+        let console = try #require(Int32(pane.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try String(contentsOfFile: "/proc/\(console)/cmdline", encoding: .utf8).contains("console"))
+        let server = try #require(tmux.serverPID)
+        #expect(kill(server, SIGKILL) == 0)
+        let deadline = Date().addingTimeInterval(10)
+        func gone() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(console)/stat", encoding: .utf8) else { return true }
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+        while !gone(), Date() < deadline { usleep(50_000) }
+        #expect(gone(), "the console still runs 10 s after its terminal vanished")
+        if !gone() { kill(console, SIGKILL) }
+    }
+}

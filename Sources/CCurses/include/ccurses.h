@@ -16,7 +16,7 @@ enum {
 };
 
 /// Result kinds of mc_read.
-enum { MC_NONE = 0, MC_CHAR = 1, MC_KEY = 2 };
+enum { MC_NONE = 0, MC_CHAR = 1, MC_KEY = 2, MC_GONE = 3 };
 
 /// Sets the locale, enters curses mode and installs signal handlers that restore the
 /// terminal on SIGINT, SIGTERM and SIGHUP. Returns 1 when colours are in use.
@@ -27,8 +27,9 @@ void mc_stop(void);
 int mc_locale_is_utf8(void);
 int mc_width(void);
 int mc_height(void);
-/// Waits up to timeout_ms for input. Returns MC_NONE, MC_CHAR (a character in *code)
-/// or MC_KEY (a curses KEY_ code in *code).
+/// Waits up to timeout_ms for input. Returns MC_NONE, MC_CHAR (a character in *code),
+/// MC_KEY (a curses KEY_ code in *code) or MC_GONE when the terminal hung up or was closed
+/// (curses then returns at once, every time: a caller looping on it would spin).
 int mc_read(int timeout_ms, unsigned int *code);
 /// Writes UTF-8 text at row y, column x in a style.
 void mc_put(int y, int x, const char *utf8, int style);

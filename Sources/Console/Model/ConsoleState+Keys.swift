@@ -6,6 +6,7 @@ extension ConsoleState {
     /// Handles one key against the data on screen and says what the session must do.
     public mutating func handle(_ key: Key, data: ConsoleData?) -> Effect {
         if key == .resize { return .none }
+        if key == .hangup { return .quit }
         if key == .redraw { return .repaint }
         if busy != nil {
             switch key {

@@ -24,4 +24,6 @@ public enum Key: Sendable, Hashable {
     case redraw
     /// The terminal changed size.
     case resize
+    /// The terminal hung up or was closed (its window or SSH session gone): the console quits.
+    case hangup
 }
