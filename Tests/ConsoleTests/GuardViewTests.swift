@@ -8,12 +8,15 @@ import Testing
 struct GuardViewTests {
     func rows(_ screen: Screen) -> [String] { screen.lines.map { String($0.reversed().drop { $0 == " " }.reversed()) } }
 
+    /// The rows from the guard's first row on (the next phase's gates above it vary with the fixture).
+    func guardRows(_ screen: Screen) -> [String] { Array(rows(screen).drop { !$0.hasPrefix(" Guard") }) }
+
     @Test func nothingFiredIsOneRowWithTheLeaseAndTheNextRampStep() {
         let screen = frame(Fixtures.guarded())
-        let lines = rows(screen)
-        #expect(lines[16] == " Guard    guard@db1 pid 4242 #9f2c acting · ramp 50% in 20m 0s · watching 2")
-        #expect(lines[17] == " Recent", "one row only: the audit list keeps the rest")
-        #expect(lines[21].contains("18:00:00  bo  rollout"), "four events still show")
+        let lines = guardRows(screen)
+        #expect(lines[0] == " Guard    guard@db1 pid 4242 #9f2c acting · ramp 50% in 20m · watching 2")
+        #expect(lines[1] == " Recent", "one row only: the audit list keeps the rest")
+        #expect(lines[2].contains("ana  rollout"), "events still show: \(lines)")
     }
 
     @Test func aPlanWithoutGuardsAndNoGuardShowsNoGuardRowAtAll() {
@@ -28,18 +31,18 @@ struct GuardViewTests {
     @Test func aHoldFiredShowsItsFiguresAndTheKeyAndHoldsTheRamp() {
         let screen = frame(Fixtures.guarded(firings: [Fixtures.firing()]))
         assertSnapshot(screen, named: "dashboard-guard-held-80x24")
-        let lines = rows(screen)
-        #expect(lines[16] == " Guard    guard@db1 pid 4242 #9f2c acting · ramp 50% held · watching 2")
-        #expect(lines[17] == "   ✗ HOLD new-store-errors 0.05 (50/1000) want ≤ 0.01 · since 08:40 · G clears")
-        #expect(lines[18] == " Recent")
-        let readOnly = rows(frame(Fixtures.guarded(firings: [Fixtures.firing()]), state: ConsoleState(readOnly: true)))
-        #expect(readOnly[17] == "   ✗ HOLD new-store-errors 0.05 (50/1000) want ≤ 0.01 · since 08:40", "no key offered read-only")
+        let lines = guardRows(screen)
+        #expect(lines[0] == " Guard    guard@db1 pid 4242 #9f2c acting · ramp 50% held · watching 2")
+        #expect(lines[1] == "   ✗ HOLD new-store-errors 0.05 (50/1000) want ≤ 0.01 · since 08:40 · G clears")
+        #expect(lines[2] == " Recent")
+        let readOnly = guardRows(frame(Fixtures.guarded(firings: [Fixtures.firing()]), state: ConsoleState(readOnly: true)))
+        #expect(readOnly[1] == "   ✗ HOLD new-store-errors 0.05 (50/1000) want ≤ 0.01 · since 08:40", "no key offered read-only")
     }
 
     @Test func aNotifyFiringIsMarkedApartAndHoldsNothing() {
         let text = frame(Fixtures.guarded(firings: [Fixtures.firing("replication-lag", action: "notify", observed: "31", bound: "≤ 10")])).text
         #expect(text.contains("   ! NOTIFY replication-lag 31 want ≤ 10 · since 08:40 · G clears"))
-        #expect(text.contains("ramp 50% in 20m 0s"), "a notify guard does not hold the ramp")
+        #expect(text.contains("ramp 50% in 20m"), "a notify guard does not hold the ramp")
     }
 
     @Test func anExpiredLeaseSaysNoneActsAndDropsItsStaleFigures() {
@@ -80,19 +83,19 @@ struct GuardViewTests {
             GuardStatus.Target(name: "json hooks.example.com:443", delivered: 12, failed: 0, pending: 0),
             GuardStatus.Target(name: "slack hooks.slack.com:443", delivered: 3, failed: 2, pending: 1, lastError: "HTTP 500"),
         ])
-        let lines = rows(frame(Fixtures.guarded(lease: Fixtures.lease(status: status))))
-        #expect(lines[16] == " Guard    guard@db1 pid 4242 #9f2c acting · ramp 50% in 20m 0s")
-        #expect(lines[17] == "   ! notify slack hooks.slack.com:443: 2 failed, 1 pending · HTTP 500")
+        let lines = guardRows(frame(Fixtures.guarded(lease: Fixtures.lease(status: status))))
+        #expect(lines[0] == " Guard    guard@db1 pid 4242 #9f2c acting · ramp 50% in 20m")
+        #expect(lines[1] == "   ! notify slack hooks.slack.com:443: 2 failed, 1 pending · HTTP 500")
         #expect(!lines.joined().contains("json hooks"), "a target that delivers is not news")
     }
 
     @Test func manyRowsLeaveTheAuditListItsTitleAndOneEvent() {
         let firings = (1...6).map { Fixtures.firing("guard-\($0)", id: Int64($0)) }
         let status = GuardStatus(intervalSeconds: 5, targets: [GuardStatus.Target(name: "exec /bin/page", delivered: 0, failed: 9, pending: 3)])
-        let lines = rows(frame(Fixtures.guarded(lease: Fixtures.lease(status: status), firings: firings)))
-        #expect(lines[17].contains("HOLD guard-1") && lines[18].contains("HOLD guard-2"))
-        #expect(lines[19] == "   +5 more: migctl guard status shows them all", "guard-3 to guard-6 and the target")
-        #expect(lines[20] == " Recent" && lines[21].contains("08:50:00  ana  rollout"))
+        let lines = guardRows(frame(Fixtures.guarded(lease: Fixtures.lease(status: status), firings: firings)))
+        #expect(lines[1].contains("HOLD guard-1"), "\(lines)")
+        #expect(lines[2] == "   +6 more: migctl guard status shows them all", "guard-2 to guard-6 and the target")
+        #expect(lines[3] == " Recent" && lines[4].contains("08:50:00  ana  rollout"))
         // A taller terminal shows them all.
         let tall = frame(Fixtures.guarded(lease: Fixtures.lease(status: status), firings: firings), width: 100, height: 40).text
         #expect(tall.contains("HOLD guard-6") && tall.contains("! notify exec /bin/page: 9 failed, 3 pending") && !tall.contains("more:"))
@@ -130,9 +133,11 @@ struct GuardViewTests {
             #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7f...0x9f).contains($0.value) || $0.value == 0x202e })
             #expect(text.contains(" Guard    ?]0;owned??[2J????31m漢漢"), "\(text)")
             #expect(text.contains("漢… acting · ramp 50% held · watching 1"))
-            #expect(text.contains("   ! notify ?]0;owned??[2J????31mxxx"))
+            if height > 24 { #expect(text.contains("   ! notify ?]0;owned??[2J????31mxxx")) }
             let fired = screen.lines.filter { $0.contains(" · since ") }
-            #expect(fired.count == 2 && fired.allSatisfy { $0.contains(" · G clears") }, "the key stays on the row, however long the figures")
+            // At 80x24 the next phase's gates take rows too: the first firing shows, the rest are counted.
+            #expect(fired.count == (height == 24 ? 1 : 2) && fired.allSatisfy { $0.contains(" · G clears") },
+                    "the key stays on the row, however long the figures")
             #expect(text.contains(" Recent"))
         }
         // The clear dialog too.

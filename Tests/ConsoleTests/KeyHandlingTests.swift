@@ -111,7 +111,8 @@ struct KeyHandlingTests {
         let ready = Fixtures.data(phase: "read-new", rollout: 10_000)
         state.openAdvance(Fixtures.data().gates, data: ready)
         let text = frame(ready, state: state).text
-        #expect(text.contains("gates not passed") && text.contains("✗ soak in read-new: 2h (want ≥ 7d)") && text.contains("--force"))
+        #expect(text.contains("gates not passed") && text.contains("✗ soak in read-new: 2h (want ≥ 7d)"), "\(text)")
+        #expect(text.contains("F overrides them") && !text.contains("--force"), "the console offers its own key, not a CLI flag: \(text)")
         #expect(press(typing("x") + [.enter], &state, data: ready).allSatisfy { $0 == .none })
         #expect(state.dialog == nil && state.message?.isError == true)
     }

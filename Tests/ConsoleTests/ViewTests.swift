@@ -36,7 +36,7 @@ struct ViewTests {
         let text = frame(Fixtures.data(phase: "read-new", rollout: 10_000)).text
         #expect(text.contains("┅┅ point of no return ┅┅"))
         #expect(text.contains("Next     new-primary · IRREVERSIBLE") && text.contains("instances 0/0 on v7"))
-        #expect(text.contains("✓ rollout 100% · gates 0/1 pass · ✗ soak in read-new: 2h"))
+        #expect(text.contains("IRREVERSIBLE · gates 0/1 pass") && text.contains("✗ soak in read-new: 2h (want ≥ 7d)"), "\(text)")
     }
 
     /// A client that records no `job_progress` and publishes only gauges: the same words, the same rule.

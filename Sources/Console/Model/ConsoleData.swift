@@ -29,18 +29,23 @@ public struct ConsoleData: Sendable {
     /// the old store's after. Drawn on top of the stack, at least one cell high when any failed.
     public static let writeErrorSeries = ChartSeries(counters: [CounterName.writeNewError, CounterName.writeOldError],
                                                      label: "errors", mark: .error)
-    /// What the traffic chart draws once the new store is read, in stacking order. One mark,
-    /// ``ChartMark/alert``, is left for one more series (verification mismatches).
+    /// Reads whose two stores disagreed (`verify.mismatch`), on top of the stack like the errors.
+    public static let mismatchSeries = ChartSeries(counter: CounterName.verifyMismatch, label: "mismatch", mark: .alert)
+    /// What the traffic chart draws once the new store is read, in stacking order.
     public static let newStoreSeries = [ChartSeries(counter: CounterName.hit, label: "hit", mark: .solid),
                                         ChartSeries(counter: CounterName.miss, label: "miss", mark: .medium),
                                         ChartSeries(counter: CounterName.backfill, label: "backfill", mark: .light),
-                                        writeErrorSeries]
+                                        writeErrorSeries, mismatchSeries]
     /// What it draws while only the old store is read: the reads and writes the old store
     /// served and the failed secondary writes, so the first phases show their load.
     public static let oldStoreSeries = [ChartSeries(counter: CounterName.readOld, label: "reads", mark: .solid),
                                         ChartSeries(counter: CounterName.writeOld, label: "writes", mark: .medium),
                                         writeErrorSeries]
-    /// Every counter the chart may draw, loaded whatever the phase.
+    /// The dashboard's Safety line: what must stay at zero, counted since the phase began.
+    public static let safetyCounters: [(counter: String, label: String)] = [
+        (CounterName.verifyMismatch, "mismatches"), (CounterName.writeNewError, "new-store errors"),
+        (CounterName.writeOldError, "old-store errors"),
+    ]
     /// Every counter the chart may draw, loaded whatever the phase.
     public static let chartedCounters = Array(Set((newStoreSeries + oldStoreSeries).flatMap(\.counters))).sorted()
 
@@ -83,6 +88,8 @@ public struct ConsoleData: Sendable {
     public var guardFirings: [GuardFiring] = []
     /// Why the guard's lease could not be read, if it could not; the rest of the console still works.
     public var guardProblem: String?
+    /// The ``safetyCounters`` summed since the current phase began.
+    public var phaseTotals: [String: Int64] = [:]
     /// The long jobs' settings and progress (both, in ``Job`` order).
     public var jobs: [JobSnapshot] = []
     /// The newest verification run's first mismatches (at most ``mismatchLimit``).
@@ -148,6 +155,9 @@ public struct ConsoleData: Sendable {
             data.nextChecklist = try store.checklist(phase: next.id)
         }
         data.instances = try store.instances()
+        let phaseSeconds = state.secondsInPhase(at: now)
+        let windows = safetyCounters.map { CounterWindow(name: $0.counter, seconds: phaseSeconds) }
+        data.phaseTotals = Dictionary(try store.counterSums(windows, now: now).map { ($0.key.name, $0.value) }) { $1 }
         do {
             data.guardLease = try store.guardLease()
             data.guardStatus = data.guardLease?.decodedStatus

@@ -13,7 +13,7 @@ extension ConsoleState {
             let title = report.allPass ? "Advance to \(report.target)" : "Advance to \(report.target): gates not passed"
             dialog = Dialog(kind: .advance(report, preview: preview, version: data.state.version, confirmed: false), title: title)
         } catch {
-            dialog = Dialog(kind: .refusal(error.description, detail: []), title: "Advance: refused")
+            dialog = Dialog(kind: .refusal(RefusalAdvice.sentence(error), detail: []), title: "Advance: refused")
         }
     }
 
@@ -30,7 +30,7 @@ extension ConsoleState {
         case .failure(.heldByGuard(let holds)):
             dialog = heldRefusal(holds, title: dialog?.title ?? "Change")
         case .failure(let error):
-            dialog?.error = error.description
+            dialog?.error = RefusalAdvice.sentence(error)
         }
     }
 
@@ -104,11 +104,26 @@ extension ConsoleState {
             dialog = Dialog(kind: .change(request, preview: preview, version: data.state.version), title: title)
             offerPreviousReason(for: request, in: data.state.phase)
         } catch {
-            if case .pastPointOfNoReturn = error {
-                dialog = Dialog(kind: .refusal(error.description, detail: data.runbook?.section(containing: "reconcil") ?? []),
+            switch error {
+            case .pastPointOfNoReturn:
+                dialog = Dialog(kind: .refusal(RefusalAdvice.sentence(error), detail: data.runbook?.section(containing: "reconcil") ?? []),
                                 title: "\(title): past the point of no return")
-            } else {
-                dialog = Dialog(kind: .refusal(error.description, detail: []), title: "\(title): refused")
+            case .strandsCopies where !readOnly:
+                // Offered as the change it is, in red, with the harm it does: a reason overrides it.
+                guard let forced = try? PhaseMachine.apply(request, to: data.state, in: data.plan, at: data.now, by: "", overriding: true) else { return }
+                var change = Dialog(kind: .change(request, preview: forced, version: data.state.version), title: "\(title): leaves stale copies")
+                change.overriding = RefusalAdvice.sentence(error)
+                dialog = change
+            case .rolloutNotFull:
+                // Say what the next phase would still want, so the ramp is planned with its gates in view.
+                let gates = GateLines.blocking(data.gates?.results ?? []).map { result in
+                    "\(result.status == .fail ? "fail" : "unknown"): \(result.label.terminalSafe): \(GateLines.figure(result, now: data.now))"
+                        + (result.overridable ? "" : " (no override)")
+                }
+                let detail = gates.isEmpty ? [] : ["The gates of \(data.nextPhase?.id.terminalSafe ?? "the next phase") that do not pass yet:"] + gates
+                dialog = Dialog(kind: .refusal(RefusalAdvice.sentence(error), detail: detail), title: "\(title): refused")
+            default:
+                dialog = Dialog(kind: .refusal(RefusalAdvice.sentence(error), detail: []), title: "\(title): refused")
             }
         }
     }
@@ -122,6 +137,17 @@ extension ConsoleState {
         }
         guard var dialog else { return .none }
         defer { if self.dialog != nil { self.dialog = dialog } }
+        if key == DialogKeys.override, case .advance(let report, _, _, _) = dialog.kind, !report.allPass, dialog.overriding == nil {
+            guard !readOnly, report.blocking.allSatisfy(\.overridable) else {
+                dialog.error = RefusalAdvice.gateAdvice(report, readOnly: readOnly).joined(separator: " ")
+                return .none
+            }
+            let count = report.blocking.count
+            dialog.overriding = "You override \(count) failing gate\(count == 1 ? "" : "s"): "
+                + report.blocking.map { "'\($0.label)'" }.joined(separator: ", ") + "."
+            dialog.error = nil
+            return .none
+        }
         if case .clearGuard(let firings, let selected, chosen: false) = dialog.kind, let moved = choose(key, selected, among: firings.count) {
             dialog.kind = .clearGuard(firings, selected: moved, chosen: false)
             dialog.error = nil
@@ -206,7 +232,7 @@ extension ConsoleState {
             }
             return .none
         case .advance(let report, let preview, let version, let confirmed):
-            guard report.allPass else {
+            guard report.allPass || dialog.overriding != nil else {
                 self.dialog = nil
                 message = Message("advance refused: \(report.blocking.count) gate(s) of \(report.target) did not pass; nothing changed", isError: true)
                 return .none
@@ -227,7 +253,7 @@ extension ConsoleState {
             }
             guard let reason = reason(&dialog) else { return .none }
             return .perform(.advance(to: report.target), expectVersion: version, reason: reason,
-                            confirmation: report.irreversible ? report.target : nil, checked: report)
+                            confirmation: report.irreversible ? report.target : nil, checked: report, force: dialog.overriding != nil)
         case .change(let request, _, let version):
             if let stale = staleness(version, data) {
                 dialog.error = stale
@@ -235,7 +261,7 @@ extension ConsoleState {
             }
             guard let reason = reason(&dialog) else { return .none }
             if case .setRollout = request, let data { lastRampReason = RampReason(phase: data.state.phase, text: reason) }
-            return .perform(request, expectVersion: version, reason: reason, confirmation: nil)
+            return .perform(request, expectVersion: version, reason: reason, confirmation: nil, force: dialog.overriding != nil)
         }
     }
 

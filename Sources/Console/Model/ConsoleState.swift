@@ -97,8 +97,9 @@ public enum Effect: Sendable, Equatable {
     /// Stop the gate check that is running.
     case cancelCheck
     /// Apply a change through `MigrationControl`, then call ``ConsoleState/finish(_:)``.
-    /// `checked` is the gate report the operator confirmed, reused so no program runs twice.
-    case perform(PhaseRequest, expectVersion: Int64, reason: String, confirmation: String?, checked: GateReport? = nil)
+    /// `checked` is the gate report the operator confirmed, reused so no program runs twice;
+    /// `force` overrides what the dialog said it overrides (``Dialog/overriding``).
+    case perform(PhaseRequest, expectVersion: Int64, reason: String, confirmation: String?, checked: GateReport? = nil, force: Bool = false)
     /// Tick or untick a checklist item of the current phase.
     case tick(phase: String, item: Int, ticked: Bool)
     /// Clear the fired guard `firing` (if it is still the open firing of its guard) with an audit

@@ -29,6 +29,9 @@ public struct Dialog: Sendable, Equatable {
     public var offersPreviousReason = false
     /// A problem with the last Enter, shown in the dialog.
     public var error: String?
+    /// What confirming overrides, in one sentence (failing gates, a ramp-down that strands
+    /// copies), or nil when nothing is overridden: the change is then sent with `force`.
+    public var overriding: String?
 
     public init(kind: Kind, title: String) {
         self.kind = kind

@@ -99,11 +99,11 @@ public final class ConsoleSession {
         case .cancelCheck:
             check?.cancel()
             check = nil
-        case .perform(let request, let version, let reason, let confirmation, let checked):
+        case .perform(let request, let version, let reason, let confirmation, let checked, let force):
             let result: Result<StateChange, ControlError>
             do {
                 result = .success(try control.perform(request, expectVersion: version, reason: reason,
-                                                      authority: AdvanceAuthority(confirmation: confirmation, checked: checked)))
+                                                      authority: AdvanceAuthority(force: force, confirmation: confirmation, checked: checked)))
             } catch {
                 result = .failure(error)
             }

@@ -55,7 +55,7 @@ public enum ConsoleView {
         FooterView.render(state, data: data, in: Rect(left: 0, top: area.height - 1, width: area.width, height: 1), into: &screen)
 
         if state.showsHelp { HelpView.render(state, data: data, in: body, context: context, into: &screen) }
-        if let dialog = state.dialog { DialogView.render(dialog, data: data, in: body, context: context, into: &screen) }
+        if let dialog = state.dialog { DialogView.render(dialog, data: data, readOnly: state.readOnly, in: body, context: context, into: &screen) }
         if context.glyphs.isASCII { screen.downgradeToASCII() }
     }
 
@@ -67,29 +67,33 @@ public enum ConsoleView {
 
     static func renderDashboard(_ data: ConsoleData, readOnly: Bool, in body: Rect, context: RenderContext, into screen: inout Screen) {
         let guardLines = JobView.lines(data, readOnly: readOnly) + GuardView.lines(data, readOnly: readOnly, glyphs: context.glyphs, width: body.width - 2)
-        let layout = DashboardLayout(body, guardRows: guardLines.count)
+        let nextLines = NextView.lines(data, width: body.width - 11, glyphs: context.glyphs)
+        let layout = DashboardLayout(body, nextRows: nextLines.count, guardRows: guardLines.count)
         PipelineView.render(data, in: layout.pipeline, context: context, into: &screen)
         ChartView.render(data, in: layout.chart, context: context, into: &screen)
         ProgressView.renderRollout(data, in: layout.rollout, context: context, into: &screen)
         ProgressView.renderProgress(data, in: layout.progress, into: &screen)
-        NextView.render(data, in: layout.next, context: context, into: &screen)
+        SafetyView.render(data, in: layout.safety, into: &screen)
+        NextView.render(data, lines: nextLines, in: layout.next, context: context, into: &screen)
         GuardView.render(guardLines, in: layout.guardRows, into: &screen)
         AuditView.renderRecent(data, in: layout.recent, context: context, into: &screen)
     }
 }
 
 /// The dashboard's regions: fixed rows at 80x24, the chart and the audit list growing with the terminal.
-/// The guard's rows come out of the audit list, which keeps at least its title and one event.
+/// The next phase's blocking gates and the guard's rows come out of the audit list, which keeps
+/// at least its title and one event. A fired guard's rows go before all but the first gate.
 struct DashboardLayout {
     let pipeline: Rect
     let chart: Rect
     let rollout: Rect
     let progress: Rect
+    let safety: Rect
     let next: Rect
     let guardRows: Rect
     let recent: Rect
 
-    init(_ body: Rect, guardRows wanted: Int = 0) {
+    init(_ body: Rect, nextRows: Int = 1, guardRows wanted: Int = 0) {
         let inner = Rect(left: body.left + 1, top: body.top, width: body.width - 2, height: body.height)
         let topHeight = 11 + max(0, inner.height - 21) / 2
         let (top, rest) = inner.splitTop(topHeight)
@@ -98,10 +102,17 @@ struct DashboardLayout {
         chart = Rect(left: right.left + 1, top: right.top, width: right.width - 1, height: right.height)
         let (rolloutRow, rest1) = rest.splitTop(1)
         let (progressRow, rest2) = rest1.splitTop(1)
-        let (nextRows, rest3) = rest2.splitTop(2)
+        let (safetyRow, rest3) = rest2.splitTop(1)
+        // The audit list keeps two rows; a fired guard (it holds everything) comes before the
+        // gates beyond the first one, which say "+N more" when they do not fit.
+        let room = max(0, rest3.height - 2)
+        let guardHeight = min(wanted, max(0, room - 1 - min(1, nextRows)))
+        let nextHeight = min(1 + nextRows, max(1, room - guardHeight))
+        let (nextArea, rest4) = rest3.splitTop(nextHeight)
         rollout = rolloutRow
         progress = progressRow
-        next = nextRows
-        (guardRows, recent) = rest3.splitTop(min(wanted, max(0, rest3.height - 2)))
+        safety = safetyRow
+        next = nextArea
+        (guardRows, recent) = rest4.splitTop(guardHeight)
     }
 }

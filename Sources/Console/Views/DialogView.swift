@@ -3,7 +3,8 @@ import MigrationCore
 
 /// A dialog: what will change, the reason being typed (``FieldView``), and any refusal, in a box.
 enum DialogView {
-    static func render(_ dialog: Dialog, data: ConsoleData?, in area: Rect, context: RenderContext, into screen: inout Screen) {
+    static func render(_ dialog: Dialog, data: ConsoleData?, readOnly: Bool = false, in area: Rect, context: RenderContext,
+                       into screen: inout Screen) {
         let width = min(72, area.width - 2)
         let inner = width - 4
         var lines: [(String, Style)] = []
@@ -34,26 +35,32 @@ enum DialogView {
             lines.append(("phase    \(data.state.phase.terminalSafe) \(g.arrow) \(preview.phase.terminalSafe) at \(preview.rollout)", .bold))
             lines.append(("version  \(version) \(g.arrow) \(version + 1)", .dim))
             lines.append(("Gates of \(report.target.terminalSafe):", .bold))
-            for result in report.results {
-                let mark = result.status == .pass ? g.pass : result.status == .fail ? g.fail : g.unknown
-                let text = "\(mark) \(result.label.terminalSafe): \(result.observed.terminalSafe) (want \(result.bound))"
+            for result in GateLines.ordered(report.results) {
+                // The figure is never cut: the line wraps, and a soak counts down live.
+                let text = GateLines.line(result, now: data.now, width: 10_000, glyphs: g).map(\.0).joined()
                 lines += wrap(text, width: inner).map { ($0, result.status == .pass ? .good : .danger) }
                 if result.status != .pass {
                     lines += wrap("  \(result.sentence.terminalSafe)", width: inner).map { ($0, .dim) }
                 }
             }
             if report.results.isEmpty { lines.append(("(none)", .dim)) }
-            if !report.allPass {
+            if !report.allPass, dialog.overriding == nil {
                 style = Style(.red)
                 lines.append(("", .plain))
-                lines += wrap("Advancing is refused until every gate passes. An override needs a reason and is audited: migctl advance --force --reason TEXT.", width: inner).map { ($0, .warning) }
+                lines += RefusalAdvice.gateAdvice(report, readOnly: readOnly).flatMap { wrap($0, width: inner) }.map { ($0, .warning) }
                 lines.append(("Enter or Esc closes.", .dim))
                 break
             }
-            if report.irreversible {
+            if let overriding = dialog.overriding {
                 style = Style(.red)
                 lines.append(("", .plain))
-                lines += wrap("POINT OF NO RETURN. After this the old store misses writes; rolling back will be refused and problems must be reconciled forward.", width: inner).map { ($0, .danger) }
+                lines += wrap(overriding.terminalSafe + " The reason you type is recorded with the override.", width: inner).map { ($0, .danger) }
+            }
+            if let current = data.phase, let target = data.plan.phase(report.target),
+               let warning = PointOfNoReturn.warning(entering: target, from: current, in: data.plan) {
+                style = Style(.red)
+                lines.append(("", .plain))
+                lines += wrap(warning, width: inner).map { ($0, .danger) }
             }
             lines.append(("", .plain))
             if report.irreversible, !confirmed {
@@ -91,7 +98,15 @@ enum DialogView {
             if let target = data.plan.phase(preview.phase), target.irreversible, before.phase != preview.phase {
                 style = Style(.red)
                 lines.append(("", .plain))
-                lines += wrap("IRREVERSIBLE: after this the old store misses writes; there is no rolling back.", width: inner).map { ($0, .danger) }
+                lines += wrap("'\(target.id.terminalSafe)' is irreversible: once back in it at 100%, rolling back further is refused.", width: inner)
+                    .map { ($0, .danger) }
+            }
+            if let overriding = dialog.overriding {
+                style = Style(.red)
+                lines.append(("", .plain))
+                lines += wrap(overriding.terminalSafe, width: inner).map { ($0, .danger) }
+                lines += wrap("Confirming with a reason overrides this (audited). Plan to purge or re-copy those keys first.", width: inner)
+                    .map { ($0, .warning) }
             }
             lines.append(("", .plain))
             lines.append((dialog.offersPreviousReason ? "Reason (for the audit log), your previous one filled in:" : "Reason (for the audit log):", .plain))
