@@ -42,7 +42,7 @@ struct RecentRateClientTests {
         #expect(try published(.backfill) == nil, "nothing during the first second")
         try run(for: 1.1) { try backfill.step() }
         let rate = try #require(try published(.backfill)).value
-        #expect(abs(rate - 200) < 50, "about the operators' 200 rows a second: \(rate)")
+        #expect(rate > 120 && rate < 230, "about the operators' 200 rows a second (less on a loaded machine): \(rate)")
         let progress = try #require(try fixture.store.jobProgress(.backfill))
         let figures = JobFigures(progress, control: try fixture.store.jobControl(.backfill), rate: try published(.backfill), now: Date())
         #expect(figures.pace == .running && figures.rowsPerSecond == rate)
@@ -75,7 +75,7 @@ struct RecentRateClientTests {
         let verifier = Verifier(migrator: migrator, digest: { $0 })
         try run(for: 1.3) { try verifier.step() }
         let rate = try #require(try published(.verify)).value
-        #expect(abs(rate - 300) < 75, "\(rate)")
+        #expect(rate > 180 && rate < 345, "about the operators' 300 keys a second: \(rate)")
         try change(.verify, .rate(0))
         while try verifier.step() {}
         #expect(try published(.verify)?.value == 0)

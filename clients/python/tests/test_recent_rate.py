@@ -83,7 +83,7 @@ def test_the_backfill_publishes_its_rate_and_status_reads_it(world, store):
     world.phase("backfill")
     backfill = Backfill(world.migrator)
     published = steered(store, backfill, "backfill", rate=200, batch=20, seconds=1.6)   # 20 rows every 0.1 s
-    assert published == pytest.approx(200, rel=0.25), "about the operator's 200 rows a second"
+    assert 120 < published < 230, f"about the operator's 200 rows a second (less on a loaded machine): {published}"
     status = store.migctl.json("backfill", "status")
     assert status["pace"] == "running" and status["rowsPerSecond"] == pytest.approx(published)
     assert status["etaSeconds"] == math.ceil(status["remaining"] / status["rowsPerSecond"])
@@ -112,7 +112,7 @@ def test_the_verifier_publishes_its_rate_too(world, store):
     world.new.rows.update({f"k{i:04d}": Stored(i) for i in range(600)})
     world.phase("backfill")
     verifier = Verifier(world.migrator)
-    assert steered(store, verifier, "verify", rate=300, batch=30, seconds=1.3) == pytest.approx(300, rel=0.25)
+    assert 180 < steered(store, verifier, "verify", rate=300, batch=30, seconds=1.3) < 345
     status = store.migctl.json("verify", "status")
     assert status["pace"] == "running" and status["rowsPerSecond"] > 0, status
     assert "rows checked" in store.migctl.run("verify", "status").stdout

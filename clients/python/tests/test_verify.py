@@ -83,7 +83,7 @@ def test_while_the_old_store_is_written_only_an_equal_value_matches(world):
     assert asked == [], "supersedes is not asked while the old store still takes writes"
     assert (verifier.done, verifier.mismatches, verifier.since_phase) == (5, 4, "dual-write")
     assert world.counters() == {"verify.full.match": 1, "verify.full.mismatch": 4}
-    assert world.gauges() == {"verify.full.done": 5, "verify.full.remaining": 0}
+    assert world.gauges() == {"verify.full.done": 5, "verify.full.remaining": 0, "verify.full.rate": 0}
 
 
 def test_once_the_old_store_is_frozen_deletes_and_later_writes_match(world):
