@@ -71,12 +71,29 @@ def number(value: float) -> str:
     return ("%.4f" % value).rstrip("0").rstrip(".")
 
 
-def duration(seconds: int) -> str:
-    """``seconds`` in the largest whole unit (``GateFormat.duration``): ``7d``, ``36h``, ``90m``, ``45s``."""
-    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+def duration(seconds) -> str:
+    """``seconds`` as migctl writes every duration (``Durations.human``, which
+    ``GateFormat.duration`` uses): the two largest units, the second with two digits and left
+    out when zero: ``45s``, ``1m 03s``, ``2m``, ``2h 05m``, ``3d 4h``, ``7d``. Whole seconds,
+    rounded down; negative and non-finite values read ``0s``."""
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError, OverflowError):
+        value = 0.0
+    s = int(min(value, 9e18)) if math.isfinite(value) and value > 0 else 0
+
+    def pair(big: int, big_unit: str, small: int, small_unit: str, padded: bool) -> str:
+        if small <= 0:
+            return f"{big}{big_unit}"
+        return f"{big}{big_unit} " + ("0" if padded and small < 10 else "") + f"{small}{small_unit}"
+
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return pair(s // 60, "m", s % 60, "s", True)
+    if s < 86_400:
+        return pair(s // 3600, "h", s % 3600 // 60, "m", True)
+    return pair(s // 86_400, "d", s % 86_400 // 3600, "h", False)
 
 
 def _truncated(seconds: float) -> int:
