@@ -184,18 +184,22 @@ struct PlanFileGateTests {
 
 /// Numbers a careless plan can hold: each one a plan error naming its line and field.
 struct PlanNumberTests {
+    /// A two-phase plan whose second phase has the one gate `gate` (a YAML flow mapping).
+    static func plan(gate: String) -> String {
+        """
+        phases:
+          - {id: a, reads: old, writes: [old]}
+          - id: b
+            reads: old
+            writes: [old, new]
+            gates:
+              - \(gate)
+        """
+    }
+
     func problems(gate: String) -> [PlanProblem] {
-        let yaml = """
-            phases:
-              - {id: a, reads: old, writes: [old]}
-              - id: b
-                reads: old
-                writes: [old, new]
-                gates:
-                  - \(gate)
-            """
         do {
-            _ = try PlanFile.parse(yaml, file: "plan.yaml")
+            _ = try PlanFile.parse(Self.plan(gate: gate), file: "plan.yaml")
             return []
         } catch {
             return error.problems
@@ -238,15 +242,7 @@ extension PlanPaths {
 
 extension PlanFileTests {
     @Test func aCounterWindowOfPhaseCountsSinceThePhaseBegan() throws {
-        let yaml = """
-            phases:
-              - {id: a, reads: old, writes: [old]}
-              - id: b
-                reads: old
-                writes: [old, new]
-                gates:
-                  - {kind: counter, numerator: [verify.mismatch], window: phase, max: 0, overridable: false}
-            """
+        let yaml = PlanNumberTests.plan(gate: "{kind: counter, numerator: [verify.mismatch], window: phase, max: 0, overridable: false}")
         let plan = try PlanFile.parse(yaml, file: "plan.yaml")
         guard case .counter(let check) = plan.phases[1].gates.first?.kind else { Issue.record("no counter gate"); return }
         #expect(check.spansPhase && check.windowLabel == "the phase")
