@@ -133,3 +133,15 @@ struct DangerViewTests {
         #expect(frame(cleanup).text.contains("complete · final: no way back"))
     }
 }
+
+extension DangerViewTests {
+    /// A phase id from a hand-written row reaches a refusal or a warning only terminal-safe.
+    @Test func refusalsAndWarningsNeverPrintAStoredEscapeRaw() {
+        var data = Fixtures.data(phase: "new-primary", rollout: 2500)
+        data.state.phase = "new-primary\u{1b}[2J"
+        var state = ConsoleState()
+        _ = press([.character("b")], &state, data: data)
+        let text = frame(data, state: state).text
+        #expect(state.dialog != nil && !text.unicodeScalars.contains { $0.value == 0x1b }, "\(text)")
+    }
+}

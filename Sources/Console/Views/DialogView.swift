@@ -18,7 +18,7 @@ enum DialogView {
         switch dialog.kind {
         case .refusal(let sentence, let detail):
             style = Style(.red)
-            lines += wrap(sentence, width: inner).map { ($0, .plain) }
+            lines += wrap(sentence.terminalSafe, width: inner).map { ($0, .plain) }
             if !detail.isEmpty {
                 lines.append(("", .plain))
                 lines += detail.flatMap { wrap($0.terminalSafe, width: inner) }.map { ($0, Style(.yellow)) }
@@ -60,7 +60,7 @@ enum DialogView {
                let warning = PointOfNoReturn.warning(entering: target, from: current, in: data.plan) {
                 style = Style(.red)
                 lines.append(("", .plain))
-                lines += wrap(warning, width: inner).map { ($0, .danger) }
+                lines += wrap(warning.terminalSafe, width: inner).map { ($0, .danger) }
             }
             lines.append(("", .plain))
             if report.irreversible, !confirmed {
